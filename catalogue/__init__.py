@@ -1,0 +1,29 @@
+"""IKZ-Katalog: a public catalogue of inter-municipal cooperation in Germany."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import build_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages and CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(build_config(app.instance_path, config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from . import cli, errors, formatting
+    from .extensions import babel, db, migrate
+    from .public import bp as public_bp
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    babel.init_app(app)
+    formatting.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(public_bp)
+    return app

@@ -1,0 +1,83 @@
+"""Configuration: safe defaults, then CATALOGUE_* environment variables, then an explicit mapping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Settings read from the environment: CATALOGUE_<NAME> sets <NAME>.
+ENV_SETTINGS = {
+    "DATABASE_URL": str,
+    "INDEX_DIR": str,
+    "SECRET_KEY": str,
+    "ENV": str,
+    "PAGE_SIZE": int,
+    "MAX_PAGE_SIZE": int,
+    "BASE_URL": str,
+}
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or inconsistent; the app refuses to start."""
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Return the effective settings for an app whose instance folder is ``instance_path``."""
+    settings: dict = {
+        "ENV": "development",
+        "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "catalogue.sqlite3"),
+        "INDEX_DIR": str(Path(instance_path) / "index"),
+        "SECRET_KEY": None,
+        "PAGE_SIZE": 20,
+        "MAX_PAGE_SIZE": 100,
+        "BASE_URL": "",
+        "SEED_DIR": str(Path(__file__).resolve().parent.parent / "data" / "seed"),
+    }
+    for name, convert in ENV_SETTINGS.items():
+        raw = os.environ.get(f"CATALOGUE_{name}")
+        if raw not in (None, ""):
+            settings[name] = convert(raw)
+    settings.update(overrides or {})
+    _check(settings)
+    return _derive(settings)
+
+
+def _check(settings: dict) -> None:
+    """Refuse configurations that would be unsafe in production."""
+    if settings["ENV"] == "production":
+        key = settings.get("SECRET_KEY")
+        if not key or key == DEV_SECRET_KEY or len(key) < 16:
+            raise ConfigError(
+                "CATALOGUE_SECRET_KEY must be set to a random value of at least 16 characters "
+                "when CATALOGUE_ENV=production."
+            )
+    if not 1 <= settings["PAGE_SIZE"] <= settings["MAX_PAGE_SIZE"]:
+        raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
+
+
+def _derive(settings: dict) -> dict:
+    """Translate our settings into the names Flask and its extensions read."""
+    production = settings["ENV"] == "production"
+    settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
+    settings["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(settings["DATABASE_URL"])
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    settings.setdefault("SESSION_COOKIE_SECURE", production)
+    settings.setdefault("BABEL_DEFAULT_LOCALE", "de")
+    settings.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin")
+    settings.setdefault("JSON_SORT_KEYS", False)
+    # Large request bodies are refused early (413) instead of being parsed.
+    settings.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    return settings
+
+
+def _normalise_db_url(url: str) -> str:
+    """Let operators write postgresql:// and still get the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

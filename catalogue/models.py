@@ -1,0 +1,344 @@
+"""The catalogue's tables. The database is the source of truth; the search index derives from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+PROJECT_STATUSES = ("draft", "published", "archived")
+PARTICIPANT_ROLES = ("lead", "partner")
+ORGANISATION_KINDS = (
+    "municipality",
+    "district",
+    "municipal_association",
+    "state_authority",
+    "association",
+    "company",
+    "other",
+)
+#: ISO 3166-2 codes of the sixteen German states.
+STATES = {
+    "DE-BW": "Baden-Württemberg",
+    "DE-BY": "Bayern",
+    "DE-BE": "Berlin",
+    "DE-BB": "Brandenburg",
+    "DE-HB": "Bremen",
+    "DE-HH": "Hamburg",
+    "DE-HE": "Hessen",
+    "DE-MV": "Mecklenburg-Vorpommern",
+    "DE-NI": "Niedersachsen",
+    "DE-NW": "Nordrhein-Westfalen",
+    "DE-RP": "Rheinland-Pfalz",
+    "DE-SL": "Saarland",
+    "DE-SN": "Sachsen",
+    "DE-ST": "Sachsen-Anhalt",
+    "DE-SH": "Schleswig-Holstein",
+    "DE-TH": "Thüringen",
+}
+#: What kind of write a change-log row stands for (consumed by search and the API feed).
+CHANGE_ACTIONS = ("create", "update", "publish", "unpublish", "delete")
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now, in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always UTC-aware in Python, also on SQLite (which drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+project_keywords = db.Table(
+    "project_keywords",
+    db.Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("keyword_id", ForeignKey("keywords.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class LegalForm(db.Model):
+    """An entry of the managed list of legal forms (Rechtsformen)."""
+
+    __tablename__ = "legal_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: display name, unique, e.g. "öffentlich-rechtliche Vereinbarung"
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    #: one sentence for readers who do not know the term
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Keyword(db.Model):
+    """A Stichwort. ``key`` makes "Klima" and "klima " the same keyword."""
+
+    __tablename__ = "keywords"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the form shown to readers (first spelling seen)
+    name: Mapped[str] = mapped_column(String(80))
+    #: normalised comparison key (trimmed, single spaces, casefolded)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    #: URL part of the keyword page
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+
+    projects: Mapped[list["Project"]] = relationship(
+        secondary=project_keywords, back_populates="keywords"
+    )
+
+
+class Organisation(db.Model):
+    """A partner: municipality, district, authority, association, company..."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("ags IS NULL OR length(ags) = 8", name="ags_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: matching key (see services.organisation_name_key): "Stadt Arnsberg" ~ "Arnsberg"
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="other")
+    #: Amtlicher Gemeindeschlüssel, 8 digits; unique when present
+    ags: Mapped[Optional[str]] = mapped_column(String(8), unique=True)
+    #: ISO 3166-2 code, e.g. DE-NW
+    state: Mapped[Optional[str]] = mapped_column(String(5), index=True)
+    #: Kreis / Landkreis
+    district: Mapped[str] = mapped_column(String(200), default="")
+    #: Regierungsbezirk
+    administrative_region: Mapped[str] = mapped_column(String(200), default="")
+    population: Mapped[Optional[int]] = mapped_column(Integer)
+    population_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    population_source: Mapped[str] = mapped_column(String(200), default="")
+    area_km2: Mapped[Optional[float]] = mapped_column(Float)
+    website: Mapped[str] = mapped_column(String(500), default="")
+    latitude: Mapped[Optional[float]] = mapped_column(Float)
+    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    participations: Mapped[list["Participation"]] = relationship(back_populates="organisation")
+
+    @property
+    def state_name(self) -> str:
+        """Readable name of the state."""
+        return STATES.get(self.state or "", "")
+
+
+class Project(db.Model):
+    """A cooperation profile."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: current URL slug; old slugs live in SlugRedirect
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: short teaser for lists
+    summary: Mapped[str] = mapped_column(Text, default="")
+    occasion: Mapped[str] = mapped_column(Text, default="")
+    goal: Mapped[str] = mapped_column(Text, default="")
+    implementation: Mapped[str] = mapped_column(Text, default="")
+    financing: Mapped[str] = mapped_column(Text, default="")
+    legal_form_id: Mapped[Optional[int]] = mapped_column(ForeignKey("legal_forms.id"), index=True)
+    #: Zusammenarbeit seit
+    since_year: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    #: Quelle: where the facts come from
+    source_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: increases by one with every change of content or status (optimistic concurrency)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    legal_form: Mapped[Optional[LegalForm]] = relationship()
+    participations: Mapped[list["Participation"]] = relationship(
+        back_populates="project",
+        order_by="Participation.position",
+        cascade="all, delete-orphan",
+    )
+    keywords: Mapped[list[Keyword]] = relationship(
+        secondary=project_keywords, back_populates="projects", order_by="Keyword.name"
+    )
+    contacts: Mapped[list["Contact"]] = relationship(
+        order_by="Contact.position", cascade="all, delete-orphan"
+    )
+    links: Mapped[list["Link"]] = relationship(
+        order_by="Link.position", cascade="all, delete-orphan"
+    )
+    updates: Mapped[list["ProjectUpdate"]] = relationship(
+        order_by="ProjectUpdate.date.desc()", cascade="all, delete-orphan"
+    )
+
+    @property
+    def lead(self) -> Optional["Organisation"]:
+        """The lead organisation (Hauptverantwortlich), if the profile names one."""
+        for participation in self.participations:
+            if participation.role == "lead":
+                return participation.organisation
+        return None
+
+    @property
+    def partners(self) -> list["Organisation"]:
+        """Participating organisations other than the lead."""
+        return [p.organisation for p in self.participations if p.role != "lead"]
+
+    @property
+    def is_public(self) -> bool:
+        """Only published profiles are visible to the public."""
+        return self.status == "published"
+
+
+class SlugRedirect(db.Model):
+    """An old slug of a renamed project: answers with a 301 to the current one."""
+
+    __tablename__ = "slug_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+
+    project: Mapped[Project] = relationship()
+
+
+class Participation(db.Model):
+    """An organisation's part in a project: lead or partner."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("project_id", "organisation_id", name="uq_participations_project_org"),
+        CheckConstraint("role IN ('lead', 'partner')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="partner")
+    #: order in which the profile lists its participants
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    project: Mapped[Project] = relationship(back_populates="participations")
+    organisation: Mapped[Organisation] = relationship(back_populates="participations")
+
+
+class Contact(db.Model):
+    """A contact of a project, as entered by the editor (public municipal contact data)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    #: role or person, exactly as the editor entered it
+    role: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(80), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Link(db.Model):
+    """A link of a project; the URL may be empty where the source gave only a title."""
+
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class ProjectUpdate(db.Model):
+    """A news item of a project (Neuigkeit), dated as precisely as its source."""
+
+    __tablename__ = "project_updates"
+    __table_args__ = (
+        CheckConstraint("date_precision IN ('year', 'month', 'day')", name="precision_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: first day of the period the source names
+    date: Mapped[dt.date] = mapped_column(Date)
+    #: year, month or day: how much of ``date`` the source actually states
+    date_precision: Mapped[str] = mapped_column(String(5), default="day")
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text, default="")
+    source_url: Mapped[str] = mapped_column(String(1000), default="")
+    source_note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Revision(db.Model):
+    """Append-only history of a profile: one row per save that changed something."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: the project's version after this save
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: who saved: "seed", "import", "user:<name>", ...
+    actor: Mapped[str] = mapped_column(String(120))
+    #: names of the fields that differ from the previous revision
+    changed_fields: Mapped[list] = mapped_column(JSON, default=list)
+    #: the full profile after the save, in the project representation
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+
+class Change(db.Model):
+    """The change log: one row per write, in commit order. Search and API follow it by ``seq``."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('create', 'update', 'publish', 'unpublish', 'delete')", name="action_known"
+        ),
+    )
+
+    #: monotonically increasing cursor; writes are serialised so commits arrive in seq order
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def latest_change_seq() -> int:
+    """Highest sequence number in the change log (0 when empty); cheap: the primary key index."""
+    return db.session.scalar(select(func.max(Change.seq))) or 0

@@ -1,0 +1,94 @@
+"""Public views: parse the request, call one query, render."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from ..errors import bad_request, not_found
+from ..extensions import db
+from ..models import Keyword, Organisation
+from .. import queries
+from ..schemas import ProjectFilterSchema, flatten_errors
+from ..services import find_project
+from . import bp
+
+
+@bp.get("/")
+def home():
+    """Start page: what the catalogue is, counts, recent profiles, keywords as entry points."""
+    return render_template(
+        "public/home.html",
+        counts=queries.catalogue_counts(),
+        recent=queries.recently_updated(),
+        keywords=queries.keyword_counts(),
+    )
+
+
+@bp.get("/projekte")
+def project_list():
+    """All published profiles, filtered, sorted and paginated."""
+    try:
+        filters = ProjectFilterSchema.from_args(request.args)
+    except ValidationError as error:
+        message = " ".join(f"{field}: {text}" for field, text in flatten_errors(error.messages))
+        raise bad_request(f"Ungültiger Filter – {message}")
+    per_page = filters["per_page"] or current_app.config["PAGE_SIZE"]
+    page = queries.paginate_projects(filters, min(per_page, current_app.config["MAX_PAGE_SIZE"]))
+    if filters["page"] > 1 and filters["page"] > page.pages:
+        raise not_found(f"Seite {filters['page']} gibt es nicht; die Liste hat {page.pages or 1} Seite(n).")
+    return render_template(
+        "public/project_list.html",
+        page=page,
+        filters=filters,
+        options=queries.filter_options(),
+        args=request.args,
+    )
+
+
+@bp.get("/projekte/<slug>")
+def project_detail(slug: str):
+    """One profile with every field of the record format."""
+    project, is_old_slug = find_project(slug)
+    if project is None or not project.is_public:
+        abort(404)
+    if is_old_slug:
+        return redirect(url_for(".project_detail", slug=project.slug), code=301)
+    return render_template("public/project_detail.html", project=project)
+
+
+@bp.get("/organisationen")
+def organisation_list():
+    """Every organisation that takes part in a published profile."""
+    return render_template("public/organisation_list.html", organisations=queries.organisations_with_counts())
+
+
+@bp.get("/organisationen/<slug>")
+def organisation_detail(slug: str):
+    """An organisation's data and every cooperation it takes part in."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if organisation is None:
+        abort(404)
+    participations = queries.organisation_projects(organisation)
+    if not participations:
+        abort(404)  # organisations only appear through published profiles
+    return render_template(
+        "public/organisation_detail.html", organisation=organisation, participations=participations
+    )
+
+
+@bp.get("/stichworte")
+def keyword_list():
+    """All keywords in use, with counts."""
+    return render_template("public/keyword_list.html", keywords=queries.keyword_counts())
+
+
+@bp.get("/stichworte/<slug>")
+def keyword_detail(slug: str):
+    """The published profiles with one keyword."""
+    keyword = db.session.scalar(select(Keyword).where(Keyword.slug == slug))
+    projects = queries.keyword_projects(keyword) if keyword else []
+    if not projects:
+        abort(404)
+    return render_template("public/keyword_detail.html", keyword=keyword, projects=projects)

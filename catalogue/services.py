@@ -1,0 +1,363 @@
+"""The use cases. Every write to the catalogue goes through one of these functions.
+
+Services take the acting party explicitly (``actor``: "seed", "import", "user:anna", ...),
+write the revision and the change-log row in the same transaction as the data, flush,
+and never commit: the request or CLI command commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+
+from .extensions import db
+from .models import (
+    Change,
+    Contact,
+    Keyword,
+    LegalForm,
+    Link,
+    Organisation,
+    Participation,
+    Project,
+    ProjectUpdate,
+    Revision,
+    SlugRedirect,
+    utcnow,
+)
+from .schemas import CONTENT_FIELDS, ProjectOutputSchema
+from .textutil import clean_line, keyword_key, slugify
+
+#: Key of the PostgreSQL advisory lock that serialises writers, so that change-log
+#: sequence numbers become visible in commit order and no follower ever skips one.
+WRITE_LOCK_KEY = 7_352_001
+
+_MUNICIPAL_PREFIXES = ("stadt ", "gemeinde ", "markt ", "hansestadt ")
+_ORGANISATION_FIELDS = (
+    "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
+    "population_source", "area_km2", "website", "latitude", "longitude",
+)
+
+
+class ServiceError(Exception):
+    """A use case cannot be carried out as asked; the message is for the user."""
+
+
+class VersionConflict(ServiceError):
+    """Somebody else saved the profile since the caller read it."""
+
+    def __init__(self, project: Project, expected: int):
+        self.project = project
+        self.expected = expected
+        super().__init__(
+            f"Das Profil wurde inzwischen geändert (Version {project.version}, erwartet {expected})."
+        )
+
+
+@dataclass
+class SaveResult:
+    """What a save did: created, updated, unchanged or skipped (with the reason)."""
+
+    project: Project | None
+    action: str
+    message: str = ""
+
+
+# ---------------------------------------------------------------- reading
+
+
+def find_project(slug: str) -> tuple[Project | None, bool]:
+    """The project answering ``slug`` and whether the slug is an old one (redirect)."""
+    project = db.session.scalar(select(Project).where(Project.slug == slug))
+    if project is not None:
+        return project, False
+    redirect = db.session.get(SlugRedirect, slug)
+    return (redirect.project, True) if redirect else (None, False)
+
+
+def snapshot(project: Project) -> dict:
+    """The profile's content in the project representation, without bookkeeping fields."""
+    dumped = ProjectOutputSchema().dump(project)
+    return {name: dumped[name] for name in CONTENT_FIELDS}
+
+
+# ---------------------------------------------------------------- writing profiles
+
+
+def begin_write() -> None:
+    """Serialise writers (PostgreSQL); SQLite's single writer lock does this by itself."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+
+
+def save_project(data: dict, actor: str, status: str | None = None) -> SaveResult:
+    """Create the profile or update the one with the same slug (import, seed)."""
+    slug = data.get("slug") or slugify(data["title"])
+    project, _ = find_project(slug)
+    if project is None:
+        return create_project({**data, "slug": slug}, actor, status=status)
+    return update_project(project, {**data, "slug": project.slug}, actor, status=status)
+
+
+def create_project(data: dict, actor: str, status: str | None = None) -> SaveResult:
+    """Create a profile from validated input (``ProjectInputSchema``)."""
+    begin_write()
+    project = Project(
+        slug=_free_slug(data.get("slug") or slugify(data["title"])),
+        title=data["title"],
+        status=status or data.get("status") or "draft",
+        version=1,
+    )
+    db.session.add(project)
+    _apply(project, data)
+    db.session.flush()
+    _record(project, "create", actor, list(CONTENT_FIELDS))
+    return SaveResult(project, "created")
+
+
+def update_project(
+    project: Project,
+    data: dict,
+    actor: str,
+    status: str | None = None,
+    expected_version: int | None = None,
+) -> SaveResult:
+    """Replace a profile's content with validated input; a save that changes nothing writes nothing."""
+    begin_write()
+    db.session.refresh(project)  # the lock is ours now: compare against the committed state
+    if expected_version is not None and expected_version != project.version:
+        raise VersionConflict(project, expected_version)
+    before = snapshot(project)
+    new_slug = data.get("slug") or project.slug
+    if new_slug != project.slug:
+        _rename(project, new_slug)
+    _apply(project, data)
+    old_status = project.status
+    project.status = status or data.get("status") or project.status
+    db.session.flush()
+    after = snapshot(project)
+    changed = [name for name in CONTENT_FIELDS if before[name] != after[name]]
+    if not changed:
+        return SaveResult(project, "unchanged")
+    project.version += 1
+    project.updated_at = utcnow()
+    db.session.flush()
+    _record(project, _status_action(old_status, project.status) or "update", actor, changed)
+    return SaveResult(project, "updated")
+
+
+def change_status(project: Project, status: str, actor: str, expected_version: int | None = None) -> SaveResult:
+    """Publish, unpublish (draft) or archive a profile."""
+    return update_project(project, snapshot(project), actor, status=status, expected_version=expected_version)
+
+
+def seed_project(data: dict) -> SaveResult:
+    """Load one seed record, unless an editor has changed that profile since it was seeded."""
+    slug = data.get("slug") or slugify(data["title"])
+    project, _ = find_project(slug)
+    if project is not None:
+        last_actor = db.session.scalar(
+            select(Revision.actor).where(Revision.project_id == project.id).order_by(Revision.version.desc()).limit(1)
+        )
+        if last_actor not in (None, "seed"):
+            return SaveResult(project, "skipped", f"seit dem Seed geändert von {last_actor}; nicht überschrieben")
+    return save_project({**data, "slug": slug}, "seed")
+
+
+def ensure_legal_form(name: str, description: str = "") -> LegalForm:
+    """Add a legal form to the managed list (an existing one keeps its description if none is given)."""
+    legal_form = db.session.scalar(select(LegalForm).where(LegalForm.name == name))
+    if legal_form is None:
+        legal_form = LegalForm(name=name, description=description)
+        db.session.add(legal_form)
+    elif description and not legal_form.description:
+        legal_form.description = description
+    db.session.flush()
+    return legal_form
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _status_action(old: str, new: str) -> str | None:
+    if old == new:
+        return None
+    if new == "published":
+        return "publish"
+    if new == "archived":
+        return "delete"
+    return "unpublish" if old == "published" else None
+
+
+def _record(project: Project, action: str, actor: str, changed: list[str]) -> None:
+    """Append the revision and the change-log row for a write."""
+    db.session.add(Revision(
+        project_id=project.id, version=project.version, actor=actor,
+        changed_fields=changed, snapshot=_json_safe(ProjectOutputSchema().dump(project)),
+    ))
+    db.session.add(Change(project_id=project.id, action=action))
+    db.session.flush()
+
+
+def _json_safe(dumped: dict) -> dict:
+    """Marshmallow dumps dates as strings already; this guards against anything else."""
+    import json
+
+    return json.loads(json.dumps(dumped, default=str))
+
+
+def _free_slug(wanted: str, project_id: int | None = None) -> str:
+    """``wanted`` or ``wanted-2``, ``wanted-3``...: the first slug no other project answers to."""
+    base = wanted or "projekt"
+    candidate, n = base, 1
+    while True:
+        owner, _ = find_project(candidate)
+        if owner is None or owner.id == project_id:
+            return candidate
+        n += 1
+        candidate = f"{base}-{n}"
+
+
+def _rename(project: Project, new_slug: str) -> None:
+    """Give the project a new slug; the old one keeps answering with a redirect."""
+    owner, _ = find_project(new_slug)
+    if owner is not None and owner.id != project.id:
+        raise ServiceError(f"Die Adresse „{new_slug}“ gehört schon zu einem anderen Profil.")
+    stale = db.session.get(SlugRedirect, new_slug)
+    if stale is not None:
+        db.session.delete(stale)
+    db.session.add(SlugRedirect(old_slug=project.slug, project_id=project.id))
+    project.slug = new_slug
+    db.session.flush()
+
+
+def _apply(project: Project, data: dict) -> None:
+    """Write validated input onto the project (and its children), touching only what differs."""
+    project.title = data["title"]
+    for name in ("summary", "occasion", "goal", "implementation", "financing", "source_note"):
+        setattr(project, name, data.get(name) or "")
+    project.since_year = data.get("since_year")
+    legal_form_name = data.get("legal_form") or ""
+    project.legal_form = (
+        db.session.scalar(select(LegalForm).where(LegalForm.name == legal_form_name)) if legal_form_name else None
+    )
+    project.keywords = [_keyword(name) for name in data.get("keywords", [])]
+    _apply_participants(project, data.get("participants", []))
+    _sync_rows(project.contacts, data.get("contacts", []), Contact, positioned=True)
+    _sync_rows(project.links, data.get("links", []), Link, positioned=True)
+    _sync_rows(project.updates, sorted(data.get("updates", []), key=_update_order), ProjectUpdate)
+
+
+def _update_order(update: dict):
+    return (update["date"], update["title"])
+
+
+def _sync_rows(rows: list, items: list[dict], model, positioned: bool = False) -> None:
+    """Make ``rows`` hold ``items``, updating rows in place so unchanged ones cause no writes."""
+    for index, item in enumerate(items):
+        values = {**item, **({"position": index} if positioned else {})}
+        if index < len(rows):
+            for key, value in values.items():
+                if getattr(rows[index], key) != value:
+                    setattr(rows[index], key, value)
+        else:
+            rows.append(model(**values))
+    del rows[len(items):]
+
+
+def _apply_participants(project: Project, participants: list[dict]) -> None:
+    """Link the profile to its organisations, reusing existing participation rows."""
+    existing = {p.organisation_id: p for p in project.participations if p.organisation_id is not None}
+    wanted: list[Participation] = []
+    # New participation rows must not be flushed half-built while the next organisation is looked up.
+    with db.session.no_autoflush:
+        for position, item in enumerate(participants):
+            organisation = find_or_create_organisation(item["organisation"])
+            participation = existing.pop(organisation.id, None) or Participation(organisation=organisation)
+            participation.role = item["role"]
+            participation.position = position
+            wanted.append(participation)
+    project.participations = wanted
+
+
+def organisation_name_key(name: str) -> str:
+    """Name for matching: "Stadt Arnsberg" and "Arnsberg" are the same municipality."""
+    key = clean_line(name).casefold()
+    for prefix in _MUNICIPAL_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def find_or_create_organisation(data: dict) -> Organisation:
+    """The organisation the input means (by AGS, then by name), created if new.
+
+    Data given inside a profile only fills gaps of an existing organisation: a profile
+    import must never overwrite facts that editors keep on the organisation itself.
+    """
+    organisation = None
+    if data.get("ags"):
+        organisation = db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"]))
+    if organisation is None:
+        organisation = _find_organisation_by_name(data["name"], data.get("ags"))
+    if organisation is None:
+        organisation = Organisation(
+            name=data["name"],
+            name_key=organisation_name_key(data["name"]),
+            slug=_free_organisation_slug(data["name"]),
+        )
+        db.session.add(organisation)
+        for name in _ORGANISATION_FIELDS:
+            if data.get(name) not in (None, ""):
+                setattr(organisation, name, data[name])
+    else:
+        _fill_gaps(organisation, data)
+    db.session.flush()
+    return organisation
+
+
+def _find_organisation_by_name(name: str, ags: str | None) -> Organisation | None:
+    candidates = db.session.scalars(
+        select(Organisation).where(Organisation.name_key == organisation_name_key(name))
+    ).all()
+    matches = [org for org in candidates if not ags or not org.ags or org.ags == ags]
+    matches.sort(key=lambda org: org.name != name)  # an exact spelling wins
+    return matches[0] if matches else None
+
+
+def _fill_gaps(organisation: Organisation, data: dict) -> None:
+    changed = False
+    for name in _ORGANISATION_FIELDS:
+        current = getattr(organisation, name)
+        unset = current in (None, "") or (name == "kind" and current == "other")
+        if unset and data.get(name) not in (None, "", "other"):
+            setattr(organisation, name, data[name])
+            changed = True
+    if changed:
+        organisation.updated_at = utcnow()
+
+
+def _free_organisation_slug(name: str) -> str:
+    base = slugify(name) or "organisation"
+    candidate, n = base, 1
+    while db.session.scalar(select(Organisation.id).where(Organisation.slug == candidate)) is not None:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _keyword(name: str) -> Keyword:
+    """The keyword with this normalised key, created on first use."""
+    key = keyword_key(name)
+    keyword = db.session.scalar(select(Keyword).where(Keyword.key == key))
+    if keyword is None:
+        base = slugify(name) or "stichwort"
+        slug, n = base, 1
+        while db.session.scalar(select(Keyword.id).where(Keyword.slug == slug)) is not None:
+            n += 1
+            slug = f"{base}-{n}"
+        keyword = Keyword(name=clean_line(name), key=key, slug=slug)
+        db.session.add(keyword)
+        db.session.flush()
+    return keyword
