@@ -15,11 +15,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(build_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import cli, errors, formatting
+    from . import cli, database, errors, formatting
     from .extensions import babel, db, migrate
     from .public import bp as public_bp
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     babel.init_app(app)
     formatting.init_app(app)

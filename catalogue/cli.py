@@ -15,7 +15,8 @@ from .extensions import db
 from .importing import RawRecord, ReadError, read_file, validate_record
 from .models import Project
 from .schemas import ProjectOutputSchema
-from .services import ServiceError, ensure_legal_form, save_project, seed_project
+from .services import ServiceError, ensure_legal_form, find_project, save_project, seed_project, snapshot
+from .textutil import slugify
 
 ACTION_LABELS = {
     "created": "angelegt",
@@ -116,7 +117,7 @@ def import_command(files: tuple[Path, ...], status: str, dry_run: bool) -> None:
     total = len(records)
     for number, record in enumerate(records, start=1):
         progress = f"[{number}/{total}] "
-        data, errors = validate_record(record)
+        data, errors = validate_record(_over_current_profile(record))
         if errors:
             failures += 1
             for field, message in errors:
@@ -139,6 +140,20 @@ def import_command(files: tuple[Path, ...], status: str, dry_run: bool) -> None:
         click.echo(f"Import: {total} Datensätze gelesen, {failures} Fehler.")
     if failures:
         sys.exit(1)
+
+
+def _over_current_profile(record: RawRecord) -> RawRecord:
+    """Lay the record over the stored profile with the same slug.
+
+    Text records and CSV rows cannot carry every field (news items, further contacts), so a
+    field the record does not mention keeps its stored value instead of being wiped.
+    """
+    title = record.data.get("title")
+    slug = record.data.get("slug") or (slugify(title) if isinstance(title, str) else "")
+    existing, _ = find_project(slug) if isinstance(slug, str) and slug else (None, False)
+    if existing is None:
+        return record
+    return RawRecord(record.source, record.location, {**snapshot(existing), **record.data, "slug": existing.slug})
 
 
 # ---------------------------------------------------------------- export

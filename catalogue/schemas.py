@@ -174,13 +174,15 @@ class OrganisationInputSchema(InputSchema):
     district = Line()
     administrative_region = Line()
     population = fields.Integer(
-        load_default=None, allow_none=True, strict=True,
+        load_default=None, allow_none=True, strict=True, error_messages={"invalid": "Ganze Zahl erwartet."},
         validate=validate.Range(min=0, max=100_000_000, error="Einwohnerzahl zwischen 0 und 100.000.000."),
     )
-    population_date = fields.Date(load_default=None, allow_none=True)
+    population_date = fields.Date(
+        load_default=None, allow_none=True, error_messages={"invalid": "Datum als JJJJ-MM-TT erwartet."}
+    )
     population_source = Line()
     area_km2 = fields.Float(
-        load_default=None, allow_none=True,
+        load_default=None, allow_none=True, error_messages={"invalid": "Zahl erwartet."},
         validate=validate.Range(min=0, max=400_000, min_inclusive=False, error="Fläche in km² größer 0."),
     )
     website = WebAddress()
@@ -289,7 +291,9 @@ class ProjectInputSchema(InputSchema):
     implementation = Paragraphs()
     financing = Paragraphs()
     legal_form = Line(max_length=120)
-    since_year = fields.Integer(load_default=None, allow_none=True, strict=False)
+    since_year = fields.Integer(
+        load_default=None, allow_none=True, error_messages={"invalid": "Jahr als vierstellige Zahl erwartet."}
+    )
     source_note = Paragraphs(max_length=5000)
     contacts = fields.List(fields.Nested(ContactInputSchema), load_default=list)
     links = fields.List(fields.Nested(LinkInputSchema), load_default=list)

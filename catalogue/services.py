@@ -124,20 +124,33 @@ def update_project(
     expected_version: int | None = None,
 ) -> SaveResult:
     """Replace a profile's content with validated input; a save that changes nothing writes nothing."""
+
+    def apply_input() -> None:
+        new_slug = data.get("slug") or project.slug
+        if new_slug != project.slug:
+            _rename(project, new_slug)
+        _apply(project, data)
+
+    return _save(project, apply_input, actor, status or data.get("status"), expected_version)
+
+
+def change_status(project: Project, status: str, actor: str, expected_version: int | None = None) -> SaveResult:
+    """Publish, unpublish (draft) or archive a profile."""
+    return _save(project, lambda: None, actor, status, expected_version)
+
+
+def _save(project: Project, mutate, actor: str, status: str | None, expected_version: int | None) -> SaveResult:
+    """The frame of every edit: lock, check the version, change, and log only real differences."""
     begin_write()
     db.session.refresh(project)  # the lock is ours now: compare against the committed state
     if expected_version is not None and expected_version != project.version:
         raise VersionConflict(project, expected_version)
     before = snapshot(project)
-    new_slug = data.get("slug") or project.slug
-    if new_slug != project.slug:
-        _rename(project, new_slug)
-    _apply(project, data)
     old_status = project.status
-    project.status = status or data.get("status") or project.status
+    mutate()
+    project.status = status or project.status
     db.session.flush()
-    after = snapshot(project)
-    changed = [name for name in CONTENT_FIELDS if before[name] != after[name]]
+    changed = [name for name, value in snapshot(project).items() if before[name] != value]
     if not changed:
         return SaveResult(project, "unchanged")
     project.version += 1
@@ -145,11 +158,6 @@ def update_project(
     db.session.flush()
     _record(project, _status_action(old_status, project.status) or "update", actor, changed)
     return SaveResult(project, "updated")
-
-
-def change_status(project: Project, status: str, actor: str, expected_version: int | None = None) -> SaveResult:
-    """Publish, unpublish (draft) or archive a profile."""
-    return update_project(project, snapshot(project), actor, status=status, expected_version=expected_version)
 
 
 def seed_project(data: dict) -> SaveResult:
@@ -270,14 +278,17 @@ def _apply_participants(project: Project, participants: list[dict]) -> None:
     """Link the profile to its organisations, reusing existing participation rows."""
     existing = {p.organisation_id: p for p in project.participations if p.organisation_id is not None}
     wanted: list[Participation] = []
-    # New participation rows must not be flushed half-built while the next organisation is looked up.
-    with db.session.no_autoflush:
-        for position, item in enumerate(participants):
-            organisation = find_or_create_organisation(item["organisation"])
-            participation = existing.pop(organisation.id, None) or Participation(organisation=organisation)
-            participation.role = item["role"]
-            participation.position = position
-            wanted.append(participation)
+    for position, item in enumerate(participants):
+        organisation = find_or_create_organisation(item["organisation"])
+        participation = existing.pop(organisation.id, None)
+        if participation is None:
+            # Added to the session at once: SQLAlchemy 2 does not cascade along backrefs, and the
+            # next organisation lookup autoflushes.
+            participation = Participation(project=project, organisation=organisation)
+            db.session.add(participation)
+        participation.role = item["role"]
+        participation.position = position
+        wanted.append(participation)
     project.participations = wanted
 
 
