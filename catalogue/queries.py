@@ -106,11 +106,11 @@ def filter_options() -> dict:
         .join(Project, Project.id == Participation.project_id)
         .where(PUBLISHED)
     ).subquery()
-    states = db.session.scalars(select(distinct(involved.c.state)).where(involved.c.state.is_not(None))).all()
-    districts = db.session.scalars(select(distinct(involved.c.district)).where(involved.c.district != "")).all()
-    kinds = db.session.scalars(select(distinct(involved.c.kind))).all()
+    states = db.session.scalars(select(involved.c.state).where(involved.c.state.is_not(None)).distinct()).all()
+    districts = db.session.scalars(select(involved.c.district).where(involved.c.district != "").distinct()).all()
+    kinds = db.session.scalars(select(involved.c.kind).distinct()).all()
     legal_forms = db.session.scalars(
-        select(distinct(LegalForm.name)).join(Project, Project.legal_form_id == LegalForm.id).where(PUBLISHED)
+        select(LegalForm.name).join(Project, Project.legal_form_id == LegalForm.id).where(PUBLISHED).distinct()
     ).all()
     return {
         "states": sorted(states),

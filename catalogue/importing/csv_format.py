@@ -129,7 +129,7 @@ def _row_values(columns: list[str], row: list[str], source: str, line: int) -> d
     values = {name: "" for name in columns if name}
     for name, cell in zip(columns, row):
         if name:
-            values[name] = cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+            values[name] = _restore(cell.replace("\r\n", "\n").replace("\r", "\n").strip())
     return values
 
 
@@ -216,7 +216,7 @@ def write_csv(projects: list[dict], stream: TextIO) -> None:
     writer.writerow(COLUMNS)
     for project in projects:
         row = _row(project)
-        writer.writerow([row.get(column, "") for column in COLUMNS])
+        writer.writerow([_defuse(row.get(column, "")) for column in COLUMNS])
 
 
 def _row(project: dict) -> dict[str, str]:
@@ -267,3 +267,18 @@ def _link_text(link: dict) -> str:
     """"Titel | URL", or whichever of the two is given."""
     title, url = _text(link.get("title")).strip(), _text(link.get("url")).strip()
     return f"{title} | {url}" if title and url else title or url
+
+
+# Spreadsheets run a cell starting with these as a formula (CSV injection). A leading
+# apostrophe makes it text there; the reader removes it again, so round trips stay exact.
+_FORMULA_START = re.compile(r"^(?:[=+@\t\r]|-(?! ))")
+
+
+def _defuse(cell: str) -> str:
+    """Prefix a cell that a spreadsheet would execute with an apostrophe."""
+    return "'" + cell if _FORMULA_START.match(cell) or cell.startswith("'") else cell
+
+
+def _restore(cell: str) -> str:
+    """Undo ``_defuse``."""
+    return cell[1:] if cell.startswith("'") and (_FORMULA_START.match(cell[1:]) or cell[1:].startswith("'")) else cell

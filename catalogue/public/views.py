@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..errors import bad_request, not_found
 from ..extensions import db
@@ -13,6 +14,19 @@ from .. import queries
 from ..schemas import ProjectFilterSchema, flatten_errors
 from ..services import find_project
 from . import bp
+
+
+@bp.url_value_preprocessor
+def _reject_impossible_slugs(endpoint, values):
+    """No slug contains control characters; PostgreSQL even refuses a NUL in a query
+    parameter (500). Answer such paths with a plain 404 before they reach the database."""
+    slug = (values or {}).get("slug")
+    if slug is not None and any(ord(char) < 32 or ord(char) == 127 for char in slug):
+        abort(404)
+
+
+#: The query parameters of the project list; only these are carried into pagination links.
+_FILTER_KEYS = frozenset(field.data_key or name for name, field in ProjectFilterSchema().fields.items())
 
 
 @bp.get("/")
@@ -43,7 +57,9 @@ def project_list():
         page=page,
         filters=filters,
         options=queries.filter_options(),
-        args=request.args,
+        # Only known filters: extra parameters such as ?_scheme=… or ?endpoint=… would
+        # otherwise reach url_for() as its own keyword arguments and crash the pagination.
+        args=MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _FILTER_KEYS]),
     )
 
 

@@ -252,3 +252,20 @@ def test_state_only_written_when_shared():
     for participant in record.data["participants"]:
         assert "state" not in participant["organisation"]
         assert participant["organisation"]["district"] == "Kreis Soest"
+
+
+def test_formula_cells_are_defused_in_the_export_and_restored_on_import():
+    """CSV injection: a cell a spreadsheet would run as a formula is written as text."""
+    import io
+
+    project = {"title": "=HYPERLINK(\"http://böse.example\")", "goal": "- erstens\n- zweitens",
+               "summary": "+49 2932 201-0", "financing": "@SUM(A1)", "implementation": "-1+2",
+               "source_note": "'zitiert'", "participants": [], "keywords": [], "links": [], "contacts": []}
+    stream = io.StringIO()
+    write_csv([project], stream)
+    written = stream.getvalue()
+    assert "\"'=HYPERLINK" in written and "'+49" in written and "'@SUM" in written and "'-1+2" in written
+    assert '"- erstens' in written  # "- " lists are not formulas and stay untouched
+    data = read_csv_records(written, "x.csv")[0].data
+    for field in ("title", "goal", "summary", "financing", "implementation", "source_note"):
+        assert data[field] == project[field], field

@@ -1,0 +1,63 @@
+"""Configuration from CATALOGUE_* variables, the production safety check, wsgi, migrations."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from catalogue import create_app
+from catalogue.config import ConfigError
+from catalogue.extensions import db
+
+
+def test_defaults_put_database_and_index_in_the_instance_folder(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "INDEX_DIR", "SECRET_KEY", "ENV"):
+        monkeypatch.delenv(f"CATALOGUE_{name}", raising=False)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/catalogue.sqlite3"
+    assert app.config["INDEX_DIR"] == f"{app.instance_path}/index"
+
+
+def test_environment_variables_are_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", "postgresql://u@db.example/katalog")
+    monkeypatch.setenv("CATALOGUE_INDEX_DIR", str(tmp_path / "ix"))
+    monkeypatch.setenv("CATALOGUE_PAGE_SIZE", "10")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/katalog"
+    assert app.config["INDEX_DIR"] == str(tmp_path / "ix")
+    assert app.config["PAGE_SIZE"] == 10
+
+
+def test_explicit_mapping_wins_over_environment(monkeypatch):
+    monkeypatch.setenv("CATALOGUE_PAGE_SIZE", "10")
+    assert create_app({"PAGE_SIZE": 7, "DATABASE_URL": "sqlite://"}).config["PAGE_SIZE"] == 7
+
+
+@pytest.mark.parametrize("key", [None, "", "kurz", "dev-only-not-secret"])
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key):
+    monkeypatch.delenv("CATALOGUE_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="CATALOGUE_SECRET_KEY"):
+        create_app({"ENV": "production", "SECRET_KEY": key, "DATABASE_URL": "sqlite://"})
+
+
+def test_production_with_a_secret_key_has_secure_cookies():
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_wsgi_exposes_an_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", f"sqlite:///{tmp_path}/w.sqlite3")
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "catalogue"
+
+
+def test_migrations_match_the_models(app):
+    """The schema built by the migrations is exactly what the models declare."""
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
