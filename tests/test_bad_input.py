@@ -53,7 +53,7 @@ def check_error_page(response, status: int) -> str:
     if status == 405:
         assert "nicht möglich" in lead.group(1)
     assert 'href="/projekte"' in body and 'href="/stichworte"' in body and 'href="/"' in body
-    assert "500" not in re.sub(r"<[^>]+>", "", body).replace("Statuscode 405", "")
+    assert "Ein interner Fehler" not in body and "Statuscode 500" not in body
     return body
 
 
@@ -496,5 +496,5 @@ def test_bad_requests_change_nothing_stored(seeded, client):
     assert fingerprint() == before
     assert db.session.scalar(select(func.count()).select_from(Change)) == before["counts"]["changes"]
     assert db.session.scalar(select(func.count()).select_from(Revision)) == before["counts"]["revisions"]
-    assert db.session.scalar(select(func.count()).select_from(SlugRedirect)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SlugRedirect)) == before["counts"]["slug_redirects"]
     assert db.session.scalar(select(func.count()).select_from(Keyword)) == before["counts"]["keywords"]
