@@ -31,6 +31,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
+    app.cli.add_command(revoke_token_command)
 
 
 def _fail(message: str) -> None:
@@ -178,3 +181,63 @@ def export_command(fmt: str, output: Path | None) -> None:
             stream.close()
     if output:
         click.echo(f"{len(dumped)} Profile nach {output} exportiert.", err=True)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "editor"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Passwort von der Standardeingabe lesen (für Skripte).")
+@click.option("--display-name", default="", help="Angezeigter Name.")
+@click.option("--email", default="", help="Dienstliche E-Mail-Adresse.")
+def create_user_command(username: str, role: str, password_stdin: bool, display_name: str, email: str) -> None:
+    """Create an account (the first administrator, typically)."""
+    from .accounts import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Passwort", hide_input=True, confirmation_prompt="Passwort wiederholen")
+    try:
+        user = create_user(username, password, role, "cli", display_name=display_name, email=email)
+    except ServiceError as error:
+        db.session.rollback()
+        _fail(str(error))
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Benutzer {user.username} ({user.role}) angelegt.")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", default="", help="Wofür das Token ist, z. B. „Landesportal NRW“.")
+def create_token_command(username: str, name: str) -> None:
+    """Create an API token for USERNAME and print it once."""
+    from .accounts import create_api_token, find_user
+
+    user = find_user(username)
+    if user is None or not user.active:
+        _fail(f"Kein aktiver Benutzer „{username}“.")
+        sys.exit(1)
+    token, plaintext = create_api_token(user, name, "cli")
+    db.session.commit()
+    click.echo(plaintext)
+    click.echo(f"Token {token.prefix}… für {user.username} ({user.role}) angelegt. Es wird nur jetzt angezeigt.", err=True)
+
+
+@click.command("revoke-token")
+@click.argument("token")
+def revoke_token_command(token: str) -> None:
+    """Revoke an API token, named by its id, its shown prefix or the whole token."""
+    from .accounts import find_tokens, revoke_api_token, user_for_token
+
+    found = user_for_token(token)
+    matches = [found[1]] if found else find_tokens(token)
+    if len(matches) != 1:
+        _fail("Kein eindeutiges Token gefunden." if not matches else "Mehrere Tokens passen; bitte die Nummer angeben.")
+        sys.exit(1)
+    revoke_api_token(matches[0], "cli")
+    db.session.commit()
+    click.echo(f"Token {matches[0].prefix}… widerrufen.")

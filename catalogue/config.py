@@ -14,6 +14,9 @@ ENV_SETTINGS = {
     "PAGE_SIZE": int,
     "MAX_PAGE_SIZE": int,
     "BASE_URL": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "API_RATE_LIMIT": str,
+    "LOGIN_RATE_LIMIT": str,
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -33,6 +36,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 20,
         "MAX_PAGE_SIZE": 100,
         "BASE_URL": "",
+        # memory:// counts per process; several workers need a shared store such as redis://.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "API_RATE_LIMIT": "300 per minute",
+        "LOGIN_RATE_LIMIT": "10 per minute",
         "SEED_DIR": str(Path(__file__).resolve().parent.parent / "data" / "seed"),
     }
     for name, convert in ENV_SETTINGS.items():
@@ -69,6 +76,11 @@ def _derive(settings: dict) -> dict:
     settings.setdefault("BABEL_DEFAULT_LOCALE", "de")
     settings.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin")
     settings.setdefault("JSON_SORT_KEYS", False)
+    settings.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    settings.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    settings.setdefault("REMEMBER_COOKIE_SECURE", production)
+    settings.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    settings.setdefault("WTF_CSRF_TIME_LIMIT", None)  # editors keep forms open for hours
     # Large request bodies are refused early (413) instead of being parsed.
     settings.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     return settings

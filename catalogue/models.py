@@ -342,3 +342,93 @@ class Change(db.Model):
 def latest_change_seq() -> int:
     """Highest sequence number in the change log (0 when empty); cheap: the primary key index."""
     return db.session.scalar(select(func.max(Change.seq))) or 0
+
+
+USER_ROLES = ("admin", "editor")
+
+
+class User(db.Model):
+    """An editor or administrator. Passwords are stored only as scrypt hashes."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'editor')", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(10), default="editor")
+    #: deactivated users cannot log in and their tokens stop working
+    active: Mapped[bool] = mapped_column(default=True)
+    #: False: the editor may only submit profiles for review; an administrator publishes
+    can_publish: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def actor(self) -> str:
+        """How revisions and the audit log name this user."""
+        return f"user:{self.username}"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the write API; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: what the token is for, e.g. "Landesportal NRW"
+    name: Mapped[str] = mapped_column(String(120), default="")
+    #: first characters of the token, shown so administrators can tell tokens apart
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_valid(self) -> bool:
+        """Not revoked, and its user is still active."""
+        return self.revoked_at is None and self.user.active
+
+
+class AuditEvent(db.Model):
+    """Audit log: logins, publishing, deletions, user and token changes (visible to admins)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: "user:anna", "cli", "token:ab12cd34 (user:anna)", or "anonymous"
+    actor: Mapped[str] = mapped_column(String(160))
+    #: e.g. login, login_failed, logout, publish, unpublish, delete, user_create, token_create, token_revoke
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    #: what it concerns, e.g. "project:standesamt-untere-lenne" or "user:bernd"
+    target: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

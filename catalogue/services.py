@@ -372,3 +372,49 @@ def _keyword(name: str) -> Keyword:
         db.session.add(keyword)
         db.session.flush()
     return keyword
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def save_organisation(data: dict, actor: str, organisation: Organisation | None = None) -> SaveResult:
+    """Create an organisation, or replace the facts of ``organisation``, from validated
+    ``OrganisationInputSchema`` input. Profiles it takes part in are logged as changed,
+    because their representation (and search entry) includes the organisation."""
+    begin_write()
+    if organisation is None:
+        existing = _find_organisation_by_name(data["name"], data.get("ags"))
+        if data.get("ags") and db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"])):
+            raise ServiceError(f"Eine Organisation mit dem AGS {data['ags']} gibt es schon.")
+        if existing is not None and existing.name == data["name"]:
+            raise ServiceError(f"Die Organisation „{data['name']}“ gibt es schon.")
+        organisation = find_or_create_organisation(data)
+        return SaveResult(None, "created", organisation.slug)
+    if data.get("ags") and data["ags"] != organisation.ags:
+        owner = db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"]))
+        if owner is not None:
+            raise ServiceError(f"Der AGS {data['ags']} gehört schon zu „{owner.name}“.")
+    changed = False
+    for name in ("name",) + _ORGANISATION_FIELDS:
+        value = data.get(name)
+        value = "" if value is None and name in ("district", "administrative_region", "population_source", "website") else value
+        if getattr(organisation, name) != value:
+            setattr(organisation, name, value)
+            changed = True
+    if not changed:
+        return SaveResult(None, "unchanged", organisation.slug)
+    organisation.name_key = organisation_name_key(organisation.name)
+    organisation.updated_at = utcnow()
+    db.session.flush()
+    log_projects_of(organisation, actor)
+    return SaveResult(None, "updated", organisation.slug)
+
+
+def log_projects_of(organisation: Organisation, actor: str) -> None:
+    """Log every profile the organisation takes part in as updated (search and feed refresh)."""
+    project_ids = db.session.scalars(
+        select(Participation.project_id).where(Participation.organisation_id == organisation.id)
+    ).all()
+    for project_id in sorted(set(project_ids)):
+        db.session.add(Change(project_id=project_id, action="update"))
+    db.session.flush()

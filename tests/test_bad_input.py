@@ -115,7 +115,8 @@ INVALID_QUERIES = [
 
 
 @pytest.mark.parametrize(("query", "parameter"), INVALID_QUERIES, ids=lambda v: v[:40] if isinstance(v, str) else v)
-def test_invalid_filter_values_get_a_400_page_naming_the_parameter(seeded, client, query, parameter):
+def test_invalid_filter_values_get_a_400_page_naming_the_parameter(client, query, parameter):
+    # Validation comes before any query, so the data does not matter here.
     body = check_error_page(client.get(f"/projekte?{query}"), 400)
     message = lead_text(body)
     assert message.startswith("Ungültiger Filter – ")
@@ -292,7 +293,8 @@ BAD_SLUGS = [
 
 @pytest.mark.parametrize("slug", BAD_SLUGS, ids=lambda v: v[:30])
 @pytest.mark.parametrize("prefix", SLUG_PREFIXES)
-def test_unknown_and_malformed_slugs_are_404_pages(seeded, client, prefix, slug):
+def test_unknown_and_malformed_slugs_are_404_pages(client, prefix, slug):
+    # The lookup runs against the database whether or not it holds data.
     body = check_error_page(client.get(prefix + slug), 404)
     assert "<script>" not in body
 
@@ -332,7 +334,7 @@ UNKNOWN_PATHS = [
 
 
 @pytest.mark.parametrize("path", UNKNOWN_PATHS, ids=lambda v: v[:40])
-def test_unknown_paths_are_404_pages_with_links_back(seeded, client, path):
+def test_unknown_paths_are_404_pages_with_links_back(client, path):
     body = check_error_page(client.get(path), 404)
     assert "Diese Seite gibt es nicht (mehr)." in body
 

@@ -1,0 +1,141 @@
+"""Use cases for accounts: users, API tokens and the audit log. Like services.py, these
+functions flush and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db, login_manager
+from .models import USER_ROLES, ApiToken, AuditEvent, User, utcnow
+from .services import ServiceError
+
+MIN_PASSWORD_LENGTH = 12
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
+# A hash to check against when the user does not exist, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+#: Tokens are recognisable in logs and secret scanners by this prefix.
+TOKEN_PREFIX = "ikz_"
+# last_used_at is written at most this often per token (seconds): not a write per request.
+_LAST_USED_GRANULARITY = 60
+
+
+def record_audit(actor: str, action: str, target: str = "", **detail) -> AuditEvent:
+    """Append an audit event."""
+    event = AuditEvent(actor=actor, action=action, target=target, detail=detail)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def find_user(username: str) -> User | None:
+    """The user with this (case-insensitive) username."""
+    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short (length is what makes passwords strong)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.")
+
+
+def create_user(
+    username: str, password: str, role: str, actor: str, display_name: str = "", email: str = "",
+    can_publish: bool = True,
+) -> User:
+    """Create an account."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise ServiceError("Benutzername: 3–60 Zeichen, Kleinbuchstaben, Ziffern, Punkt, Binde- und Unterstrich.")
+    if role not in USER_ROLES:
+        raise ServiceError(f"Rolle {role!r} unbekannt; erlaubt: {', '.join(USER_ROLES)}.")
+    if find_user(username) is not None:
+        raise ServiceError(f"Den Benutzernamen „{username}“ gibt es schon.")
+    check_password_rules(password)
+    user = User(
+        username=username, role=role, display_name=display_name.strip(), email=email.strip(),
+        password_hash=generate_password_hash(password, method="scrypt"), can_publish=can_publish,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit(actor, "user_create", user.actor, role=role)
+    return user
+
+
+def set_password(user: User, password: str, actor: str) -> None:
+    """Set a new password (reset by an administrator, or the user's own change)."""
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    db.session.flush()
+    record_audit(actor, "password_set", user.actor)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (the same answer for every failure)."""
+    user = find_user(username) if username else None
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is None or not ok or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def _hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def create_api_token(user: User, name: str, actor: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``; the plaintext is returned once and never stored."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip()[:120], prefix=plaintext[:12], token_hash=_hash_token(plaintext))
+    db.session.add(token)
+    db.session.flush()
+    record_audit(actor, "token_create", f"token:{token.prefix}", user=user.username, name=token.name)
+    return token, plaintext
+
+
+def revoke_api_token(token: ApiToken, actor: str) -> None:
+    """Revoke a token; it stops working at once."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        record_audit(actor, "token_revoke", f"token:{token.prefix}", user=token.user.username)
+
+
+def find_tokens(prefix_or_id: str) -> list[ApiToken]:
+    """Tokens whose id or shown prefix matches (an administrator names a token this way)."""
+    text = prefix_or_id.strip()
+    if text.isdigit():
+        token = db.session.get(ApiToken, int(text))
+        return [token] if token else []
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.prefix.startswith(text[:12]))))
+
+
+def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
+    """The user a bearer token acts as, or None if it is unknown, revoked or its user inactive."""
+    if not plaintext or len(plaintext) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext)))
+    if token is None or not token.is_valid:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > _LAST_USED_GRANULARITY:
+        token.last_used_at = now
+        db.session.flush()
+    return token.user, token
+
+
+def init_app(app) -> None:
+    """Let Flask-Login load the session's user (deactivated users are logged out)."""
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
