@@ -34,6 +34,7 @@ from .textutil import clean_line, keyword_key, slugify
 WRITE_LOCK_KEY = 7_352_001
 
 _MUNICIPAL_PREFIXES = ("stadt ", "gemeinde ", "markt ", "hansestadt ")
+_TEXT_ORGANISATION_FIELDS = ("district", "administrative_region", "population_source", "website")
 _ORGANISATION_FIELDS = (
     "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
     "population_source", "area_km2", "website", "latitude", "longitude",
@@ -377,37 +378,40 @@ def _keyword(name: str) -> Keyword:
 # ---------------------------------------------------------------- organisations
 
 
-def save_organisation(data: dict, actor: str, organisation: Organisation | None = None) -> SaveResult:
+def save_organisation(
+    data: dict, actor: str, organisation: Organisation | None = None
+) -> tuple[Organisation, str]:
     """Create an organisation, or replace the facts of ``organisation``, from validated
-    ``OrganisationInputSchema`` input. Profiles it takes part in are logged as changed,
-    because their representation (and search entry) includes the organisation."""
+    ``OrganisationInputSchema`` input; returns it with "created", "updated" or "unchanged".
+
+    Profiles it takes part in are logged as changed, because their representation (and
+    search entry) includes the organisation.
+    """
     begin_write()
-    if organisation is None:
-        existing = _find_organisation_by_name(data["name"], data.get("ags"))
-        if data.get("ags") and db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"])):
-            raise ServiceError(f"Eine Organisation mit dem AGS {data['ags']} gibt es schon.")
-        if existing is not None and existing.name == data["name"]:
-            raise ServiceError(f"Die Organisation „{data['name']}“ gibt es schon.")
-        organisation = find_or_create_organisation(data)
-        return SaveResult(None, "created", organisation.slug)
-    if data.get("ags") and data["ags"] != organisation.ags:
+    if data.get("ags"):
         owner = db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"]))
-        if owner is not None:
+        if owner is not None and owner is not organisation:
             raise ServiceError(f"Der AGS {data['ags']} gehört schon zu „{owner.name}“.")
+    if organisation is None:
+        twin = _find_organisation_by_name(data["name"], data.get("ags"))
+        if twin is not None:
+            raise ServiceError(f"Die Organisation „{twin.name}“ gibt es schon.")
+        return find_or_create_organisation(data), "created"
     changed = False
     for name in ("name",) + _ORGANISATION_FIELDS:
         value = data.get(name)
-        value = "" if value is None and name in ("district", "administrative_region", "population_source", "website") else value
+        if value is None and name in _TEXT_ORGANISATION_FIELDS:
+            value = ""
         if getattr(organisation, name) != value:
             setattr(organisation, name, value)
             changed = True
     if not changed:
-        return SaveResult(None, "unchanged", organisation.slug)
+        return organisation, "unchanged"
     organisation.name_key = organisation_name_key(organisation.name)
     organisation.updated_at = utcnow()
     db.session.flush()
     log_projects_of(organisation, actor)
-    return SaveResult(None, "updated", organisation.slug)
+    return organisation, "updated"
 
 
 def log_projects_of(organisation: Organisation, actor: str) -> None:

@@ -64,11 +64,19 @@ def test_editing_an_organisation_logs_its_profiles_as_changed(make_project):
     project = make_project()
     organisation = project.lead
     data = OrganisationInputSchema().load({"name": "Stadt Musterstadt", "kind": "municipality", "ags": "05999001", "population": 4242})
-    result = save_organisation(data, "test", organisation)
+    _, action = save_organisation(data, "test", organisation)
     db.session.commit()
-    assert result.action == "updated" and organisation.population == 4242
+    assert action == "updated" and organisation.population == 4242
     assert db.session.scalars(select(Change.action).order_by(Change.seq)).all() == ["create", "update"]
-    assert save_organisation(data, "test", organisation).action == "unchanged"
+    assert save_organisation(data, "test", organisation)[1] == "unchanged"
+
+
+def test_creating_an_organisation_that_exists_by_name_is_refused(make_project):
+    make_project()
+    with pytest.raises(ServiceError, match="Stadt Musterstadt"):
+        save_organisation(OrganisationInputSchema().load({"name": "Musterstadt"}), "test")
+    organisation, action = save_organisation(OrganisationInputSchema().load({"name": "Neustadt", "kind": "municipality"}), "test")
+    assert action == "created" and organisation.slug == "neustadt"
 
 
 def test_organisation_ags_stays_unique(make_project):
