@@ -328,8 +328,8 @@ UNKNOWN_PATHS = [
     "/" + "x" * 10_000,
     "/.env",
     "/wp-login.php",
-    "/admin",
-    "/api/v1/projects",
+    "/wp-admin/",
+    "/cgi-bin/test.cgi",
 ]
 
 
