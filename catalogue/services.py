@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 from .models import (
@@ -87,9 +88,29 @@ def snapshot(project: Project) -> dict:
 
 
 def begin_write() -> None:
-    """Serialise writers (PostgreSQL); SQLite's single writer lock does this by itself."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Serialise writers: call before the first write of a transaction."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+    elif dialect == "sqlite":
+        _take_sqlite_write_lock()
+
+
+def _take_sqlite_write_lock() -> None:
+    """Hold SQLite's write lock from here to the commit.
+
+    In WAL mode a transaction that has only read holds a snapshot; if another worker commits
+    before it writes, its first write fails at once with "database is locked" (the busy
+    timeout does not help). A no-op DELETE takes the write lock now; if the snapshot is
+    stale, nothing has been written yet (else we would hold the lock), so starting over
+    loses only reads, and the retry waits for the lock like BEGIN IMMEDIATE does.
+    """
+    grab = text("DELETE FROM changes WHERE 1 = 0")
+    try:
+        db.session.execute(grab)
+    except OperationalError:
+        db.session.rollback()
+        db.session.execute(grab)
 
 
 def save_project(data: dict, actor: str, status: str | None = None) -> SaveResult:
@@ -176,6 +197,7 @@ def seed_project(data: dict) -> SaveResult:
 
 def ensure_legal_form(name: str, description: str = "") -> LegalForm:
     """Add a legal form to the managed list (an existing one keeps its description if none is given)."""
+    begin_write()
     legal_form = db.session.scalar(select(LegalForm).where(LegalForm.name == name))
     if legal_form is None:
         legal_form = LegalForm(name=name, description=description)

@@ -92,7 +92,7 @@ def test_filter_form_works_without_javascript(browser, live_server):
     page = context.new_page()
     page.goto(live_server + "/projekte")
     page.select_option("#f-land", "DE-SN")
-    page.click("button[type=submit]")
+    page.click("form.filters button[type=submit]")
     assert "land=DE-SN" in page.url
     assert page.locator(".card__title").count() == 2
     assert "2 Projekte" in page.inner_text("#result-heading")
