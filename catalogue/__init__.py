@@ -30,7 +30,12 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(public_bp)
-    # search: register here
-    # api: register here
-    # admin: register here
+    from . import search
+    search.init_app(app)
+    from . import api; api.init_app(app)  # JSON API /api/v1 (issue 4)
+    from . import security
+    from .admin import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
+    security.init_app(app)
     return app

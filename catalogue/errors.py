@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .schemas import flatten_errors
+
+#: Paths whose errors are RFC 9457 problem details instead of HTML pages.
+API_PREFIX = "/api/"
+_API_EXPLANATIONS = {
+    401: "Für diese Aktion ist ein API-Token nötig (Authorization: Bearer …).",
+    404: "Diese Adresse gibt es in der API nicht.",
+    405: "Diese Methode ist an dieser Adresse nicht möglich.",
+    413: "Der Inhalt der Anfrage ist zu groß.",
+    422: "Die Angaben sind ungültig.",
+    429: "Zu viele Anfragen in kurzer Zeit; bitte etwas warten.",
+    500: "Ein interner Fehler ist aufgetreten.",
+}
 
 _EXPLANATIONS = {
     400: "Die Anfrage enthält ungültige Angaben.",
@@ -34,6 +47,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if request.path.startswith(API_PREFIX):
+            return problem_response(error)
         detail = error.description if getattr(error, "_catalogue_detail", False) else None
         return render_error(error.code or 500, detail)
 
@@ -42,7 +57,44 @@ def init_app(app: Flask) -> None:
         # Log with the traceback, but show the visitor a calm page without internals.
         app.logger.exception("Unhandled error on %s", request.path)
         db.session.rollback()
+        if request.path.startswith(API_PREFIX):
+            return problem_response(InternalServerError())
         return render_error(InternalServerError.code)
+
+
+def problem_response(error: HTTPException):
+    """RFC 9457 problem details for an API error; field-level messages for validation errors."""
+    status = error.code or 500
+    specific = getattr(error, "_catalogue_detail", False)
+    body = {
+        "type": "about:blank",
+        "title": error.name,
+        "status": status,
+        "detail": error.description if specific else _API_EXPLANATIONS.get(status, error.description),
+        "instance": request.path,
+    }
+    # webargs (flask-smorest) puts validation messages into error.data; the API's own views into .messages
+    messages = (getattr(error, "data", None) or {}).get("messages") or getattr(error, "messages", None)
+    if messages:
+        if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "view_args", "path"}:
+            # webargs nests by location ({"json": {...}}); a body that is no object gives a plain list
+            merged: dict = {}
+            for location in messages.values():
+                merged.update(location if isinstance(location, dict) else {"_schema": location})
+            messages = merged
+        body["errors"] = [{"field": field, "message": message} for field, message in flatten_errors(messages)]
+        if not specific:
+            body["detail"] = "Ungültige Angaben: " + "; ".join(f"{e['field']}: {e['message']}" for e in body["errors"])
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    # Keep headers the exception carries (Allow on 405, Retry-After on 429, ...).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="IKZ-Katalog"'
+    return response
 
 
 def bad_request(detail: str):

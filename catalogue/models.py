@@ -185,6 +185,10 @@ class Project(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: increases by one with every change of content or status (optimistic concurrency)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: when an editor without the right to publish asked for review (None: no open request)
+    review_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    #: who asked for review ("user:<name>"), empty when no request is open
+    review_requested_by: Mapped[str] = mapped_column(String(120), default="")
 
     legal_form: Mapped[Optional[LegalForm]] = relationship()
     participations: Mapped[list["Participation"]] = relationship(

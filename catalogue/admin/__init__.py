@@ -1,0 +1,46 @@
+"""The editing area at /admin: login, profile editor, workflow, history, organisations,
+keywords, users, API tokens and the audit log."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_login import current_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: The only endpoints reachable without a session.
+PUBLIC_ENDPOINTS = {"admin.login"}
+
+
+@bp.before_request
+def _require_login():
+    """Every admin page needs a logged-in, active user; the check lives here so no view can forget it."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+    return None
+
+
+@bp.after_request
+def _no_store(response):
+    """Editing pages show unpublished data: keep them out of shared caches and the back-forward cache."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def admin_required(view):
+    """Only administrators (users, tokens, audit log)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+from . import views_auth, views_projects, views_catalogue, views_users  # noqa: E402,F401  (register routes)

@@ -1,0 +1,140 @@
+"""Translate between the profile form and the project representation, in both directions,
+and put the schema's error messages next to the fields they concern."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import LegalForm, Project
+from ..services import snapshot
+from .forms import ROW_FIELDS, ROW_LISTS, ProjectForm, choices
+
+_KEYWORD_SEPARATORS = re.compile(r"[,;\n]")
+_SCALARS = ("title", "slug", "summary", "status", "occasion", "goal", "implementation", "financing",
+            "legal_form", "since_year", "source_note")
+
+
+def legal_form_choices() -> list:
+    """The managed list of legal forms, with "unknown" first."""
+    names = db.session.scalars(select(LegalForm.name).order_by(LegalForm.name)).all()
+    return choices([("", "– nicht angegeben –")] + [(name, name) for name in names])
+
+
+def build_form(project: Project | None = None, **kwargs) -> ProjectForm:
+    """The form, filled from the request on POST or from the profile on GET."""
+    data = initial_data(project) if project is not None else {"status": "draft"}
+    form = ProjectForm(data=data, **kwargs)
+    form.legal_form.choices = legal_form_choices()
+    form.row_errors = {}  # errors of whole rows or lists, filled by apply_errors
+    return form
+
+
+def initial_data(project: Project) -> dict:
+    """The stored profile as form data."""
+    snap = snapshot(project)
+    data = {name: snap.get(name) for name in _SCALARS}
+    data["since_year"] = "" if snap["since_year"] is None else str(snap["since_year"])
+    data["keywords"] = ", ".join(snap["keywords"])
+    data["version"] = str(project.version)
+    data["participants"] = [
+        {"order": str(index + 1), "role": p["role"], **{k: p["organisation"].get(k) or "" for k in ("name", "kind", "ags", "state", "district")}}
+        for index, p in enumerate(snap["participants"])
+    ]
+    for name in ("contacts", "links", "updates"):
+        data[name] = [{k: item.get(k) or "" for k in ROW_FIELDS[name]} for item in snap[name]]
+    for name in ROW_LISTS:
+        data[name] = data[name] + [{}]  # one empty row to add to without JavaScript
+    return data
+
+
+def _blank(row: dict, fields) -> bool:
+    ignore = {"role", "kind", "state"}  # selects always send a value
+    return not any((row.get(k) or "").strip() for k in fields if k not in ignore)
+
+
+def form_to_input(form: ProjectForm) -> tuple[dict, dict[str, list[int]]]:
+    """The raw project representation the form describes, and for each row list which form
+    row each item came from (blank and removed rows are left out)."""
+    raw: dict = {name: getattr(form, name).data for name in _SCALARS}
+    raw["slug"] = (raw["slug"] or "").strip() or None
+    raw["since_year"] = (raw["since_year"] or "").strip() or None
+    raw["keywords"] = [k.strip() for k in _KEYWORD_SEPARATORS.split(form.keywords.data or "") if k.strip()]
+    rows: dict[str, list[int]] = {}
+    for name in ROW_LISTS:
+        kept = []
+        for index, entry in enumerate(getattr(form, name).entries):
+            values = {k: entry.form[k].data for k in ROW_FIELDS[name]}
+            if entry.form.remove.data or _blank(values, ROW_FIELDS[name]):
+                continue
+            kept.append((index, values))
+        if name == "participants":
+            entries = form.participants.entries
+            kept.sort(key=lambda item: _order(item[0], entries[item[0]].form.order.data))
+        rows[name] = [index for index, _ in kept]
+        raw[name] = [_row_input(name, values) for _, values in kept]
+    return raw, rows
+
+
+def _order(index: int, text: str | None) -> tuple[float, int]:
+    """Rows sort by the number the editor typed; rows without one keep their place."""
+    try:
+        return float((text or "").replace(",", ".")), index
+    except ValueError:
+        return float(index + 1), index
+
+
+def _row_input(name: str, values: dict) -> dict:
+    if name != "participants":
+        return values
+    organisation = {k: values[k] for k in ("name", "kind", "ags", "state", "district")}
+    organisation["ags"] = (organisation["ags"] or "").strip() or None
+    organisation["state"] = organisation["state"] or None
+    return {"role": values["role"], "organisation": organisation}
+
+
+def apply_errors(form: ProjectForm, pairs: list[tuple[str, str]], rows: dict[str, list[int]]) -> list[tuple[str, str]]:
+    """Attach schema errors ("participants.0.organisation.ags") to form fields.
+
+    Returns (anchor id, message) pairs for the error summary at the top of the form.
+    """
+    summary = []
+    form.row_errors = {}
+    for path, message in pairs:
+        parts = path.split(".")
+        target, anchor = _field_for(form, parts, rows)
+        if target is None:
+            form.row_errors.setdefault(anchor, []).append(message)
+            label = _LIST_LABELS.get(parts[0], "Formular")
+        else:
+            target.errors = list(target.errors) + [message]
+            label = target.label.text
+        if parts[0] in ROW_LISTS and len(parts) > 1 and parts[1].isdigit():
+            label = f"{_LIST_LABELS[parts[0]]}, Eintrag {int(parts[1]) + 1} – {label}"
+        summary.append((anchor, f"{label}: {message}"))
+    return summary
+
+
+_LIST_LABELS = {"participants": "Beteiligte", "contacts": "Kontakte", "links": "Links", "updates": "Neuigkeiten"}
+
+
+def _field_for(form: ProjectForm, parts: list[str], rows: dict[str, list[int]]):
+    """The form field a schema error path names, or (None, anchor) for a row or list error."""
+    head = parts[0]
+    if head == "keywords":
+        return form.keywords, form.keywords.id
+    if head in ROW_LISTS:
+        if len(parts) == 1 or not parts[1].isdigit() or int(parts[1]) >= len(rows[head]):
+            return None, f"{head}-list"
+        entry = getattr(form, head).entries[rows[head][int(parts[1])]]
+        leaf = parts[-1]
+        if leaf in entry.form._fields and leaf != "remove":
+            return entry.form[leaf], entry.form[leaf].id
+        if head == "participants" and leaf in ("organisation", "latitude"):
+            return entry.form["name"], entry.form["name"].id
+        return None, entry.id
+    if head in form._fields:
+        return form[head], form[head].id
+    return None, "form"

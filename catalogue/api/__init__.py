@@ -1,0 +1,90 @@
+"""JSON API for other portals under /api/v1; the OpenAPI document comes from the same
+marshmallow schemas that validate (flask-smorest)."""
+
+from __future__ import annotations
+
+import http
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, current_app
+from flask_cors import CORS
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+
+from ..extensions import csrf, limiter
+from ..models import utcnow
+from .schemas import ProblemSchema
+
+PROBLEM_JSON = "application/problem+json"
+
+bp = Blueprint(
+    "api", __name__, url_prefix="/api/v1",
+    description="Lesen, Durchsuchen, Spiegeln und (mit Token) Schreiben des IKZ-Katalogs.",
+)
+
+
+class CatalogueApi(Api):
+    """flask-smorest's Api, but errors stay with catalogue.errors (problem+json under /api/,
+    HTML pages elsewhere) and are documented as application/problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self):
+        # smorest would answer *every* error of the app as JSON, including the HTML site's.
+        pass
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Fehler (RFC 9457 Problem Details)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+# Limits read the config at request time, so operators (and tests) can change them per app.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+# Bearer tokens, not cookies, authenticate writes: CSRF cannot apply.
+csrf.exempt(bp)
+
+from . import views  # noqa: E402,F401  (registers the routes)
+
+# Registered before CORS so that it runs after flask-cors (blueprint hooks run in reverse):
+# reads are open to any origin, writes are not.
+bp.after_request(views.no_cors_on_writes)
+CORS(
+    bp,
+    origins="*",
+    send_wildcard=True,  # "*" rather than the echoed origin: one cacheable answer for every portal
+    methods=["GET", "HEAD", "OPTIONS"],
+    allow_headers=["Accept", "If-None-Match", "If-Modified-Since"],
+    expose_headers=["ETag", "Last-Modified", "Link", "X-Total-Count", "Location",
+                    "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After",
+                    "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+    max_age=3600,
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprint and its OpenAPI document on ``app``."""
+    api = CatalogueApi(app, spec_kwargs={
+        "title": "IKZ-Katalog API",
+        "version": "1.0.0",
+        "openapi_version": "3.0.3",
+        "info": {
+            "description": (
+                "Öffentliche JSON-API des Katalogs interkommunaler Zusammenarbeit. Lesen ohne Anmeldung; "
+                "Schreiben mit `Authorization: Bearer <Token>` und `If-Match`. Fehler als RFC 9457 "
+                "`application/problem+json`."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    })
+    # Last-Modified of documents that do not change with the data (the OpenAPI document, the docs page).
+    app.config.setdefault("API_STARTED_AT", utcnow().replace(microsecond=0))
+    api.register_blueprint(bp)
+    app.extensions["catalogue_api"] = api

@@ -1,0 +1,161 @@
+"""HTTP mechanics of the API: conditional requests, caching, content negotiation, tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from flask import abort, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from sqlalchemy import text
+
+from ..accounts import user_for_token
+from ..extensions import db
+from ..services import begin_write
+from ..models import Project, User
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+#: What a view answers in, when it is not JSON (checked against Accept for 406).
+OFFERS = {"api.projects_csv": "text/csv", "api.docs": "text/html"}
+_VERSION_IN_ETAG = re.compile(r'^"p(\d+)v(\d+)-[0-9a-f]+"$')
+#: Public reads may be cached this long by browsers and CDNs (seconds).
+PUBLIC_MAX_AGE = 60
+
+
+def problem(status: int, detail: str, **extra) -> HTTPException:
+    """An HTTPException whose detail the problem document shows verbatim."""
+    try:
+        abort(status, detail)
+    except HTTPException as error:
+        error._catalogue_detail = True
+        for key, value in extra.items():
+            setattr(error, key, value)
+        return error
+    raise AssertionError("unreachable")
+
+
+def check_acceptable() -> None:
+    """406 when the client accepts nothing this endpoint can send."""
+    if "Accept" not in request.headers or request.method == "OPTIONS":
+        return
+    offered = OFFERS.get(request.endpoint or "", "application/json")
+    if request.accept_mimetypes.best_match([offered, "application/problem+json"]) is None:
+        raise problem(406, f"Diese Adresse liefert {offered}; die Anfrage akzeptiert das nicht (Accept).")
+
+
+def check_json_body() -> None:
+    """415 for a write whose body is not JSON (forms and text would be misread)."""
+    if request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.mimetype):
+        if request.mimetype not in JSON_TYPES:
+            raise problem(415, "Bitte den Inhalt als application/json senden (Content-Type).")
+
+
+def project_etag(project: Project, document_hash: str) -> str:
+    """Strong ETag: the project's version (what If-Match checks) plus a hash of the document,
+    which also changes when a participating organisation is edited."""
+    return f'"p{project.id}v{project.version}-{document_hash[:12]}"'
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def expected_version(project: Project) -> int:
+    """The version the client read, from If-Match; 428 without one, 412 when it names another project."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise problem(428, "Bitte If-Match mit dem ETag senden, den GET geliefert hat; so überschreibt "
+                           "niemand unbemerkt die Änderung eines anderen.")
+    match = _VERSION_IN_ETAG.match(header.removeprefix("W/"))
+    if not match or int(match.group(1)) != project.id:
+        raise problem(412, "Der ETag in If-Match gehört nicht zu diesem Profil; bitte neu laden.")
+    return int(match.group(2))
+
+
+def require_if_match() -> str:
+    """The If-Match header of a write to a resource without a version (organisations)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise problem(428, "Bitte If-Match mit dem ETag senden, den GET geliefert hat.")
+    return header
+
+
+def take_write_lock() -> None:
+    """Make a write request the single writer before it reads anything.
+
+    services.begin_write() serialises writers with an advisory lock on PostgreSQL; on SQLite
+    (WAL) a transaction that has already read (the token, the profile) and then tries to write
+    after another writer committed fails at once with "database is locked" instead of waiting.
+    Taking the write lock as the transaction's first statement makes it wait its turn instead.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE changes SET seq = seq WHERE 0 = 1"))
+    else:
+        begin_write()
+
+
+# ---------------------------------------------------------------- authentication
+
+
+def current_token_user() -> tuple[User, str] | None:
+    """(user, actor) of a valid bearer token, None without an Authorization header; 401 for a bad one."""
+    if "api_auth" in g:
+        return g.api_auth
+    header = request.headers.get("Authorization")
+    if header is None:
+        g.api_auth = None
+        return None
+    scheme, _, token = header.partition(" ")
+    found = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise problem(401, "Token fehlt, ist unbekannt oder widerrufen.")
+    user, api_token = found
+    g.api_auth = (user, f"token:{api_token.prefix} (user:{user.username})")
+    return g.api_auth
+
+
+def require_editor() -> tuple[User, str]:
+    """The token's user and actor; 401 without a valid token, 403 without an editing role."""
+    auth = current_token_user()
+    if auth is None:
+        raise problem(401, "Schreiben braucht ein API-Token: Authorization: Bearer <Token>.")
+    if auth[0].role not in ("editor", "admin"):
+        raise problem(403, "Dieses Token darf nicht schreiben.")
+    return auth
+
+
+def require_publisher() -> tuple[User, str]:
+    """Like require_editor, but the user must also be allowed to publish."""
+    user, actor = require_editor()
+    if not (user.is_admin or user.can_publish):
+        raise problem(403, "Dieses Konto darf Profile nicht veröffentlichen oder zurückziehen.")
+    return user, actor
+
+
+def sees_unpublished() -> bool:
+    """Editors with a token may read drafts and archived profiles (to edit them)."""
+    auth = current_token_user()
+    return auth is not None and auth[0].role in ("editor", "admin")
+
+
+# ---------------------------------------------------------------- caching
+
+
+def finish_read(response, last_modified):
+    """ETag, Last-Modified (``last_modified()``), Cache-Control and the 304 answer for a successful GET."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if "ETag" not in response.headers and not response.is_streamed:
+        response.set_etag(content_hash(response.get_data())[:32])
+    if response.last_modified is None:
+        response.last_modified = last_modified() or current_app.config["API_STARTED_AT"]
+    if g.get("api_auth"):
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = g.get("max_age", PUBLIC_MAX_AGE)
+    response.vary.add("Authorization")
+    response.vary.add("Accept")
+    return response.make_conditional(request)

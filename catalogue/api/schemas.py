@@ -1,0 +1,302 @@
+"""Schemas of the API: query arguments, typed output documents and problem details.
+
+Profile input is validated by ``catalogue.schemas.ProjectInputSchema`` (the one set of rules);
+these schemas add what only the API has: English query names, URLs and list envelopes."""
+
+from __future__ import annotations
+
+from flask import url_for
+from marshmallow import Schema, fields, pre_load, validate
+
+from ..models import ORGANISATION_KINDS, STATES
+from ..schemas import (
+    ContactOutputSchema,
+    LinkOutputSchema,
+    OrganisationInputSchema,
+    OrganisationOutputSchema,
+    ProjectInputSchema,
+    format_partial_date,
+)
+from .urls import absolute
+
+#: API sort names → the site's sort names (catalogue.queries / catalogue.search).
+SORTS = {"title": "titel", "newest": "neueste", "since": "seit", "relevance": "relevanz"}
+URL = {"type": "string", "format": "uri"}
+
+
+def _list_of(description: str, example: str, **kwargs):
+    return fields.List(fields.String(**kwargs), load_default=list, metadata={"description": description, "example": [example]})
+
+
+class ProblemFieldSchema(Schema):
+    """One field-level validation message."""
+
+    field = fields.String(metadata={"description": "Pfad des Feldes", "example": "participants.0.organisation.ags"})
+    message = fields.String(metadata={"example": "Amtlicher Gemeindeschlüssel: genau 8 Ziffern."})
+
+
+class ProblemSchema(Schema):
+    """An error as RFC 9457 problem details."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Not Found"})
+    status = fields.Integer(metadata={"example": 404})
+    detail = fields.String(metadata={"example": "Dieses Profil gibt es nicht (mehr)."})
+    instance = fields.String(metadata={"example": "/api/v1/projects/gibt-es-nicht"})
+    errors = fields.List(fields.Nested(ProblemFieldSchema), metadata={"description": "bei 422: die Meldungen je Feld"})
+
+
+# ---------------------------------------------------------------- input
+
+#: Read-only fields the API's documents add to the project representation; a client may send
+#: back what it read (GET, edit, PUT), so they are dropped before the shared rules apply.
+_API_READ_ONLY_ORGANISATION = ("html_url", "api_url", "updated_at", "projects", "slug")
+
+
+def _without(data, names):
+    return {k: v for k, v in data.items() if k not in names} if isinstance(data, dict) else data
+
+
+class ApiProjectInputSchema(ProjectInputSchema):
+    """ProjectInputSchema (the same rules), accepting the API's own read-only output fields."""
+
+    @pre_load
+    def _drop_api_read_only(self, data, **kwargs):
+        data = _without(data, ("states",))
+        if isinstance(data, dict) and isinstance(data.get("participants"), list):
+            data["participants"] = [
+                {**p, "organisation": _without(p.get("organisation"), _API_READ_ONLY_ORGANISATION)}
+                if isinstance(p, dict) else p
+                for p in data["participants"]
+            ]
+        return data
+
+
+class ApiOrganisationInputSchema(OrganisationInputSchema):
+    """OrganisationInputSchema, accepting the API's own read-only output fields."""
+
+    @pre_load
+    def _drop_api_read_only(self, data, **kwargs):
+        return _without(data, _API_READ_ONLY_ORGANISATION)
+
+
+# ---------------------------------------------------------------- query arguments
+
+
+class PageArgsSchema(Schema):
+    """Pagination: bounded pages, so no response grows without limit."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000), metadata={"example": 1})
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100), metadata={"example": 20})
+
+
+class ProjectQuerySchema(PageArgsSchema):
+    """Filters, full text, sorting and facets of the project list (the site's, in English)."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=200),
+                      metadata={"description": "Volltextsuche", "example": "Standesamt"})
+    keyword = _list_of("Stichwort (mehrfach: ODER)", "Digitalisierung", validate=validate.Length(max=80))
+    state = _list_of("Land als ISO-3166-2-Code (mehrfach: ODER)", "DE-NW", validate=validate.OneOf(list(STATES)))
+    district = _list_of("Kreis (mehrfach: ODER)", "Hochsauerlandkreis", validate=validate.Length(max=200))
+    legal_form = _list_of("Rechtsform (mehrfach: ODER)", "öffentlich-rechtliche Vereinbarung",
+                          validate=validate.Length(max=120))
+    kind = _list_of("Art einer beteiligten Organisation (mehrfach: ODER)", "municipality",
+                    validate=validate.OneOf(ORGANISATION_KINDS))
+    since_from = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100),
+                                metadata={"description": "Zusammenarbeit seit frühestens", "example": 2015})
+    since_to = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100),
+                              metadata={"description": "Zusammenarbeit seit spätestens", "example": 2024})
+    sort = fields.String(load_default=None, validate=validate.OneOf(list(SORTS)),
+                         metadata={"description": "Standard: relevance mit q, sonst title"})
+    facets = fields.Boolean(load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"})
+
+
+class ChangesArgsSchema(Schema):
+    """Cursor of the change feed."""
+
+    # The seq column is a 32-bit integer; larger cursors would overflow PostgreSQL's parameter.
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1),
+                           metadata={"description": "letzte gesehene seq (0: von Anfang an)", "example": 0})
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "Einträge dieser Seite; `next` führt lückenlos weiter"})
+
+
+class SuggestArgsSchema(Schema):
+    """What the search box has typed so far."""
+
+    q = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "Stand"})
+    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
+
+
+# ---------------------------------------------------------------- output
+
+
+def _project_urls(slug: str) -> tuple[str, str]:
+    return (absolute(url_for("public.project_detail", slug=slug)), absolute(url_for("api.project_detail", slug=slug)))
+
+
+class OrganisationSchema(OrganisationOutputSchema):
+    """An organisation with the URLs of its page and API resource."""
+
+    html_url = fields.Function(lambda o: absolute(url_for("public.organisation_detail", slug=o.slug)), metadata=URL)
+    api_url = fields.Function(lambda o: absolute(url_for("api.organisation_detail", slug=o.slug)), metadata=URL)
+    updated_at = fields.DateTime()
+
+
+class OrganisationRefSchema(Schema):
+    """The short profile of an organisation (a project's lead)."""
+
+    slug = fields.String(metadata={"example": "stadt-arnsberg"})
+    name = fields.String(metadata={"example": "Stadt Arnsberg"})
+    kind = fields.String(metadata={"example": "municipality"})
+    state = fields.String(allow_none=True, metadata={"example": "DE-NW"})
+    district = fields.String(metadata={"example": "Hochsauerlandkreis"})
+    population = fields.Integer(allow_none=True)
+    website = fields.String()
+    html_url = OrganisationSchema._declared_fields["html_url"]
+    api_url = OrganisationSchema._declared_fields["api_url"]
+
+
+class ParticipantSchema(Schema):
+    """An organisation's part in a profile."""
+
+    role = fields.String(metadata={"enum": ["lead", "partner"]})
+    organisation = fields.Nested(OrganisationSchema)
+
+
+class UpdateSchema(Schema):
+    """A news item, dated as precisely as its source."""
+
+    date = fields.Function(lambda u: format_partial_date(u.date, u.date_precision),
+                           metadata={"type": "string", "example": "2023-09"})
+    title = fields.String()
+    text = fields.String()
+    source_url = fields.String()
+    source_note = fields.String()
+
+
+class ProjectSummarySchema(Schema):
+    """A list entry: enough to show a result and follow it."""
+
+    slug = fields.String(metadata={"example": "gemeinsam-nachhaltig-erfolgreich"})
+    title = fields.String(metadata={"example": "Gemeinsam nachhaltig erfolgreich"})
+    summary = fields.String()
+    status = fields.String(metadata={"enum": ["draft", "published", "archived"]})
+    keywords = fields.Function(lambda p: sorted((k.name for k in p.keywords), key=str.casefold),
+                               metadata={"type": "array", "items": {"type": "string"}, "example": ["Klima"]})
+    lead = fields.Nested(OrganisationRefSchema, allow_none=True)
+    states = fields.Function(
+        lambda p: sorted({o.organisation.state for o in p.participations if o.organisation.state}),
+        metadata={"type": "array", "items": {"type": "string"}, "example": ["DE-NW"]},
+    )
+    legal_form = fields.Function(lambda p: p.legal_form.name if p.legal_form else "", metadata={"type": "string"})
+    since_year = fields.Integer(allow_none=True, metadata={"example": 2022})
+    updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"example": 3})
+    html_url = fields.Function(lambda p: _project_urls(p.slug)[0], metadata=URL)
+    api_url = fields.Function(lambda p: _project_urls(p.slug)[1], metadata=URL)
+
+
+class ProjectSchema(ProjectSummarySchema):
+    """The whole profile in the project representation, plus lead and URLs."""
+
+    participants = fields.List(fields.Nested(ParticipantSchema), attribute="participations")
+    occasion = fields.String()
+    goal = fields.String()
+    implementation = fields.String()
+    financing = fields.String()
+    source_note = fields.String()
+    contacts = fields.List(fields.Nested(ContactOutputSchema))
+    links = fields.List(fields.Nested(LinkOutputSchema))
+    updates = fields.List(fields.Nested(UpdateSchema))
+    created_at = fields.DateTime()
+
+
+class FacetValueSchema(Schema):
+    value = fields.String()
+    count = fields.Integer()
+
+
+class FacetsSchema(Schema):
+    """Counts per filter value over the whole result (not just the page)."""
+
+    keywords = fields.List(fields.Nested(FacetValueSchema))
+    states = fields.List(fields.Nested(FacetValueSchema))
+    districts = fields.List(fields.Nested(FacetValueSchema))
+    legal_forms = fields.List(fields.Nested(FacetValueSchema))
+    kinds = fields.List(fields.Nested(FacetValueSchema))
+    since = fields.List(fields.Nested(FacetValueSchema), metadata={"description": "Zeiträume von since_year"})
+
+
+class ProjectPageSchema(Schema):
+    """One page of the project list."""
+
+    items = fields.List(fields.Nested(ProjectSummarySchema))
+    total = fields.Integer(metadata={"example": 19})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+    facets = fields.Nested(FacetsSchema, allow_none=True)
+    suggestion = fields.String(allow_none=True, metadata={"description": "Meinten Sie …? (nur mit q)"})
+
+
+class OrganisationEntrySchema(OrganisationRefSchema):
+    project_count = fields.Integer()
+
+
+class OrganisationPageSchema(Schema):
+    items = fields.List(fields.Nested(OrganisationEntrySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+
+
+class RoleInProjectSchema(Schema):
+    role = fields.String(metadata={"enum": ["lead", "partner"]})
+    project = fields.Nested(ProjectSummarySchema)
+
+
+class OrganisationDetailSchema(OrganisationSchema):
+    """An organisation and the published profiles it takes part in."""
+
+    projects = fields.List(fields.Nested(RoleInProjectSchema), attribute="roles_in_projects")
+
+
+class KeywordSchema(Schema):
+    name = fields.String(metadata={"example": "Digitalisierung"})
+    slug = fields.String()
+    count = fields.Integer()
+    html_url = fields.String(metadata=URL)
+    projects_url = fields.String(metadata=URL)
+
+
+class LegalFormSchema(Schema):
+    name = fields.String(metadata={"example": "öffentlich-rechtliche Vereinbarung"})
+    description = fields.String()
+    count = fields.Integer(metadata={"description": "veröffentlichte Profile mit dieser Rechtsform"})
+
+
+class SuggestionSchema(Schema):
+    label = fields.String()
+    kind = fields.String()
+    url = fields.String()
+
+
+class ChangeSchema(Schema):
+    """One entry of the change log: the profile's current state, or a tombstone."""
+
+    seq = fields.Integer(metadata={"example": 42})
+    action = fields.String(metadata={"enum": ["create", "update", "publish", "unpublish", "delete"]})
+    id = fields.Integer(metadata={"description": "stabile Nummer des Profils (die slug kann sich ändern)"})
+    slug = fields.String()
+    changed_at = fields.DateTime()
+    deleted = fields.Boolean(metadata={"description": "true: Grabstein – das Profil ist nicht (mehr) öffentlich"})
+    project = fields.Nested(ProjectSchema, allow_none=True)
+
+
+class ChangePageSchema(Schema):
+    items = fields.List(fields.Nested(ChangeSchema))
+    next = fields.Integer(metadata={"description": "als `since` der nächsten Abfrage"})
+    has_more = fields.Boolean()
+    latest = fields.Integer(metadata={"description": "höchste seq zum Zeitpunkt der Abfrage"})

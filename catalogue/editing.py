@@ -1,0 +1,338 @@
+"""Use cases of the editing area: restore, merges, review requests, readable diffs.
+
+Like services.py these functions take the actor explicitly, flush and never commit. Content
+changes go through ``services.update_project``, so every one of them writes its revision and
+change-log row exactly as any other save does.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from .accounts import record_audit
+from .extensions import db
+from .models import Change, Keyword, Organisation, Participation, Project, Revision, User, utcnow
+from .schemas import CONTENT_FIELDS, ProjectInputSchema, flatten_errors, format_partial_date
+from .services import (
+    ServiceError,
+    SaveResult,
+    begin_write,
+    change_status,
+    snapshot,
+    update_project,
+)
+from .textutil import clean_line, keyword_key, slugify
+
+#: German labels of the representation's content fields, in the order the diff shows them.
+FIELD_LABELS = {
+    "title": "Titel",
+    "slug": "Adresse (Slug)",
+    "summary": "Kurzbeschreibung",
+    "status": "Status",
+    "keywords": "Stichworte",
+    "participants": "Beteiligte",
+    "occasion": "Anlass",
+    "goal": "Ziel",
+    "implementation": "Umsetzung",
+    "financing": "Finanzierung",
+    "legal_form": "Rechtsform",
+    "since_year": "Zusammenarbeit seit",
+    "source_note": "Quelle",
+    "contacts": "Kontakte",
+    "links": "Links",
+    "updates": "Neuigkeiten",
+}
+STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht", "archived": "Archiviert"}
+_ROLE_LABELS = {"lead": "Hauptverantwortlich", "partner": "Beteiligt"}
+_STATUS_AUDIT = {"publish": "publish", "unpublish": "unpublish", "delete": "delete"}
+
+
+# ---------------------------------------------------------------- diffs
+
+
+@dataclass
+class FieldDiff:
+    """One changed field: its label and the lines, each marked " " (kept), "-" or "+"."""
+
+    name: str
+    label: str
+    lines: list[tuple[str, str]] = field(default_factory=list)
+
+
+def field_lines(name: str, value) -> list[str]:
+    """A field's value as readable text lines (works for snapshots and for loaded input)."""
+    if value in (None, "", []):
+        return []
+    if name == "status":
+        return [STATUS_LABELS.get(value, value)]
+    if name == "keywords":
+        return sorted(value, key=str.casefold)
+    if name == "participants":
+        return [f"{_ROLE_LABELS.get(p.get('role'), p.get('role'))}: {_organisation_line(p.get('organisation') or {})}" for p in value]
+    if name == "contacts":
+        return [" · ".join(str(c.get(k)).replace("\n", ", ") for k in ("organisation", "role", "address", "phone", "email", "website") if c.get(k)) for c in value]
+    if name == "links":
+        return [f"{link.get('title', '')} – {link.get('url') or '(ohne Adresse)'}" for link in value]
+    if name == "updates":
+        return [_update_line(u) for u in value]
+    return str(value).split("\n")
+
+
+def _organisation_line(organisation: dict) -> str:
+    extra = [organisation[k] for k in ("ags", "state", "district") if organisation.get(k)]
+    return organisation.get("name", "") + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _update_line(update: dict) -> str:
+    date = update.get("date")
+    if isinstance(date, tuple):  # loaded input carries (date, precision)
+        date = format_partial_date(*date)
+    elif update.get("date_precision") and not isinstance(date, str):
+        date = format_partial_date(date, update["date_precision"])
+    parts = [str(date), update.get("title", ""), (update.get("text") or "").replace("\n", " ")]
+    return " – ".join(part for part in parts if part)
+
+
+def diff_snapshots(old: dict | None, new: dict) -> list[FieldDiff]:
+    """Field-by-field differences between two profiles in the project representation."""
+    old = old or {}
+    diffs = []
+    for name in FIELD_LABELS:
+        before, after = field_lines(name, old.get(name)), field_lines(name, new.get(name))
+        if before == after:
+            continue
+        lines = [(line[0], line[2:]) for line in difflib.ndiff(before, after) if line[0] in " -+"]
+        diffs.append(FieldDiff(name, FIELD_LABELS[name], lines))
+    return diffs
+
+
+def input_as_snapshot(data: dict) -> dict:
+    """Loaded ``ProjectInputSchema`` data in the shape of a snapshot (for the conflict page)."""
+    result = {name: data.get(name) for name in CONTENT_FIELDS}
+    result["keywords"] = sorted(data.get("keywords") or [], key=str.casefold)
+    result["updates"] = [
+        {**u, "date": format_partial_date(u["date"], u["date_precision"])} for u in data.get("updates") or []
+    ]
+    return result
+
+
+# ---------------------------------------------------------------- restoring and re-saving
+
+
+def snapshot_to_input(snap: dict) -> dict:
+    """Load a stored snapshot through the one input schema (organisations by their current data)."""
+    raw = {name: snap.get(name) for name in CONTENT_FIELDS if name in snap}
+    participants = []
+    for participant in raw.get("participants") or []:
+        organisation = dict(participant.get("organisation") or {})
+        # An organisation renamed since the snapshot is still the same one: use its current facts.
+        current = db.session.scalar(select(Organisation).where(Organisation.slug == organisation.get("slug", "")))
+        if current is not None:
+            organisation = _organisation_input(current)
+        organisation.pop("slug", None)
+        participants.append({"role": participant.get("role", "partner"), "organisation": organisation})
+    raw["participants"] = participants
+    try:
+        return ProjectInputSchema().load(raw)
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
+        raise ServiceError(f"Diese Fassung erfüllt die heutigen Regeln nicht ({problems}).") from error
+
+
+def _organisation_input(organisation: Organisation) -> dict:
+    values = {
+        "name": organisation.name, "kind": organisation.kind, "ags": organisation.ags, "state": organisation.state,
+        "district": organisation.district, "administrative_region": organisation.administrative_region,
+        "population": organisation.population,
+        "population_date": organisation.population_date.isoformat() if organisation.population_date else None,
+        "population_source": organisation.population_source, "area_km2": organisation.area_km2,
+        "website": organisation.website, "latitude": organisation.latitude, "longitude": organisation.longitude,
+    }
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def restore_revision(project: Project, revision: Revision, actor: str, expected_version: int | None = None) -> SaveResult:
+    """Make an old revision's content current again; the restore is itself a new revision.
+
+    Slug and status stay as they are: restoring text must not move or (un)publish the page.
+    """
+    if revision.project_id != project.id:
+        raise ServiceError("Diese Fassung gehört zu einem anderen Profil.")
+    data = snapshot_to_input(revision.snapshot)
+    data["slug"] = project.slug
+    return update_project(project, data, actor, status=project.status, expected_version=expected_version)
+
+
+def set_status(project: Project, status: str, user: User, expected_version: int | None = None) -> SaveResult:
+    """Publish, unpublish or archive a profile, respecting the user's right to publish."""
+    if status not in STATUS_LABELS:
+        raise ServiceError("Unbekannter Status.")
+    check_status_change(project.status, status, user)
+    old = project.status
+    result = change_status(project, status, user.actor, expected_version=expected_version)
+    if result.action != "unchanged":
+        audit_status_change(project, old, status, user.actor)
+    if status == "published":
+        clear_review_request(project)
+    return result
+
+
+def check_status_change(old: str | None, new: str | None, user: User) -> None:
+    """An editor limited to review requests may neither publish nor take a profile offline."""
+    if user.can_publish or user.is_admin or not new or new == old:
+        return
+    if new == "published" or old == "published":
+        raise ServiceError("Sie dürfen Profile nicht veröffentlichen oder zurückziehen; bitte zur Prüfung einreichen.")
+
+
+def audit_status_change(project: Project, old: str | None, new: str, actor: str) -> None:
+    """Log publishing, unpublishing and archiving (deleting) in the audit log."""
+    if old == new or (old is None and new != "published"):  # creating a draft is no status change
+        return
+    action = {"published": "publish", "archived": "delete"}.get(new, "unpublish" if old == "published" else "restore")
+    record_audit(actor, action, f"project:{project.slug}", status=new)
+
+
+def request_review(project: Project, user: User) -> None:
+    """Ask an administrator to publish the profile."""
+    if project.status == "published":
+        raise ServiceError("Das Profil ist bereits veröffentlicht.")
+    project.review_requested_at = utcnow()
+    project.review_requested_by = user.actor
+    db.session.flush()
+    record_audit(user.actor, "review_request", f"project:{project.slug}")
+
+
+def clear_review_request(project: Project) -> None:
+    """Close an open review request (the profile was published)."""
+    if project.review_requested_at is not None:
+        project.review_requested_at = None
+        project.review_requested_by = ""
+        db.session.flush()
+
+
+def projects_awaiting_review() -> list[Project]:
+    """Profiles with an open review request, oldest first."""
+    return list(db.session.scalars(
+        select(Project).where(Project.review_requested_at.is_not(None)).order_by(Project.review_requested_at)
+    ))
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def merge_organisations(duplicate: Organisation, keep: Organisation, actor: str) -> list[Project]:
+    """Move every participation of ``duplicate`` to ``keep``, then delete ``duplicate``.
+
+    Each affected profile is re-saved through the normal service (revision + change-log row).
+    Where a profile names both, one participation remains, "lead" if either was the lead.
+    Facts that ``keep`` lacks are taken over from ``duplicate``.
+    """
+    if duplicate.id == keep.id:
+        raise ServiceError("Eine Organisation kann nicht mit sich selbst zusammengeführt werden.")
+    begin_write()
+    projects = list(db.session.scalars(
+        select(Project).join(Participation).where(Participation.organisation_id == duplicate.id).order_by(Project.id)
+    ))
+    keep_input = _organisation_input(keep)
+    for project in projects:
+        snap = snapshot(project)
+        participants = []
+        for participant in snap["participants"]:
+            slug = participant["organisation"].get("slug")
+            if slug in (duplicate.slug, keep.slug):
+                existing = next((p for p in participants if p["organisation"].get("slug") == keep.slug), None)
+                if existing is not None:
+                    if participant["role"] == "lead":
+                        existing["role"] = "lead"
+                    continue
+                participant = {"role": participant["role"], "organisation": {**keep_input, "slug": keep.slug}}
+            participants.append(participant)
+        data = snapshot_to_input({**snap, "participants": participants})
+        update_project(project, data, actor)
+    # Participations still pointing at the duplicate would block its deletion.
+    remaining = db.session.scalar(select(Participation.id).where(Participation.organisation_id == duplicate.id))
+    if remaining is not None:
+        raise ServiceError("Nicht alle Beteiligungen konnten übertragen werden.")
+    _take_over_facts(keep, duplicate)
+    record_audit(actor, "organisation_merge", f"organisation:{keep.slug}", merged=duplicate.slug, name=duplicate.name)
+    db.session.expire(duplicate)  # its loaded participation list is stale after the moves
+    db.session.delete(duplicate)
+    db.session.flush()
+    return projects
+
+
+def _take_over_facts(keep: Organisation, duplicate: Organisation) -> None:
+    changed = False
+    for name in ("kind", "state", "district", "administrative_region", "population", "population_date",
+                 "population_source", "area_km2", "website", "latitude", "longitude"):
+        mine, theirs = getattr(keep, name), getattr(duplicate, name)
+        if (mine in (None, "") or (name == "kind" and mine == "other")) and theirs not in (None, "", "other"):
+            setattr(keep, name, theirs)
+            changed = True
+    if keep.ags is None and duplicate.ags is not None:
+        ags, duplicate.ags = duplicate.ags, None
+        db.session.flush()  # free the unique AGS before the survivor takes it
+        keep.ags = ags
+        changed = True
+    if changed:
+        keep.updated_at = utcnow()
+    db.session.flush()
+    if changed:
+        _log_projects([p.project_id for p in keep.participations])
+
+
+def _log_projects(project_ids) -> None:
+    for project_id in sorted(set(project_ids)):
+        db.session.add(Change(project_id=project_id, action="update"))
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- keywords
+
+
+def rename_keyword(keyword: Keyword, new_name: str, actor: str) -> Keyword:
+    """Rename a keyword everywhere; a name that another keyword already has merges into it."""
+    new_name = clean_line(new_name or "")
+    if not new_name:
+        raise ServiceError("Bitte einen neuen Namen angeben.")
+    if len(new_name) > 80:
+        raise ServiceError("Höchstens 80 Zeichen erlaubt.")
+    begin_write()
+    other = db.session.scalar(select(Keyword).where(Keyword.key == keyword_key(new_name), Keyword.id != keyword.id))
+    if other is not None:
+        merge_keywords(keyword, other, actor)
+        return other
+    if new_name == keyword.name:
+        return keyword
+    old_name = keyword.name
+    keyword.name, keyword.key = new_name, keyword_key(new_name)
+    slug = slugify(new_name) or keyword.slug
+    if db.session.scalar(select(Keyword.id).where(Keyword.slug == slug, Keyword.id != keyword.id)) is None:
+        keyword.slug = slug
+    db.session.flush()
+    # The name is part of every profile's representation: search and feed must refresh them.
+    _log_projects(p.id for p in keyword.projects)
+    record_audit(actor, "keyword_rename", f"keyword:{keyword.slug}", old=old_name, new=new_name)
+    return keyword
+
+
+def merge_keywords(duplicate: Keyword, keep: Keyword, actor: str) -> list[Project]:
+    """Replace ``duplicate`` by ``keep`` on every profile (each a new revision), then delete it."""
+    if duplicate.id == keep.id:
+        raise ServiceError("Ein Stichwort kann nicht mit sich selbst zusammengeführt werden.")
+    begin_write()
+    projects = sorted(duplicate.projects, key=lambda p: p.id)
+    for project in projects:
+        snap = snapshot(project)
+        names = [keep.name if keyword_key(name) == duplicate.key else name for name in snap["keywords"]]
+        update_project(project, snapshot_to_input({**snap, "keywords": names}), actor)
+    record_audit(actor, "keyword_merge", f"keyword:{keep.slug}", merged=duplicate.name)
+    db.session.expire(duplicate)  # its loaded project list is stale after the re-saves
+    db.session.delete(duplicate)
+    db.session.flush()
+    return projects

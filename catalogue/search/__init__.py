@@ -1,0 +1,130 @@
+"""Full-text search (Whoosh). The only package that imports Whoosh: it returns ids, totals,
+facet counts and snippets; the database loads the rows."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import warnings
+
+import click
+from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import sync
+from .query import SearchQueryError, SearchQueryTooLong
+from .searching import FACETS, SINCE_RANGES, SORTS, SearchResult, run_search
+from .store import IndexStore
+from .suggestions import similar, suggest as _suggest
+
+__all__ = [
+    "FACETS", "SINCE_RANGES", "SORTS", "SearchQueryError", "SearchQueryTooLong", "SearchResult",
+    "SearchUnavailable", "catch_up", "init_app", "rebuild", "search_projects", "similar_projects", "suggest",
+]
+log = logging.getLogger(__name__)
+EXTENSION = "catalogue_search"
+
+
+class SearchUnavailable(RuntimeError):
+    """The search engine failed; the caller answers 503."""
+
+
+def _store() -> IndexStore:
+    return current_app.extensions[EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    """Open the index (rebuilding a missing or corrupt one), follow commits, add `reindex`."""
+    app.config.setdefault("SEARCH_CATCHUP_INTERVAL", 0.2)
+    store = IndexStore(app.config["INDEX_DIR"])
+    app.extensions[EXTENSION] = store
+    sync.install_commit_hook()
+    with app.app_context():
+        _open_or_rebuild(store)
+    app.cli.add_command(reindex_command)
+
+
+def _open_or_rebuild(store: IndexStore) -> None:
+    """A broken or missing index is rebuilt from the database, never a crash at start-up."""
+    if _unusable(store) is None:
+        return
+    # Workers starting together: one builds, the others wait and then use its index.
+    with store.build_lock():
+        error = _unusable(store)
+        if error is None:
+            return
+        log.warning("search index in %s unusable (%s); rebuilding", store.root, error)
+        try:
+            sync.rebuild(store)
+        except SQLAlchemyError:  # no tables yet (before `db upgrade`): start empty, catch-up fills it
+            sync.create_empty(store)
+
+
+def _unusable(store: IndexStore) -> str | None:
+    """Why the current index cannot be used, or None."""
+    # Whoosh leaves a damaged folder's files open when it fails: close them here, quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            store.check()
+            return None
+        except Exception as error:  # whatever Whoosh raises for a damaged folder
+            reason = str(error)
+        gc.collect()
+    return reason
+
+
+def catch_up() -> int:
+    """Apply committed changes the index has not seen yet; returns how many."""
+    return sync.catch_up(_store(), force=True)
+
+
+def rebuild() -> int:
+    """Rebuild the whole index from the database into a new folder and swap it in."""
+    return sync.rebuild(_store())
+
+
+def _fresh_store() -> IndexStore:
+    """The store, caught up (at most every SEARCH_CATCHUP_INTERVAL seconds)."""
+    store = _store()
+    try:
+        sync.catch_up(store)
+    except Exception as error:
+        raise SearchUnavailable(str(error)) from error
+    return store
+
+
+def search_projects(q: str = "", filters: dict | None = None, sort: str = "relevanz", page: int = 1,
+                    per_page: int = 20, include_unpublished: bool = False, with_facets: bool = True) -> SearchResult:
+    """Search the profiles (published only unless ``include_unpublished``)."""
+    store = _fresh_store()
+    try:
+        return run_search(store, q, filters, sort, page, per_page, include_unpublished, with_facets)
+    except SearchQueryError:
+        raise
+    except Exception as error:
+        log.exception("search failed")
+        raise SearchUnavailable(str(error)) from error
+
+
+def suggest(prefix: str, limit: int = 8) -> list[dict]:
+    """Suggestions for the search box: {"label", "kind", "url"}."""
+    try:
+        return _suggest(_fresh_store(), prefix or "", limit)
+    except Exception as error:
+        raise SearchUnavailable(str(error)) from error
+
+
+def similar_projects(project_id: int, limit: int = 5) -> list[int]:
+    """Ids of published profiles like this one, most similar first."""
+    try:
+        return similar(_fresh_store(), project_id, limit)
+    except Exception as error:
+        raise SearchUnavailable(str(error)) from error
+
+
+@click.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the database and swap it in atomically."""
+    count = rebuild()
+    click.echo(f"Suchindex neu aufgebaut: {count} Profile.")

@@ -1,0 +1,394 @@
+"""Matching and scoring straight from the postings, with per-generation caches.
+
+Whoosh's own collector walks a tree of matchers document by document in Python (five fields per
+term, phrases as span matchers); for a full search (every hit counted for the total and the
+facets) that was most of the time in ``scripts/bench_search.py``. Here each (field, term) posting
+list is read block by block once into a dict ``docnum -> weighted BM25F score`` (the formula and
+parameters of Whoosh's default ``BM25F``), cached for the life of a searcher generation; matching
+is then set algebra on those dicts (done in C), and facet counts are intersections with cached
+per-value document sets. Typo tolerance (fuzzy terms) is only used for a term no document has,
+expanded once against the term lists and cached.
+
+The block reading uses the internals of whoosh-reloaded's W3 codec (the version is pinned).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from itertools import accumulate
+from math import log
+from pickle import loads
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from ..textutil import keyword_key
+from .analysis import fold
+from .query import Clause, terms_of
+from .schema import FIELD_BOOSTS, TEXT_FIELDS
+
+B, K1 = 0.75, 1.2
+FUZZY_BOOST = 0.7
+#: At most this many indexed terms stand in for one unknown (mistyped) term, most frequent first.
+MAX_FUZZY_TERMS = 12
+_CACHE_SIZE = 4096
+_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+
+
+class _LRU:
+    """A small bounded mapping (thread-safe enough for caches: a lost race recomputes)."""
+
+    def __init__(self, size: int):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.data.get(key)
+            if value is not None:
+                self.data.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self.lock:
+            self.data[key] = value
+            if len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+class _Positions:
+    """Positions of one (field, term) per document, read only for the documents asked for
+    (skipping the posting blocks without them) and decoded once."""
+
+    def __init__(self, snapshot: "Snapshot", field: str, term: str):
+        self.snapshot, self.field, self.term = snapshot, field, term
+        self.decoded: dict[int, list[int]] = {}
+        self.fmt = snapshot.reader.schema[field].format
+        self.fast = type(self.fmt) is Positions  # its encoding: uint frequency, then pickled deltas
+
+    def _decode(self, value: bytes) -> list[int]:
+        if self.fast:
+            return list(accumulate(loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
+        return self.fmt.decode_positions(value)
+
+    def load(self, docnums) -> None:
+        missing = sorted(d for d in docnums if d not in self.decoded)
+        if not missing:
+            return
+        snap, leaves = self.snapshot, self.snapshot.leaves
+        for index, (leaf, offset) in enumerate(leaves):
+            end = leaves[index + 1][1] if index + 1 < len(leaves) else snap.doc_count
+            wanted = [d - offset for d in missing if offset <= d < end]
+            terms = getattr(leaf, "_terms", None)
+            if not wanted or terms is None:
+                continue
+            try:
+                matcher = terms.matcher(self.field, leaf._text_to_bytes(self.field, self.term), self.fmt)
+            except (TermNotFound, KeyError):
+                continue
+            for docnum in wanted:
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    self.decoded[offset + docnum] = self._decode(matcher.value())
+
+    def __getitem__(self, docnum: int) -> list[int]:
+        return self.decoded.get(docnum, ())
+
+
+class Snapshot:
+    """Everything derived from one searcher generation: facet records, document sets per facet
+    value, sort orders, field lengths and cached posting dicts."""
+
+    def __init__(self, searcher, table: list):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.table = table
+        self.doc_count = self.reader.doc_count_all()
+        self.leaves = list(self.reader.leaf_readers())
+        self.live = frozenset(d for d, record in enumerate(table) if record is not None)
+        self.published = frozenset(d for d in self.live if table[d]["status"] == "published")
+        self._lengths: dict[str, list] = {}
+        self._avg: dict[str, float] = {}
+        self._postings = _LRU(_CACHE_SIZE)
+        self._positions = _LRU(256)
+        self._fuzzy = _LRU(_CACHE_SIZE)
+        self._orders: dict[str, list] = {}
+        self._lock = threading.Lock()
+        self.values = self._value_index()
+
+    # ------------------------------------------------------------------ per-document data
+
+    def _value_index(self) -> dict[str, dict]:
+        from .searching import facet_values
+        index: dict[str, dict] = {name: {} for name in ("keyword", "state", "district", "legal_form", "kind", "since",
+                                                         "legal_form_raw", "year")}
+        for docnum in self.live:
+            record = self.table[docnum]
+            for name, values in facet_values(record).items():
+                bucket = index[name]
+                for value in values:
+                    bucket.setdefault(value, set()).add(docnum)
+            index["legal_form_raw"].setdefault(record["legal_form"], set()).add(docnum)
+            if record["since"] is not None:
+                index["year"].setdefault(record["since"], set()).add(docnum)
+        return index
+
+    def lengths(self, field: str) -> list:
+        """Field length per document number (as Whoosh stores it: one byte, approximated)."""
+        found = self._lengths.get(field)
+        if found is None:
+            found = [1] * self.doc_count
+            for leaf, offset in self.leaves:
+                perdoc = getattr(leaf, "_perdoc", None)
+                column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
+                if column is None:
+                    continue
+                for docnum in range(leaf.doc_count_all()):
+                    found[offset + docnum] = _LENGTH_OF_BYTE[column[docnum]] or 1
+            self._lengths[field] = found
+        return found
+
+    def avg_length(self, field: str) -> float:
+        if field not in self._avg:
+            self._avg[field] = (self.reader.field_length(field) / (self.doc_count or 1)) or 1.0
+        return self._avg[field]
+
+    def order(self, sort: str) -> list[int]:
+        """Live document numbers in the order of a sort (titel, neueste, seit)."""
+        found = self._orders.get(sort)
+        if found is None:
+            table = self.table
+            keys = {
+                "titel": lambda d: (fold(table[d]["title"]), table[d]["id"]),
+                "neueste": lambda d: (-table[d]["updated"], -table[d]["id"]),
+                "seit": lambda d: (table[d]["since"] is None, -(table[d]["since"] or 0), fold(table[d]["title"]), table[d]["id"]),
+            }
+            found = sorted(self.live, key=keys[sort])
+            self._orders[sort] = found
+        return found
+
+    def title_rank(self) -> dict[int, int]:
+        found = self._orders.get("_rank")
+        if found is None:
+            found = {docnum: rank for rank, docnum in enumerate(self.order("titel"))}
+            self._orders["_rank"] = found
+        return found
+
+    # ------------------------------------------------------------------ postings
+
+    def _blocks(self, field: str, term: str):
+        """(offset, ids, weights) per posting block of every segment."""
+        for leaf, offset in self.leaves:
+            terms = getattr(leaf, "_terms", None)
+            if terms is None:
+                continue
+            try:
+                matcher = terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
+            except (TermNotFound, KeyError):
+                continue
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                yield offset, matcher._ids, matcher._weights
+                matcher._next_block()
+
+    def postings(self, field: str, term: str) -> dict[int, float]:
+        """docnum -> field-boosted BM25F score of ``term`` in ``field`` (cached)."""
+        key = (field, term)
+        found = self._postings.get(key)
+        if found is not None:
+            return found
+        df = self.reader.doc_frequency(field, term)
+        if not df:
+            return self._postings.put(key, {})
+        idf = log(self.doc_count / (df + 1)) + 1
+        factor = FIELD_BOOSTS[field] * idf * (K1 + 1)
+        lengths, norm = self.lengths(field), B / self.avg_length(field)
+        base = K1 * (1 - B)
+        scores: dict[int, float] = {}
+        for offset, ids, weights in self._blocks(field, term):
+            if offset:
+                ids = [offset + i for i in ids]
+            scores.update({d: factor * w / (w + base + K1 * norm * lengths[d]) for d, w in zip(ids, weights)})
+        return self._postings.put(key, scores)
+
+    def positions(self, field: str, term: str, docnums) -> _Positions:
+        """Positions of ``term`` in ``field`` for (at least) ``docnums`` (cached per generation)."""
+        key = (field, term)
+        found = self._positions.get(key) or self._positions.put(key, _Positions(self, field, term))
+        found.load(docnums)
+        return found
+
+    def known(self, term: str) -> bool:
+        return any(self.reader.doc_frequency(name, term) for name in TEXT_FIELDS)
+
+    def fuzzy(self, term: str) -> tuple[str, ...]:
+        """Indexed terms within a small edit distance of an unknown term, most frequent first."""
+        found = self._fuzzy.get(term)
+        if found is not None:
+            return found
+        maxdist = 1 if len(term) < 8 else 2
+        frequency: dict[str, int] = {}
+        for name in TEXT_FIELDS:
+            try:
+                for candidate in self.reader.terms_within(name, term, maxdist, prefix=2):
+                    frequency[candidate] = frequency.get(candidate, 0) + self.reader.doc_frequency(name, candidate)
+            except TermNotFound:
+                continue
+        ordered = sorted(frequency, key=lambda t: (-frequency[t], t))[:MAX_FUZZY_TERMS]
+        return self._fuzzy.put(term, tuple(ordered))
+
+
+# ---------------------------------------------------------------------- matching
+
+
+def _add(total: dict[int, float], part: dict[int, float], factor: float = 1.0) -> dict[int, float]:
+    """Union of two score dicts, summing (``total`` is modified and returned)."""
+    if factor == 1.0:
+        for docnum, score in part.items():
+            total[docnum] = total.get(docnum, 0.0) + score
+    else:
+        for docnum, score in part.items():
+            total[docnum] = total.get(docnum, 0.0) + factor * score
+    return total
+
+
+def _union(parts: list[tuple[dict, float]]) -> dict[int, float]:
+    parts = [(part, factor) for part, factor in parts if part]
+    if not parts:
+        return {}
+    parts.sort(key=lambda item: -len(item[0]))
+    first, factor = parts[0]
+    total = dict(first) if factor == 1.0 else {d: factor * s for d, s in first.items()}
+    for part, factor in parts[1:]:
+        _add(total, part, factor)
+    return total
+
+
+def _intersection(parts: list[dict[int, float]]) -> dict[int, float]:
+    """Documents in every part, scores summed (a single part is returned as it is: read-only)."""
+    parts = sorted(parts, key=len)
+    if not parts or not parts[0]:
+        return {}
+    if len(parts) == 1:
+        return parts[0]
+    keys = parts[0].keys() & parts[1].keys()
+    if len(parts) == 2:
+        first, second = parts
+        return {d: first[d] + second[d] for d in keys}
+    keys = keys.intersection(*parts[2:])
+    return {d: sum(part[d] for part in parts) for d in keys}
+
+
+class Matcher:
+    """Evaluates parsed clauses on a snapshot: {docnum: score} plus the terms to highlight."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snap = snapshot
+        self.highlight: set[str] = set()
+        #: (field, term) pairs whose postings matched (to find the field a snippet comes from)
+        self.used: list[tuple[str, str]] = []
+
+    def _term(self, term: str, positive: bool) -> dict[int, float]:
+        snap = self.snap
+        if snap.known(term) or len(term) < 4 or not term.isalpha():
+            variants, factor = [term], 1.0
+        else:
+            variants, factor = list(snap.fuzzy(term)), FUZZY_BOOST
+        parts = []
+        for variant in variants:
+            for name in TEXT_FIELDS:
+                scores = snap.postings(name, variant)
+                if scores:
+                    parts.append((scores, factor))
+                    if positive:
+                        self.used.append((name, variant))
+            if positive:
+                self.highlight.add(variant)
+        return _union(parts)
+
+    def _phrase(self, terms: list[str], positive: bool) -> dict[int, float]:
+        snap, parts = self.snap, []
+        for name in TEXT_FIELDS:
+            per_term = [snap.postings(name, term) for term in terms]
+            if not all(per_term):
+                continue
+            candidates = set(per_term[0]).intersection(*per_term[1:])
+            if not candidates:
+                continue
+            positions = [snap.positions(name, term, candidates) for term in terms]
+            hits = {}
+            for docnum in candidates:
+                starts = set(positions[0][docnum])
+                for step, values in enumerate(positions[1:], start=1):
+                    starts.intersection_update([p - step for p in values[docnum]])
+                    if not starts:
+                        break
+                if starts:
+                    hits[docnum] = sum(scores[docnum] for scores in per_term)
+            if hits:
+                parts.append((hits, 1.0))
+                if positive:
+                    self.used += [(name, term) for term in terms]
+        if positive:
+            self.highlight.update(terms)
+        return _union(parts)
+
+    def _clause(self, clause: Clause, positive: bool) -> dict[int, float] | None:
+        terms = terms_of(clause.words)
+        if not terms:
+            return None
+        if clause.phrase and len(terms) > 1:
+            return self._phrase(terms, positive)
+        return _intersection([self._term(term, positive) for term in dict.fromkeys(terms)])
+
+    def run(self, clauses: list[Clause]) -> dict[int, float] | None:
+        """Scores of the matching documents, or None when nothing searchable is left (all)."""
+        positive, negative = [], []
+        for clause in clauses:
+            options = [m for m in (self._clause(c, not clause.negated) for c in [clause, *clause.alternatives]) if m is not None]
+            if not options:
+                continue
+            combined = options[0] if len(options) == 1 else _union([(option, 1.0) for option in options])
+            (negative if clause.negated else positive).append(combined)
+        if not positive and not negative:
+            return None
+        scores = _intersection(positive) if positive else dict.fromkeys(self.snap.live, 0.0)
+        if negative:
+            excluded = set().union(*negative)
+            scores = {d: s for d, s in scores.items() if d not in excluded}
+        return scores
+
+    def fields_of(self, docnum: int) -> set[str]:
+        """The text fields in which a positive term occurs in this document."""
+        return {name for name, term in self.used if docnum in self.snap.postings(name, term)}
+
+
+def filter_sets(snapshot: Snapshot, filters: dict) -> dict[str, set]:
+    """Per facet with a filter, the document numbers that pass it."""
+    values, sets = snapshot.values, {}
+
+    def union(index: dict, wanted) -> set:
+        found: set = set()
+        for value in wanted:
+            found |= index.get(value, set())
+        return found
+
+    if filters.get("keywords"):
+        wanted = {keyword_key(name) for name in filters["keywords"]}
+        sets["keyword"] = union(values["keyword"], [k for k in values["keyword"] if keyword_key(k) in wanted])
+    for facet, key in (("state", "states"), ("district", "districts"), ("kind", "kinds")):
+        if filters.get(key):
+            sets[facet] = union(values[facet], set(filters[key]))
+    if filters.get("legal_forms"):
+        sets["legal_form"] = union(values["legal_form_raw"], set(filters["legal_forms"]))
+    low, high = filters.get("since_from"), filters.get("since_to")
+    if low or high:
+        sets["since"] = union(values["year"], [y for y in values["year"] if (not low or y >= low) and (not high or y <= high)])
+    return sets

@@ -1,0 +1,82 @@
+"""The index schema and the search document of a profile."""
+
+from __future__ import annotations
+
+from whoosh.columns import PickleColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+
+from .analysis import folding_analyzer, german_analyzer
+
+#: Field weights of a text match: title and keywords above the places, places above the long texts.
+FIELD_BOOSTS = {"title": 4.0, "keywords": 3.0, "orgs": 2.5, "summary": 1.5, "body": 1.0}
+TEXT_FIELDS = tuple(FIELD_BOOSTS)
+META_ID = "meta"
+
+
+def build_schema() -> Schema:
+    """Text fields are stored for snippets; facet values live in one pickled column per document."""
+    german = german_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=german, stored=True),
+        keywords=TEXT(analyzer=german, stored=True),
+        # Names are places: never torn apart as compounds.
+        orgs=TEXT(analyzer=german_analyzer(compounds=False), stored=True),
+        summary=TEXT(analyzer=german, stored=True),
+        body=TEXT(analyzer=german, stored=True),
+        spell=TEXT(analyzer=folding_analyzer(), phrase=False),
+        facets=COLUMN(PickleColumn(VarBytesColumn())),
+        meta=STORED(),
+    )
+
+
+def make_document(record: dict) -> dict:
+    """The index document of a profile given as a plain record (see ``project_record``)."""
+    orgs = "\n".join(record["organisations"] + record["districts"])
+    words = " ".join([record["title"], " ".join(record["keywords"]), orgs, record["summary"]])
+    return {
+        "id": str(record["id"]),
+        "title": record["title"],
+        "keywords": "\n".join(record["keywords"]),
+        "orgs": orgs,
+        "summary": record["summary"],
+        "body": record["body"],
+        "spell": words,
+        "facets": {
+            "id": record["id"],
+            "status": record["status"],
+            "title": record["title"],
+            "updated": record["updated"],
+            "since": record["since_year"],
+            "keywords": tuple(record["keywords"]),
+            "states": tuple(record["states"]),
+            "districts": tuple(record["districts"]),
+            "legal_form": record["legal_form"],
+            "kinds": tuple(record["kinds"]),
+            "slug": record["slug"],
+            "organisations": tuple(record["organisations"]),
+        },
+    }
+
+
+def project_record(project) -> dict:
+    """A Project row as the plain record the index is built from."""
+    organisations = [p.organisation for p in project.participations]
+    body = [project.occasion, project.goal, project.implementation, project.financing]
+    body += [f"{u.title}\n{u.text}" for u in project.updates]
+    return {
+        "id": project.id,
+        "slug": project.slug,
+        "status": project.status,
+        "title": project.title,
+        "summary": project.summary or "",
+        "body": "\n\n".join(part for part in body if part),
+        "keywords": [k.name for k in project.keywords],
+        "organisations": [o.name for o in organisations],
+        "states": sorted({o.state for o in organisations if o.state}),
+        "districts": sorted({o.district for o in organisations if o.district}),
+        "kinds": sorted({o.kind for o in organisations if o.kind}),
+        "legal_form": project.legal_form.name if project.legal_form else "",
+        "since_year": project.since_year,
+        "updated": project.updated_at.timestamp() if project.updated_at else 0.0,
+    }

@@ -1,0 +1,137 @@
+"""A full search over one index: matches, filters, facet counts, order, page, snippets."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from itertools import islice
+
+from markupsafe import Markup
+
+from .analysis import fold
+from .engine import Matcher, filter_sets
+from .highlight import snippet
+from .query import clean, parse
+from .spelling import suggest_correction
+from .store import IndexStore
+
+SORTS = ("relevanz", "titel", "neueste", "seit")
+FACETS = ("keyword", "state", "district", "legal_form", "kind", "since")
+SINCE_RANGES = (("vor 2000", None, 1999), ("2000–2009", 2000, 2009), ("2010–2019", 2010, 2019), ("ab 2020", 2020, None))
+_FEW = 3
+
+
+@dataclass
+class SearchResult:
+    """Ids of one page in order, the total, facet counts, snippets and a spelling suggestion."""
+
+    ids: list[int]
+    total: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    snippets: dict[int, Markup] = field(default_factory=dict)
+    suggestion: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def since_range(year: int | None) -> str | None:
+    """The facet label of a start year."""
+    if year is None:
+        return None
+    for label, low, high in SINCE_RANGES:
+        if (low is None or year >= low) and (high is None or year <= high):
+            return label
+    return None
+
+
+def facet_values(record: dict) -> dict[str, tuple]:
+    """The facet values of one record."""
+    return {
+        "keyword": record["keywords"],
+        "state": record["states"],
+        "district": record["districts"],
+        "legal_form": (record["legal_form"],) if record["legal_form"] else (),
+        "kind": record["kinds"],
+        "since": (since_range(record["since"]),) if record["since"] else (),
+    }
+
+
+def _count_facets(snapshot, base: set, passes: dict[str, set]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value over the documents passing every filter but that facet's own,
+    so that choosing a second value of a facet (OR) shows what it would add. Each count is an
+    intersection with the cached document set of that value."""
+    ordered = {}
+    for name in FACETS:
+        others = [docs for facet, docs in passes.items() if facet != name]
+        pool = base.intersection(*others) if others else base
+        counts = []
+        if pool:
+            for value, docs in snapshot.values[name].items():
+                count = len(pool & docs) if len(docs) < len(pool) else len(docs & pool)
+                if count:
+                    counts.append((value, count))
+        ordered[name] = sorted(counts, key=lambda item: (-item[1], fold(item[0])))
+    order = [label for label, _, _ in SINCE_RANGES]
+    ordered["since"] = sorted(ordered["since"], key=lambda item: order.index(item[0]))
+    return ordered
+
+
+def _page(snapshot, matches: set, scores: dict | None, sort: str, start: int, stop: int) -> list[int]:
+    """Document numbers of one page: a partial selection, never a sort of every hit."""
+    if sort == "relevanz" and scores is not None:
+        if not matches or start >= len(matches):
+            return []
+        ranked = heapq.nlargest(stop, (scores[d] for d in matches))
+        threshold = ranked[-1]
+        rank = snapshot.title_rank()
+        candidates = [d for d in matches if scores[d] >= threshold]
+        candidates.sort(key=lambda d: (-scores[d], rank[d]))
+        return candidates[start:stop]
+    order = snapshot.order("titel" if sort == "relevanz" else sort)
+    if len(matches) == len(snapshot.live):
+        return order[start:stop]
+    return list(islice((d for d in order if d in matches), start, stop))
+
+
+def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort: str = "relevanz", page: int = 1,
+               per_page: int = 20, include_unpublished: bool = False, with_facets: bool = True,
+               correct: bool = True) -> SearchResult:
+    """The search behind /suche, the API and the benchmark (bad text raises SearchQueryError)."""
+    filters = filters or {}
+    sort = sort if sort in SORTS else "relevanz"
+    page, per_page = max(1, int(page)), max(1, min(int(per_page), 100))
+    text = clean(q or "")
+    clauses = parse(text)
+    searcher = store.searcher()
+    snapshot = store.snapshot(searcher)
+    matcher = Matcher(snapshot)
+    scores = matcher.run(clauses)
+    visible = snapshot.live if include_unpublished else snapshot.published
+    base = visible if scores is None else visible & scores.keys()
+    passes = filter_sets(snapshot, filters)
+    matches = base.intersection(*passes.values()) if passes else base
+    if sort == "relevanz" and scores is None:
+        sort = "titel"
+    shown = _page(snapshot, matches, scores, sort, (page - 1) * per_page, page * per_page)
+    table = snapshot.table
+    result = SearchResult(
+        ids=[table[d]["id"] for d in shown], total=len(matches), page=page, per_page=per_page,
+        facets=_count_facets(snapshot, base, passes) if with_facets else {},
+    )
+    terms = matcher.highlight if scores is not None else set()
+    for docnum in shown:
+        fields = matcher.fields_of(docnum) if terms else set()
+        result.snippets[table[docnum]["id"]] = snippet(searcher.stored_fields(docnum), terms, fields)
+    if correct and clauses and len(matches) < _FEW:
+        result.suggestion = suggest_correction(searcher, text, clauses, len(matches), lambda candidate: _count(
+            store, candidate, filters, include_unpublished))
+    return result
+
+
+def _count(store: IndexStore, q: str, filters: dict, include_unpublished: bool) -> int:
+    return run_search(store, q, filters, "relevanz", 1, 1, include_unpublished, with_facets=False, correct=False).total if q else 0

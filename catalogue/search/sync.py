@@ -1,0 +1,164 @@
+"""Keeping an index in step with the database's change log (catch-up, rebuild, after-commit hook)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..extensions import db
+from ..models import Change, Participation, Project
+from .schema import META_ID, make_document, project_record
+from .store import IndexStore, LockError
+
+log = logging.getLogger(__name__)
+
+#: Seconds a writer waits for another process's index lock before leaving the work to a later catch-up.
+WRITE_TIMEOUT = 10.0
+_BATCH = 500
+
+
+def _read_session() -> Session:
+    """A session of its own: catch-up runs inside other sessions' after_commit and must not touch them."""
+    return Session(bind=db.engine, expire_on_commit=False)
+
+
+def _fingerprint(session: Session, seq: int) -> str:
+    """Identity of change ``seq``: differs when the database was reset or restored."""
+    row = session.execute(select(Change.project_id, Change.created_at).where(Change.seq == seq)).first()
+    return f"{seq}:{row.project_id}:{row.created_at.isoformat()}" if row else ""
+
+
+def _load_projects(session: Session, ids: list[int]) -> dict[int, Project]:
+    stmt = select(Project).where(Project.id.in_(ids)).options(
+        selectinload(Project.participations).selectinload(Participation.organisation),
+        selectinload(Project.keywords),
+        selectinload(Project.legal_form),
+        selectinload(Project.updates),
+    )
+    return {project.id: project for project in session.scalars(stmt)}
+
+
+def _meta_document(seq: int, fingerprint: str) -> dict:
+    return {"id": META_ID, "meta": {"seq": seq, "fingerprint": fingerprint}}
+
+
+def catch_up(store: IndexStore, force: bool = False) -> int:
+    """Apply the changes newer than the index's cursor; rebuild when the database is not the
+    one the index was built from (reset, restore). Returns the number of changes applied."""
+    interval = current_app.config.get("SEARCH_CATCHUP_INTERVAL", 0.2)
+    now = time.monotonic()
+    if not force and now - store.last_check < interval:
+        return 0
+    store.last_check = now
+    session = _read_session()
+    try:
+        meta = store.meta()
+        db_seq = session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
+        if meta["seq"] and _fingerprint(session, meta["seq"]) != meta["fingerprint"]:
+            session.close()
+            return rebuild(store)
+        if db_seq <= meta["seq"]:
+            return 0
+    finally:
+        session.close()
+    return _apply_changes(store)
+
+
+def _apply_changes(store: IndexStore) -> int:
+    """Write what changed, reading rows only after the index lock is ours, so that a slower
+    process can never overwrite a newer document with an older row."""
+    try:
+        writer = store.index().writer(timeout=WRITE_TIMEOUT)
+    except LockError:
+        log.warning("search index busy; the next catch-up applies the pending changes")
+        return 0
+    session = _read_session()
+    try:
+        with writer.searcher() as locked:
+            seq = store.meta(locked)["seq"]
+        changes = session.execute(select(Change.seq, Change.project_id).where(Change.seq > seq).order_by(Change.seq)).all()
+        if not changes:
+            writer.cancel()
+            return 0
+        ids = sorted({row.project_id for row in changes})
+        for start in range(0, len(ids), _BATCH):
+            chunk = ids[start:start + _BATCH]
+            projects = _load_projects(session, chunk)
+            for project_id in chunk:
+                if project_id in projects:
+                    writer.update_document(**make_document(project_record(projects[project_id])))
+                else:
+                    writer.delete_by_term("id", str(project_id))
+        last = changes[-1].seq
+        writer.update_document(**_meta_document(last, _fingerprint(session, last)))
+        writer.commit()
+        return len(changes)
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        session.close()
+
+
+def rebuild(store: IndexStore) -> int:
+    """Build a complete index from the database in a new folder and swap it in."""
+    with store.build_lock():  # one build at a time: a swap deletes folders not in use
+        name, ix = store.new_generation()
+        session = _read_session()
+        try:
+            seq = session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
+            fingerprint = _fingerprint(session, seq) if seq else ""
+            ids = list(session.scalars(select(Project.id).order_by(Project.id)))
+            writer = ix.writer(limitmb=256)
+            for start in range(0, len(ids), _BATCH):
+                for project in _load_projects(session, ids[start:start + _BATCH]).values():
+                    writer.add_document(**make_document(project_record(project)))
+                session.expunge_all()
+            writer.add_document(**_meta_document(seq, fingerprint))
+            writer.commit()
+        finally:
+            session.close()
+        store.swap(name)
+    return len(ids)
+
+
+def create_empty(store: IndexStore) -> None:
+    """An empty index at cursor 0 (before the database has tables); catch-up fills it."""
+    with store.build_lock():
+        name, ix = store.new_generation()
+        writer = ix.writer()
+        writer.add_document(**_meta_document(0, ""))
+        writer.commit()
+        store.swap(name)
+
+
+def install_commit_hook() -> None:
+    """After every commit of a session bound to an app with search, catch up at once."""
+    if getattr(install_commit_hook, "installed", False):
+        return
+    install_commit_hook.installed = True
+
+    @event.listens_for(Session, "after_flush")
+    def _note_change(session, _context):
+        if any(isinstance(obj, Change) for obj in session.new):
+            session.info["search_dirty"] = True
+
+    @event.listens_for(Session, "after_rollback")
+    def _forget_change(session):
+        session.info.pop("search_dirty", None)
+
+    @event.listens_for(Session, "after_commit")
+    def _after_commit(session):
+        if not session.info.pop("search_dirty", False) or not has_app_context():
+            return
+        store = current_app.extensions.get("catalogue_search")
+        if store is None:
+            return
+        try:
+            catch_up(store, force=True)
+        except Exception:  # the write is committed: never fail it; the next catch-up repairs
+            log.exception("search catch-up after commit failed")

@@ -1,0 +1,212 @@
+"""Benchmark: Whoosh full search vs SQLite FTS5 on a synthetic German corpus (never the real database).
+
+    .venv/bin/python scripts/bench_search.py            # 1 000 and 10 000 profiles
+    .venv/bin/python scripts/bench_search.py --large    # also 100 000
+    .venv/bin/python scripts/bench_search.py --profile  # cProfile of the Whoosh searches at 10 000
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", category=SyntaxWarning)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from catalogue.search.schema import make_document  # noqa: E402
+from catalogue.search.searching import run_search  # noqa: E402
+from catalogue.search.store import IndexStore  # noqa: E402
+
+WORDLIST = Path("/usr/share/dict/ngerman")
+STATES = ["DE-NW", "DE-SN", "DE-BY", "DE-BW", "DE-HE", "DE-NI", "DE-TH", "DE-SH"]
+KINDS = ["municipality", "district", "municipal_association", "association"]
+FORMS = ["öffentlich-rechtliche Vereinbarung", "Zweckverband", "GmbH", "Arbeitsgemeinschaft", ""]
+TOPICS = ["Digitalisierung", "Feuerwehr", "Standesamt", "Klimaschutz", "Wirtschaftsförderung", "Bauhof",
+          "Tourismus", "Abfall", "Jugendarbeit", "Verwaltung", "Hochwasser", "Netzwerk", "Schule", "Energie"]
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    """German words from wngerman, or generated ones when the list is missing."""
+    if WORDLIST.exists():
+        words = [w for w in WORDLIST.read_text(encoding="utf-8", errors="ignore").split() if w.isalpha() and len(w) > 3]
+        rng.shuffle(words)
+        return words[:40_000]
+    syllables = ["ber", "gen", "stadt", "land", "wer", "kom", "mun", "ver", "wal", "tung", "schaft", "haus", "dorf", "amt"]
+    return sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize() for _ in range(20_000)})
+
+
+def corpus(n: int, seed: int = 7):
+    """n records in the index's record shape, words Zipf-distributed, with compounds."""
+    rng = random.Random(seed)
+    words = vocabulary(rng) + TOPICS * 20
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    towns = [w for w in words[:3000] if w[0].isupper()][:800] or words[:800]
+
+    def text(k):
+        drawn = rng.choices(words, weights, k=k)
+        if rng.random() < 0.5:
+            drawn.append(rng.choice(TOPICS) + rng.choice(["netzwerk", "verwaltung", "krise", "konzept"]))
+        return " ".join(drawn) + "."
+
+    for i in range(1, n + 1):
+        places = rng.sample(towns, rng.randint(2, 4))
+        yield {
+            "id": i, "slug": f"p{i}", "status": "published" if rng.random() < 0.9 else "draft",
+            "title": f"{rng.choice(TOPICS)} {places[0]} {text(3)}", "summary": text(25), "body": text(250),
+            "keywords": rng.sample(TOPICS, 2), "organisations": [f"Stadt {p}" for p in places],
+            "states": [rng.choice(STATES)], "districts": [f"Kreis {places[-1]}"], "kinds": rng.sample(KINDS, 2),
+            "legal_form": rng.choice(FORMS), "since_year": rng.choice([None, *range(1990, 2026)]),
+            "updated": 1.7e9 + i,
+        }
+
+
+def queries(rng: random.Random, records: list[dict], count: int) -> list[str]:
+    """Distinct queries: topics, places, typos, phrases, exclusions, two-word searches."""
+    found: set[str] = set()
+    while len(found) < count:
+        record = rng.choice(records)
+        words = [w.strip(".") for w in record["summary"].split()]
+        kind = rng.random()
+        if kind < 0.25:
+            q = rng.choice(TOPICS)
+        elif kind < 0.45:
+            q = record["organisations"][0].split()[-1]
+        elif kind < 0.6:
+            w = rng.choice(TOPICS)
+            q = w[:3] + w[4:]  # a typo
+        elif kind < 0.75:
+            q = f'"{" ".join(words[3:5])}"'
+        elif kind < 0.85:
+            q = f"{rng.choice(TOPICS)} -{rng.choice(words)}"
+        else:
+            q = " ".join(rng.sample(words, 2))
+        found.add(q)
+    return sorted(found)
+
+
+def build_whoosh(records, folder: Path):
+    store = IndexStore(folder)
+    name, ix = store.new_generation()
+    writer = ix.writer(limitmb=512, procs=1)
+    for record in records:
+        writer.add_document(**make_document(record))
+    writer.add_document(id="meta", meta={"seq": 0, "fingerprint": ""})
+    writer.commit()
+    store.swap(name)
+    return store, sum(f.stat().st_size for f in (folder / name).iterdir())
+
+
+def build_fts(records, path: Path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE VIRTUAL TABLE docs USING fts5(title, keywords, orgs, summary, body, tokenize='unicode61 remove_diacritics 2')")
+    con.execute("CREATE TABLE facets (id INTEGER PRIMARY KEY, status TEXT, state TEXT, legal_form TEXT, since INTEGER)")
+    con.execute("CREATE TABLE facet_keywords (id INTEGER, keyword TEXT)")
+    for r in records:
+        con.execute("INSERT INTO docs(rowid, title, keywords, orgs, summary, body) VALUES (?,?,?,?,?,?)",
+                    (r["id"], r["title"], " ".join(r["keywords"]), " ".join(r["organisations"]), r["summary"], r["body"]))
+        con.execute("INSERT INTO facets VALUES (?,?,?,?,?)", (r["id"], r["status"], r["states"][0], r["legal_form"], r["since_year"]))
+        con.executemany("INSERT INTO facet_keywords VALUES (?,?)", [(r["id"], k) for k in r["keywords"]])
+    con.execute("CREATE INDEX fk ON facet_keywords(id)")
+    con.commit()
+    return con, path.stat().st_size
+
+
+def fts_query(q: str) -> str:
+    """The same words as an FTS5 expression (phrases kept, exclusions as NOT)."""
+    parts, negatives = [], []
+    for token in q.replace('"', ' " ').split(' " ') if '"' in q else q.split():
+        token = token.strip()
+        if not token:
+            continue
+        target = negatives if token.startswith("-") else parts
+        target.append('"' + token.lstrip("-").replace('"', "") + '"')
+    expression = " AND ".join(parts) or '""'
+    return expression + "".join(f" NOT {n}" for n in negatives)
+
+
+def fts_search(con, q: str):
+    match = fts_query(q)
+    base = "FROM docs JOIN facets f ON f.id = docs.rowid WHERE docs MATCH ? AND f.status = 'published'"
+    total = con.execute(f"SELECT count(*) {base}", (match,)).fetchone()[0]
+    for column in ("state", "legal_form", "since / 10"):
+        con.execute(f"SELECT {column}, count(*) {base} GROUP BY 1", (match,)).fetchall()
+    con.execute(f"SELECT k.keyword, count(*) {base.replace('WHERE', 'JOIN facet_keywords k ON k.id = docs.rowid WHERE')} GROUP BY 1", (match,)).fetchall()
+    rows = con.execute(f"SELECT docs.rowid, snippet(docs, -1, '<mark>', '</mark>', '…', 20) {base} ORDER BY bm25(docs, 4, 3, 2.5, 1.5, 1) LIMIT 20", (match,)).fetchall()
+    return total, rows
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    pick = lambda p: ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000  # noqa: E731
+    return statistics.median(ordered) * 1000, pick(0.95), pick(0.99)
+
+
+def timed(function, items) -> list[float]:
+    samples = []
+    for item in items:
+        start = time.perf_counter()
+        function(item)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def run(n: int, query_count: int, profile: bool) -> dict:
+    records = list(corpus(n))
+    rng = random.Random(n)
+    workload = queries(rng, records, query_count)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        store, whoosh_size = build_whoosh(records, Path(tmp) / "index")
+        whoosh_build = time.perf_counter() - start
+        start = time.perf_counter()
+        con, fts_size = build_fts(records, Path(tmp) / "fts.sqlite3")
+        fts_build = time.perf_counter() - start
+        search = lambda q: run_search(store, q, {}, "relevanz", 1, 20)  # noqa: E731
+        for q in workload[:20]:  # warm-up: opens the searcher and fills the facet cache
+            search(q), fts_search(con, q)
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+        whoosh_times = timed(search, workload)
+        if profile:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        fts_times = timed(lambda q: fts_search(con, q), workload)
+        con.close()
+    return {"n": n, "queries": len(workload), "whoosh_build": whoosh_build, "fts_build": fts_build,
+            "whoosh_size": whoosh_size, "fts_size": fts_size,
+            "whoosh": percentiles(whoosh_times), "fts": percentiles(fts_times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also 100 000 profiles (takes a while)")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--profile", action="store_true", help="cProfile the Whoosh searches of the largest size")
+    args = parser.parse_args()
+    sizes = [1_000, 10_000] + ([100_000] if args.large else [])
+    print(f"word list: {'wngerman' if WORDLIST.exists() else 'generated (wngerman missing)'}")
+    header = "| profiles | engine | build s | size MB | p50 ms | p95 ms | p99 ms |"
+    lines = [header, "|---|---|---|---|---|---|---|"]
+    for n in sizes:
+        r = run(n, args.queries, args.profile and n == sizes[-1])
+        for engine in ("whoosh", "fts"):
+            p50, p95, p99 = r[engine]
+            lines.append(f"| {n:,} | {'Whoosh' if engine == 'whoosh' else 'FTS5'} | {r[engine + '_build']:.1f} | "
+                         f"{r[engine + '_size'] / 1e6:.1f} | {p50:.1f} | {p95:.1f} | {p99:.1f} |")
+        ratio = [w / f if f else float("inf") for w, f in zip(r["whoosh"], r["fts"])]
+        lines.append(f"| {n:,} | ratio Whoosh/FTS5 | | | {ratio[0]:.1f}× | {ratio[1]:.1f}× | {ratio[2]:.1f}× |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Example client: mirror the IKZ catalogue through /api/v1/changes, as another portal would.
+
+    python scripts/mirror_client.py https://ikz.example.org --state mirror.json
+    python scripts/mirror_client.py https://ikz.example.org --state mirror.json --follow 60
+
+The state file holds the cursor and every published profile by its stable ``id``; each run
+fetches only what changed since the last one. Standard library only, so portals can copy it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+USER_AGENT = "ikz-mirror-example/1.0"
+
+
+def fetch_json(url: str) -> dict:
+    """GET a JSON document (errors raise urllib.error.HTTPError with the problem document)."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def sync(base_url: str, state: dict, page_size: int = 500) -> int:
+    """Apply every change after ``state["cursor"]`` to ``state["projects"]``; returns how many."""
+    applied = 0
+    projects = state.setdefault("projects", {})
+    while True:
+        page = fetch_json(f"{base_url.rstrip('/')}/api/v1/changes?since={state.get('cursor', 0)}&limit={page_size}")
+        for item in page["items"]:
+            key = str(item["id"])  # the slug can change; the id cannot
+            if item["deleted"]:
+                projects.pop(key, None)  # tombstone: unpublished or archived
+            else:
+                projects[key] = item["project"]
+            applied += 1
+        state["cursor"] = page["next"]
+        if not page["has_more"]:
+            return applied
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: one sync, or follow the catalogue every N seconds."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base_url", help="e.g. https://ikz.example.org")
+    parser.add_argument("--state", type=Path, default=Path("ikz-mirror.json"), help="cursor and profiles (JSON)")
+    parser.add_argument("--follow", type=float, metavar="SECONDS", help="keep polling with this interval")
+    args = parser.parse_args(argv)
+    state = json.loads(args.state.read_text("utf-8")) if args.state.exists() else {"cursor": 0, "projects": {}}
+    while True:
+        applied = sync(args.base_url, state)
+        # Write then rename, so an interrupted run never leaves a half-written mirror.
+        temporary = args.state.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), "utf-8")
+        temporary.replace(args.state)
+        print(f"{applied} Änderungen übernommen; Cursor {state['cursor']}; {len(state['projects'])} Profile", file=sys.stderr)
+        if not args.follow:
+            return 0
+        time.sleep(args.follow)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of the editing area (a package, so its conftest does not shadow tests/conftest.py)."""
