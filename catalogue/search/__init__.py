@@ -53,7 +53,9 @@ def _open_or_rebuild(store: IndexStore) -> None:
         error = _unusable(store)
         if error is None:
             return
-        log.warning("search index in %s unusable (%s); rebuilding", store.root, error)
+        # A first start has no index yet (routine); a damaged one deserves an operator's look.
+        level = logging.INFO if store.current_generation() is None else logging.WARNING
+        log.log(level, "search index in %s unusable (%s); rebuilding", store.root, error)
         try:
             sync.rebuild(store)
         except SQLAlchemyError:  # no tables yet (before `db upgrade`): start empty, catch-up fills it
