@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .importing import RawRecord, ReadError, read_file, validate_record
-from .models import Project
+from .models import Keyword, Project
 from .schemas import ProjectOutputSchema
 from .services import ServiceError, ensure_legal_form, find_project, save_project, seed_project, snapshot
 from .textutil import slugify
@@ -111,9 +111,10 @@ def import_command(files: tuple[Path, ...], status: str, dry_run: bool) -> None:
     """Import profiles from text records (.txt), CSV or JSON; creates or updates by slug."""
     records: list[RawRecord] = []
     failures = 0
+    known_keywords = db.session.scalars(select(Keyword.name)).all()
     for path in files:
         try:
-            records.extend(read_file(path))
+            records.extend(read_file(path, known_keywords))
         except ReadError as error:
             _fail(str(error))
             failures += 1

@@ -58,6 +58,11 @@ def test_import_text_record_updates_the_seeded_profile_and_keeps_what_it_cannot_
     assert after.lead.ags == "05958004" and after.lead.population == 73487
     assert [p.name for p in after.partners] == ["Stadt Sundern (Sauerland)"]
     assert [link.title for link in after.links] == ["Artikel Städtetag Arnsberg und Sundern", "Stadt Arnsberg"]
+    # The record lists its keywords separated by spaces only; the catalogue's known
+    # multi-word keyword "Teilnehmer Landespreis" stays whole instead of becoming two.
+    assert [keyword.name for keyword in after.keywords] == [
+        "Digitalisierung", "Klima", "Teilnehmer Landespreis", "Umwelt", "Verwaltung", "Wirtschaftsförderung",
+    ]
 
 
 def test_import_messy_real_page_copy(seeded, runner, tmp_path):

@@ -33,7 +33,7 @@ def test_arnsberg_record_is_exactly_as_the_catalogue_record(seeded):
     project, _ = find_project("gemeinsam-nachhaltig-erfolgreich")
     assert project.title == "Gemeinsam nachhaltig erfolgreich"
     assert sorted(k.name for k in project.keywords) == sorted(
-        ["Digitalisierung", "Klima", "Teilnehmer", "Landespreis", "Umwelt", "Verwaltung", "Wirtschaftsförderung"]
+        ["Digitalisierung", "Klima", "Teilnehmer Landespreis", "Umwelt", "Verwaltung", "Wirtschaftsförderung"]
     )
     lead = project.lead
     assert lead.name == "Stadt Arnsberg" and lead.ags == "05958004"

@@ -6,6 +6,7 @@ schema that every input goes through.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from marshmallow import ValidationError
@@ -16,8 +17,11 @@ from .records import RawRecord, ReadError
 __all__ = ["RawRecord", "ReadError", "read_file", "validate_record"]
 
 
-def read_file(path: str | Path) -> list[RawRecord]:
-    """All records of a file, by its format (from the extension, else sniffed from the content)."""
+def read_file(path: str | Path, known_keywords: Iterable[str] = ()) -> list[RawRecord]:
+    """All records of a file, by its format (from the extension, else sniffed from the content).
+
+    ``known_keywords`` help the text record format, whose keyword lists may be space-separated.
+    """
     from .csv_format import read_csv_records
     from .json_format import read_json_records, read_yaml_records
     from .text_record import read_text_records
@@ -41,7 +45,7 @@ def read_file(path: str | Path) -> list[RawRecord]:
         return read_yaml_records(text, source)
     if suffix == ".csv":
         return read_csv_records(text, source)
-    return read_text_records(text, source)
+    return read_text_records(text, source, known_keywords)
 
 
 def validate_record(record: RawRecord) -> tuple[dict | None, list[tuple[str, str]]]:

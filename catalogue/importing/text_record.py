@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .naming import guess_organisation_kind, place_key
@@ -79,12 +80,17 @@ class Line:
 # ---------------------------------------------------------------- file level
 
 
-def read_text_records(text: str, source: str) -> list[RawRecord]:
-    """Read every record of a text file; raise ReadError for a record without a title."""
+def read_text_records(text: str, source: str, known_keywords: Iterable[str] = ()) -> list[RawRecord]:
+    """Read every record of a text file; raise ReadError for a record without a title.
+
+    ``known_keywords`` are the catalogue's keywords: a page that lists keywords separated only
+    by spaces ("Klima Teilnehmer Landespreis") keeps a known multi-word keyword whole.
+    """
+    phrases = _phrase_table(known_keywords)
     records = []
     for chunk in _split_records(_clean_lines(text)):
         if any(line.text for line in chunk):
-            records.append(_read_record(chunk, len(records) + 1, source))
+            records.append(_read_record(chunk, len(records) + 1, source, phrases))
     return records
 
 
@@ -111,7 +117,7 @@ def _split_records(lines: list[Line]) -> list[list[Line]]:
 # ---------------------------------------------------------------- record level
 
 
-def _read_record(lines: list[Line], number: int, source: str) -> RawRecord:
+def _read_record(lines: list[Line], number: int, source: str, phrases: dict) -> RawRecord:
     """Turn the lines of one record into a RawRecord."""
     head, sections = _collect_sections(lines)
     first = next(line for line in lines if line.text)
@@ -126,7 +132,7 @@ def _read_record(lines: list[Line], number: int, source: str) -> RawRecord:
         )
     data: dict = {"title": head[0]}
     places = _split_places(head[1]) if len(head) > 1 else []
-    data.update(_build_fields(sections, places))
+    data.update(_build_fields(sections, places, phrases))
     return RawRecord(source=source, location=location, data=data)
 
 
@@ -159,7 +165,7 @@ def _match_heading(text: str) -> tuple[str, str] | None:
     return " ".join(match["heading"].split()), (match["rest"] or "").strip()
 
 
-def _build_fields(sections: dict[str, list[str]], places: list[str]) -> dict:
+def _build_fields(sections: dict[str, list[str]], places: list[str], phrases: dict) -> dict:
     """Map the sections to representation fields; absent sections give absent fields."""
     texts: dict = {}
     source_notes = _paragraphs(sections.get("source_note", []))
@@ -172,7 +178,7 @@ def _build_fields(sections: dict[str, list[str]], places: list[str]) -> dict:
     if "summary" in texts:
         data["summary"] = texts.pop("summary")
     if "keywords" in sections:
-        data["keywords"] = _keywords(sections["keywords"])
+        data["keywords"] = _keywords(sections["keywords"], phrases)
     data["participants"] = _participants(sections, places)
     data.update(texts)
     if "legal_form" in sections:
@@ -228,11 +234,40 @@ def parse_since_year(text: str) -> int | str | None:
     return int(text) if _YEAR.match(text) else text
 
 
-def _keywords(lines: list[str]) -> list[str]:
-    """Split on commas, semicolons or line breaks when there are any, else on whitespace."""
+def _keywords(lines: list[str], phrases: dict) -> list[str]:
+    """Split on commas, semicolons or line breaks when there are any, else on whitespace
+    (keeping known multi-word keywords whole)."""
     text = "\n".join(_non_blank(lines))
-    parts = _LIST_SPLIT.split(text) if re.search(r"[,;\n]", text) else text.split()
-    return [part.strip() for part in parts if part.strip()]
+    if re.search(r"[,;\n]", text):
+        return [part.strip() for part in _LIST_SPLIT.split(text) if part.strip()]
+    return _join_known_phrases(text.split(), phrases)
+
+
+def _phrase_table(known_keywords: Iterable[str]) -> dict[str, list[tuple[str, ...]]]:
+    """Multi-word keywords by their first word (case-folded), longest first."""
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for name in known_keywords:
+        words = tuple(word.casefold() for word in name.split())
+        if len(words) > 1:
+            table.setdefault(words[0], []).append(words)
+    for candidates in table.values():
+        candidates.sort(key=len, reverse=True)
+    return table
+
+
+def _join_known_phrases(words: list[str], phrases: dict) -> list[str]:
+    """Greedily rejoin runs of words that spell a known multi-word keyword."""
+    result, index = [], 0
+    while index < len(words):
+        for phrase in phrases.get(words[index].casefold(), ()):
+            if tuple(word.casefold() for word in words[index:index + len(phrase)]) == phrase:
+                result.append(" ".join(words[index:index + len(phrase)]))
+                index += len(phrase)
+                break
+        else:
+            result.append(words[index])
+            index += 1
+    return result
 
 
 # ---------------------------------------------------------------- participants
