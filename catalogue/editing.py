@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .accounts import record_audit
 from .extensions import db
-from .models import Change, Keyword, Organisation, Participation, Project, Revision, User, utcnow
+from .models import AuditEvent, Change, Keyword, Organisation, Participation, Project, Revision, User, utcnow
 from .schemas import CONTENT_FIELDS, ProjectInputSchema, flatten_errors, format_partial_date
 from .services import (
     ServiceError,
@@ -47,6 +47,11 @@ FIELD_LABELS = {
     "updates": "Neuigkeiten",
 }
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht", "archived": "Archiviert"}
+
+
+class NotAllowed(ServiceError):
+    """The user's rights do not cover this change (the view answers 403)."""
+
 _ROLE_LABELS = {"lead": "Hauptverantwortlich", "partner": "Beteiligt"}
 _STATUS_AUDIT = {"publish": "publish", "unpublish": "unpublish", "delete": "delete"}
 
@@ -124,23 +129,87 @@ def input_as_snapshot(data: dict) -> dict:
 
 
 def snapshot_to_input(snap: dict) -> dict:
-    """Load a stored snapshot through the one input schema (organisations by their current data)."""
+    """Load a stored snapshot through the one input schema (organisations by their current data).
+
+    Organisations and keywords merged or renamed since the snapshot are replaced by the ones
+    they live on in: restoring old text must not bring a merged duplicate back.
+    """
     raw = {name: snap.get(name) for name in CONTENT_FIELDS if name in snap}
-    participants = []
+    participants: list[dict] = []
+    seen: dict[str, dict] = {}
+    merged_into = _organisation_merges()
     for participant in raw.get("participants") or []:
         organisation = dict(participant.get("organisation") or {})
-        # An organisation renamed since the snapshot is still the same one: use its current facts.
-        current = db.session.scalar(select(Organisation).where(Organisation.slug == organisation.get("slug", "")))
+        current = _current_organisation(organisation.get("slug", ""), merged_into)
         if current is not None:
+            # An organisation renamed since the snapshot is still the same one: use its current facts.
             organisation = _organisation_input(current)
+            if current.slug in seen:  # the snapshot named a duplicate and its survivor
+                if participant.get("role") == "lead":
+                    seen[current.slug]["role"] = "lead"
+                continue
         organisation.pop("slug", None)
-        participants.append({"role": participant.get("role", "partner"), "organisation": organisation})
+        entry = {"role": participant.get("role", "partner"), "organisation": organisation}
+        if current is not None:
+            seen[current.slug] = entry
+        participants.append(entry)
     raw["participants"] = participants
+    if "keywords" in raw:
+        raw["keywords"] = [_current_keyword_name(name) for name in raw.get("keywords") or []]
     try:
         return ProjectInputSchema().load(raw)
     except ValidationError as error:
         problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
         raise ServiceError(f"Diese Fassung erfüllt die heutigen Regeln nicht ({problems}).") from error
+
+
+def _organisation_merges() -> dict[str, str]:
+    """Slug of each merged-away organisation -> slug of the one it was merged into.
+
+    The audit log is the record of merges (append-only, written in the merge's transaction).
+    """
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "organisation_merge").order_by(AuditEvent.id)
+    )
+    return {event.detail.get("merged", ""): event.target.removeprefix("organisation:") for event in events}
+
+
+def _current_organisation(slug: str, merged_into: dict[str, str]) -> Organisation | None:
+    """The organisation with this slug, or the one it was merged into (following later merges)."""
+    visited: set[str] = set()
+    while slug:
+        found = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+        if found is not None or slug in visited:
+            return found
+        visited.add(slug)
+        slug = merged_into.get(slug, "")
+    return None
+
+
+def _current_keyword_name(name: str) -> str:
+    """A keyword's name today: renames and merges since a snapshot are followed."""
+    def exists(text: str) -> bool:
+        return db.session.scalar(select(Keyword.id).where(Keyword.key == keyword_key(text))) is not None
+
+    if exists(name):
+        return name
+    renamed: dict[str, str] = {}
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(("keyword_rename", "keyword_merge"))).order_by(AuditEvent.id)
+    )
+    for event in events:
+        detail = event.detail or {}
+        old, new = (detail.get("old"), detail.get("new")) if event.action == "keyword_rename" else (detail.get("merged"), detail.get("into"))
+        if old and new:
+            renamed[keyword_key(old)] = new
+    visited: set[str] = set()
+    current = name
+    while keyword_key(current) in renamed and keyword_key(current) not in visited:
+        visited.add(keyword_key(current))
+        current = renamed[keyword_key(current)]
+        if exists(current):
+            return current
+    return name  # never renamed, or renamed into something since deleted: the old name comes back
 
 
 def _organisation_input(organisation: Organisation) -> dict:
@@ -186,7 +255,7 @@ def check_status_change(old: str | None, new: str | None, user: User) -> None:
     if user.can_publish or user.is_admin or not new or new == old:
         return
     if new == "published" or old == "published":
-        raise ServiceError("Sie dürfen Profile nicht veröffentlichen oder zurückziehen; bitte zur Prüfung einreichen.")
+        raise NotAllowed("Sie dürfen Profile nicht veröffentlichen oder zurückziehen; bitte zur Prüfung einreichen.")
 
 
 def audit_status_change(project: Project, old: str | None, new: str, actor: str) -> None:
@@ -331,7 +400,7 @@ def merge_keywords(duplicate: Keyword, keep: Keyword, actor: str) -> list[Projec
         snap = snapshot(project)
         names = [keep.name if keyword_key(name) == duplicate.key else name for name in snap["keywords"]]
         update_project(project, snapshot_to_input({**snap, "keywords": names}), actor)
-    record_audit(actor, "keyword_merge", f"keyword:{keep.slug}", merged=duplicate.name)
+    record_audit(actor, "keyword_merge", f"keyword:{keep.slug}", merged=duplicate.name, into=keep.name)
     db.session.expire(duplicate)  # its loaded project list is stale after the re-saves
     db.session.delete(duplicate)
     db.session.flush()

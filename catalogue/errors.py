@@ -10,6 +10,11 @@ from .schemas import flatten_errors
 
 #: Paths whose errors are RFC 9457 problem details instead of HTML pages.
 API_PREFIX = "/api/"
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` belongs to the API (``/api`` itself included)."""
+    return path == API_PREFIX.rstrip("/") or path.startswith(API_PREFIX)
 _API_EXPLANATIONS = {
     401: "Für diese Aktion ist ein API-Token nötig (Authorization: Bearer …).",
     404: "Diese Adresse gibt es in der API nicht.",
@@ -47,7 +52,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        if request.path.startswith(API_PREFIX):
+        if is_api_path(request.path):
             return problem_response(error)
         detail = error.description if getattr(error, "_catalogue_detail", False) else None
         return render_error(error.code or 500, detail)
@@ -57,7 +62,7 @@ def init_app(app: Flask) -> None:
         # Log with the traceback, but show the visitor a calm page without internals.
         app.logger.exception("Unhandled error on %s", request.path)
         db.session.rollback()
-        if request.path.startswith(API_PREFIX):
+        if is_api_path(request.path):
             return problem_response(InternalServerError())
         return render_error(InternalServerError.code)
 

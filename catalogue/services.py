@@ -370,6 +370,9 @@ def _fill_gaps(organisation: Organisation, data: dict) -> None:
             changed = True
     if changed:
         organisation.updated_at = utcnow()
+        # Other profiles show these facts too: log them, so the feed and the search refresh them.
+        db.session.flush()
+        log_projects_of(organisation, "")
 
 
 def _free_organisation_slug(name: str) -> str:

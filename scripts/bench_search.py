@@ -22,7 +22,7 @@ from pathlib import Path
 warnings.filterwarnings("ignore", category=SyntaxWarning)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalogue.search.schema import make_document  # noqa: E402
+from catalogue.search.schema import INDEX_VERSION, write_document  # noqa: E402
 from catalogue.search.searching import run_search  # noqa: E402
 from catalogue.search.store import IndexStore  # noqa: E402
 
@@ -98,8 +98,8 @@ def build_whoosh(records, folder: Path):
     name, ix = store.new_generation()
     writer = ix.writer(limitmb=512, procs=1)
     for record in records:
-        writer.add_document(**make_document(record))
-    writer.add_document(id="meta", meta={"seq": 0, "fingerprint": ""})
+        write_document(writer, record, update=False)
+    writer.add_document(id="meta", meta={"seq": 0, "fingerprint": "", "version": INDEX_VERSION})
     writer.commit()
     store.swap(name)
     return store, sum(f.stat().st_size for f in (folder / name).iterdir())

@@ -23,6 +23,18 @@ def test_create_user_from_stdin_and_authenticate(runner):
     assert authenticate("anna", "falsch") is None and authenticate("niemand", "x") is None
 
 
+def test_create_user_asks_for_the_password_twice_without_echoing_it(runner):
+    typed = "ein langes Passwort\nein anderes Passwort\nein langes Passwort\nein langes Passwort\n"
+    result = runner.invoke(args=["create-user", "dora", "--role", "editor"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Passwort wiederholen") == 2  # the mismatch is asked again
+    assert "ein langes Passwort" not in result.output and "ein anderes Passwort" not in result.output
+    user = authenticate("dora", "ein langes Passwort")
+    assert user is not None and user.role == "editor" and user.password_hash.startswith("scrypt:")
+    assert authenticate("dora", "ein anderes Passwort") is None
+    assert db.session.scalar(select(AuditEvent.actor)) == "cli"
+
+
 def test_create_user_refuses_short_password_and_duplicates(runner):
     assert runner.invoke(args=["create-user", "bernd", "--role", "editor", "--password-stdin"], input="kurz\n").exit_code == 1
     runner.invoke(args=["create-user", "bernd", "--role", "editor", "--password-stdin"], input="ein langes Passwort\n")

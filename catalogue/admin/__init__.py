@@ -7,11 +7,18 @@ from functools import wraps
 
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..errors import render_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: The only endpoints reachable without a session.
 PUBLIC_ENDPOINTS = {"admin.login"}
+CSRF_FAILED = (
+    "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen: Die Seite war nicht mehr gültig oder stammt "
+    "nicht von hier. Nichts wurde geändert. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+)
 
 
 @bp.before_request
@@ -22,6 +29,12 @@ def _require_login():
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
     return None
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error):
+    """A form without a valid CSRF token: say so in German (400), and change nothing."""
+    return render_error(400, CSRF_FAILED)
 
 
 @bp.after_request

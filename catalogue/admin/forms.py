@@ -20,8 +20,6 @@ from wtforms import (
 from ..formatting import KIND_LABELS
 from ..models import STATES
 
-
-
 def choices(pairs) -> list[SelectChoice]:
     """Options of a select from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -105,6 +103,7 @@ class ProjectForm(FlaskForm):
     summary = TextAreaField("Kurzbeschreibung")
     status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
     keywords = StringField("Stichworte (durch Komma getrennt)")
+    keyword_pick = StringField("Vorhandenes Stichwort hinzufügen")
     participants = FieldList(FormField(ParticipantRow), min_entries=1)
     occasion = TextAreaField("Anlass")
     goal = TextAreaField("Ziel")

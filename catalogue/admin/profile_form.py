@@ -3,18 +3,24 @@ and put the schema's error messages next to the fields they concern."""
 
 from __future__ import annotations
 
+import html
 import re
 
+import nh3
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import LegalForm, Project
+from ..models import Keyword, LegalForm, Project
 from ..services import snapshot
 from .forms import ROW_FIELDS, ROW_LISTS, ProjectForm, choices
 
 _KEYWORD_SEPARATORS = re.compile(r"[,;\n]")
 _SCALARS = ("title", "slug", "summary", "status", "occasion", "goal", "implementation", "financing",
             "legal_form", "since_year", "source_note")
+#: Multi-line text fields, where an editor may paste HTML copied from a web page.
+_PARAGRAPH_FIELDS = ("summary", "occasion", "goal", "implementation", "financing", "source_note")
+#: A datalist of every keyword stays small enough to send with the page up to this many.
+_KEYWORD_LIST_LIMIT = 2000
 
 
 def legal_form_choices() -> list:
@@ -28,6 +34,7 @@ def build_form(project: Project | None = None, **kwargs) -> ProjectForm:
     data = initial_data(project) if project is not None else {"status": "draft"}
     form = ProjectForm(data=data, **kwargs)
     form.legal_form.choices = legal_form_choices()
+    form.keyword_names = db.session.scalars(select(Keyword.name).order_by(Keyword.name).limit(_KEYWORD_LIST_LIMIT)).all()
     form.row_errors = {}  # errors of whole rows or lists, filled by apply_errors
     return form
 
@@ -55,13 +62,28 @@ def _blank(row: dict, fields) -> bool:
     return not any((row.get(k) or "").strip() for k in fields if k not in ignore)
 
 
+def take_keyword_pick(form: ProjectForm) -> None:
+    """Move the keyword chosen from the list of existing ones into the keywords field."""
+    picked = (form.keyword_pick.data or "").strip()
+    names = [k.strip() for k in _KEYWORD_SEPARATORS.split(form.keywords.data or "") if k.strip()]
+    if picked and picked.casefold() not in {name.casefold() for name in names}:
+        names.append(picked)
+    form.keywords.data = ", ".join(names)
+    form.keyword_pick.data = ""
+
+
 def form_to_input(form: ProjectForm) -> tuple[dict, dict[str, list[int]]]:
     """The raw project representation the form describes, and for each row list which form
     row each item came from (blank and removed rows are left out)."""
     raw: dict = {name: getattr(form, name).data for name in _SCALARS}
+    for name in _PARAGRAPH_FIELDS:
+        raw[name] = pasted_html_to_text(raw[name])
     raw["slug"] = (raw["slug"] or "").strip() or None
     raw["since_year"] = (raw["since_year"] or "").strip() or None
     raw["keywords"] = [k.strip() for k in _KEYWORD_SEPARATORS.split(form.keywords.data or "") if k.strip()]
+    picked = (form.keyword_pick.data or "").strip()
+    if picked:  # chosen from the list but not yet moved into the field (no JavaScript)
+        raw["keywords"].append(picked)
     rows: dict[str, list[int]] = {}
     for name in ROW_LISTS:
         kept = []
@@ -87,12 +109,62 @@ def _order(index: int, text: str | None) -> tuple[float, int]:
 
 
 def _row_input(name: str, values: dict) -> dict:
+    if name == "updates":
+        return {**values, "text": pasted_html_to_text(values["text"])}
     if name != "participants":
         return values
     organisation = {k: values[k] for k in ("name", "kind", "ags", "state", "district")}
     organisation["ags"] = (organisation["ags"] or "").strip() or None
     organisation["state"] = organisation["state"] or None
     return {"role": values["role"], "organisation": organisation}
+
+
+# Tags that show the text was copied from a web page (not a "<" an editor typed as text).
+_HTML_TAG = re.compile(
+    r"</?(?:p|br|div|span|ul|ol|li|b|strong|i|em|u|a|h[1-6]|blockquote|table|tr|td|th|font|section|article)\b[^>]*>",
+    re.IGNORECASE,
+)
+# What survives nh3: the structure we can express as plain paragraphs and "- " lists.
+_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "tr", "section", "article"}
+_KEPT_TAGS = _BLOCK_TAGS | {"br", "ul", "ol", "li"}
+_TAG = re.compile(r"<(/?)([a-z0-9]+)\s*/?>")
+
+
+def pasted_html_to_text(text: str | None) -> str | None:
+    """HTML pasted from a web page as the catalogue's plain text: paragraphs and "- " lists.
+
+    nh3 removes every tag but the structural ones (and drops script and style with their
+    content); the few left are then turned into blank lines and list markers. Text without
+    HTML tags is returned unchanged, so a "<" typed as text stays what it is.
+    """
+    if not text or not _HTML_TAG.search(text):
+        return text
+    cleaned = nh3.clean(text, tags=_KEPT_TAGS, attributes={}, strip_comments=True)
+    out: list[str] = []
+    lists: list[list] = []  # open lists: [kind, next number]
+    position = 0
+    for match in _TAG.finditer(cleaned):
+        out.append(cleaned[position:match.start()])
+        position = match.end()
+        closing, tag = match.group(1) == "/", match.group(2)
+        if tag == "br":
+            out.append(" " if lists else "\n")
+        elif tag in ("ul", "ol"):
+            if closing and lists:
+                lists.pop()
+            elif not closing:
+                lists.append([tag, 1])
+            out.append("\n\n")
+        elif tag == "li" and not closing:
+            kind, number = lists[-1] if lists else ("ul", 1)
+            out.append("\n" + (f"{number}. " if kind == "ol" else "- "))
+            if lists:
+                lists[-1][1] += 1
+        elif tag in _BLOCK_TAGS and not lists:
+            out.append("\n\n")
+    out.append(cleaned[position:])
+    lines = [" ".join(line.split()) for line in html.unescape("".join(out)).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def apply_errors(form: ProjectForm, pairs: list[tuple[str, str]], rows: dict[str, list[int]]) -> list[tuple[str, str]]:

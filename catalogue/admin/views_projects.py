@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ..editing import (
     STATUS_LABELS,
+    NotAllowed,
     audit_status_change,
     check_status_change,
     clear_review_request,
@@ -25,7 +26,7 @@ from ..schemas import ProjectInputSchema, flatten_errors
 from ..services import ServiceError, VersionConflict, create_project, snapshot, update_project
 from . import bp
 from .forms import ROW_LISTS, ActionForm
-from .profile_form import apply_errors, build_form, form_to_input
+from .profile_form import apply_errors, build_form, form_to_input, take_keyword_pick
 
 PAGE_SIZE = 50
 
@@ -107,6 +108,9 @@ def _edit(project: Project | None):
         # Without JavaScript a new row is a round trip; nothing is saved and nothing lost.
         getattr(form, added).append_entry()
         return _render_editor(form, project)
+    if request.form.get("add_keyword"):
+        take_keyword_pick(form)
+        return _render_editor(form, project)
     raw, rows = form_to_input(form)
     try:
         data = ProjectInputSchema().load(raw)
@@ -116,7 +120,7 @@ def _edit(project: Project | None):
     old_status = project.status if project is not None else None
     try:
         check_status_change(old_status, data["status"], current_user)
-    except ServiceError as error:
+    except NotAllowed as error:
         db.session.rollback()
         return _render_editor(form, project, apply_errors(form, [("status", str(error))], rows), 403)
     try:
@@ -185,7 +189,7 @@ def project_status(project_id: int):
         return render_error(409, "Das Profil wurde inzwischen geändert. Bitte prüfen Sie die aktuelle Fassung und wiederholen Sie die Aktion.")
     except ServiceError as error:
         db.session.rollback()
-        return render_error(403 if "dürfen" in str(error) else 400, str(error))
+        return render_error(403 if isinstance(error, NotAllowed) else 400, str(error))
     db.session.commit()
     if result.action != "unchanged":
         flash(f"Status: {STATUS_LABELS[project.status]}.", "success")

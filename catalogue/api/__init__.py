@@ -6,11 +6,12 @@ from __future__ import annotations
 import http
 
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
+from ..errors import is_api_path
 from ..extensions import csrf, limiter
 from ..models import utcnow
 from .schemas import ProblemSchema
@@ -50,7 +51,7 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 # Bearer tokens, not cookies, authenticate writes: CSRF cannot apply.
 csrf.exempt(bp)
 
-from . import views  # noqa: E402,F401  (registers the routes)
+from . import openapi, views  # noqa: E402  (views registers the routes)
 
 # Registered before CORS so that it runs after flask-cors (blueprint hooks run in reverse):
 # reads are open to any origin, writes are not.
@@ -84,7 +85,21 @@ def init_app(app: Flask) -> None:
         "servers": [{"url": "/"}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     })
+    # flask-smorest registers its own pagination schema; this API pages differently (Link, total).
+    api.spec.components.schemas.pop("PaginationMetadata", None)
+    # Every field's description and example, by name (see openapi.py); before any schema is converted.
+    api.ma_plugin.converter.add_attribute_function(openapi.describe_field)
     # Last-Modified of documents that do not change with the data (the OpenAPI document, the docs page).
     app.config.setdefault("API_STARTED_AT", utcnow().replace(microsecond=0))
     api.register_blueprint(bp)
     app.extensions["catalogue_api"] = api
+    app.after_request(_no_html_redirect_bodies)
+
+
+def _no_html_redirect_bodies(response):
+    """Redirects under /api/ (an old slug, /api/v1 → /api/v1/) without Werkzeug's HTML body:
+    the Location header is the whole answer, and an API URL never answers in HTML."""
+    if is_api_path(request.path) and 300 <= response.status_code < 400 and response.mimetype == "text/html":
+        response.set_data(b"")
+        response.headers.remove("Content-Type")
+    return response

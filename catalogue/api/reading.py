@@ -58,14 +58,18 @@ def projects_by_ids(ids: list[int]) -> list[Project]:
     return [found[i] for i in ids if i in found]
 
 
-def changes_after(since: int, limit: int) -> tuple[list[Change], dict[int, Project]]:
-    """Up to ``limit`` change-log rows after ``since`` in seq order, and their projects."""
-    changes = list(db.session.scalars(select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit)))
+def changes_after(since: int, limit: int) -> tuple[list[Change], bool, dict[int, Project]]:
+    """Up to ``limit`` change-log rows after ``since`` in seq order, whether more follow, and their projects."""
+    # One row more than asked tells whether another page follows, from the same query: a
+    # separate max(seq) could be older than the rows (PostgreSQL reads each statement afresh).
+    changes = list(db.session.scalars(select(Change).where(Change.seq > since).order_by(Change.seq).limit(limit + 1)))
+    has_more = len(changes) > limit
+    changes = changes[:limit]
     project_ids = {change.project_id for change in changes}
     projects = {
         p.id: p for p in db.session.scalars(with_everything(select(Project).where(Project.id.in_(project_ids))))
     } if project_ids else {}
-    return changes, projects
+    return changes, has_more, projects
 
 
 def published_in_batches(size: int = 200):

@@ -138,6 +138,7 @@ def _project_urls(slug: str) -> tuple[str, str]:
 class OrganisationSchema(OrganisationOutputSchema):
     """An organisation with the URLs of its page and API resource."""
 
+    id = fields.Integer(metadata={"description": "stabile Nummer der Organisation", "example": 1})
     html_url = fields.Function(lambda o: absolute(url_for("public.organisation_detail", slug=o.slug)), metadata=URL)
     api_url = fields.Function(lambda o: absolute(url_for("api.organisation_detail", slug=o.slug)), metadata=URL)
     updated_at = fields.DateTime()
@@ -146,6 +147,7 @@ class OrganisationSchema(OrganisationOutputSchema):
 class OrganisationRefSchema(Schema):
     """The short profile of an organisation (a project's lead)."""
 
+    id = OrganisationSchema._declared_fields["id"]
     slug = fields.String(metadata={"example": "stadt-arnsberg"})
     name = fields.String(metadata={"example": "Stadt Arnsberg"})
     kind = fields.String(metadata={"example": "municipality"})
@@ -178,6 +180,8 @@ class UpdateSchema(Schema):
 class ProjectSummarySchema(Schema):
     """A list entry: enough to show a result and follow it."""
 
+    id = fields.Integer(metadata={"description": "stabile Nummer des Profils; bleibt, wenn sich die slug ändert",
+                                  "example": 1})
     slug = fields.String(metadata={"example": "gemeinsam-nachhaltig-erfolgreich"})
     title = fields.String(metadata={"example": "Gemeinsam nachhaltig erfolgreich"})
     summary = fields.String()

@@ -63,6 +63,17 @@ from .schemas import (
     SuggestArgsSchema,
     SuggestionSchema,
 )
+from .openapi import (
+    LOCATION,
+    ORGANISATION_EXAMPLE,
+    ORGANISATION_LINKS,
+    PROJECT_EXAMPLE,
+    PROJECT_LINKS,
+    WRITE_PROBLEMS,
+    links_from,
+    problems,
+    write,
+)
 from .urls import absolute
 
 PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
@@ -85,9 +96,15 @@ def _negotiate():
         g.pop(name, None)
     check_acceptable()
     check_json_body()
+    if "Authorization" in request.headers:
+        # A bad token is refused on reads too (RFC 6750): otherwise any made-up token would
+        # read freely with a rate-limit budget of its own.
+        current_token_user()
+        # The token's last use is its own bookkeeping: committed now, so that it is kept
+        # even when the request itself fails later (412, 422, ...) or only reads.
+        db.session.commit()
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        # The lock first: the token check may write last_used_at, which on SQLite must not
-        # happen in a transaction that began as a read (see take_write_lock).
+        # The writers' lock as the transaction's first statement (see take_write_lock).
         take_write_lock()
         require_editor()  # 401/403 before anything else is said about the request
 
@@ -98,9 +115,20 @@ def _cache(response):
     return finish_read(response, lambda: g.get("last_modified") or reading.latest_change_time())
 
 
+_READ_METHODS = ("GET", "HEAD")
+
+
 def no_cors_on_writes(response):
-    """Reads are open to any origin; writes carry no CORS grant (the preflight refuses them too)."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    """Reads are open to any origin; writes carry no CORS grant, and neither does the
+    preflight that asks for one, so a foreign page's script cannot send a write at all."""
+    method = request.method
+    if method == "OPTIONS":
+        method = request.headers.get("Access-Control-Request-Method", "GET").upper()
+        if not response.get_data():
+            # The automatic OPTIONS answer is empty: say so instead of calling it text/html.
+            response.status_code = 204
+            response.headers.remove("Content-Type")
+    if method not in _READ_METHODS:
         for header in [h for h in response.headers.keys() if h.lower().startswith("access-control-")]:
             del response.headers[header]
     return response
@@ -137,6 +165,7 @@ class Projects(MethodView):
         "Link": {"description": "first/prev/next/last (RFC 8288)", "schema": {"type": "string"}},
         "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
     })
+    @problems({400: "Suchanfrage q nicht verständlich", 503: "Volltextsuche gerade nicht verfügbar"})
     def get(self, q, page, per_page, facets, sort, **filter_args):
         """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated."""
         filters = {
@@ -176,14 +205,21 @@ def _search_page(search, q: str, filters: dict, sort: str, page: int, per_page: 
                                         with_facets=with_facets)
     except search.SearchQueryError as error:
         raise problem(400, f"Suchanfrage nicht verständlich: {error}")
-    except search.SearchUnavailable as error:
-        raise problem(503, f"Die Suche ist gerade nicht verfügbar: {error}")
+    except search.SearchUnavailable:
+        raise _search_unavailable()
     return {
         "items": reading.projects_by_ids(list(result.ids)), "total": result.total, "page": page,
         "per_page": per_page, "pages": math.ceil(result.total / per_page) if result.total else 0,
         "suggestion": result.suggestion,
         "facets": _facets_out(result.facets) if with_facets else None,
     }
+
+
+def _search_unavailable():
+    """503 for a failing search engine; the cause goes to the log, not to the client (it may name SQL or paths)."""
+    current_app.logger.exception("Search unavailable on %s", request.path)
+    return problem(503, "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. "
+                        "Filter ohne q funktionieren weiter.", retry_after=30)
 
 
 #: API facet names → the search engine's (SQL facets already use the API's names).
@@ -228,25 +264,21 @@ def _extra_headers(response):
 @bp.route("/projects/<slug>", endpoint="project_detail")
 class ProjectResource(MethodView):
     @bp.response(200, ProjectSchema)
-    @bp.alt_response(301, description="alte Adresse: Location nennt die neue")
-    @bp.alt_response(404, description="unbekannt oder nicht veröffentlicht")
+    @links_from(200, PROJECT_LINKS)
+    @bp.alt_response(301, description="alte Adresse: Location nennt die neue", headers={"Location": LOCATION})
+    @problems({404: "unbekannt oder nicht veröffentlicht (Entwürfe sieht nur, wer ein Token hat)"})
     def get(self, slug):
         """The whole profile; an old slug answers 301 to the new one."""
         project, is_old_slug = _visible(slug)
         if is_old_slug:
-            return redirect(absolute(url_for("api.project_detail", slug=project.slug)), code=301)
+            return redirect(absolute(url_for("api.project_detail", slug=project.slug)), code=301)  # body: see init_app
         return _project_response(project)
 
     @bp.arguments(ApiProjectInputSchema)
     @bp.response(200, ProjectSchema)
-    @bp.doc(security=[{"bearer": []}], parameters=[{"in": "header", "name": "If-Match", "required": True,
-                                                     "schema": {"type": "string"}}])
-    @bp.alt_response(401, description="kein gültiges Token")
-    @bp.alt_response(403, description="Token ohne Schreibrecht")
-    @bp.alt_response(404, description="unbekannt")
-    @bp.alt_response(409, description="Adresse (slug) vergeben")
-    @bp.alt_response(412, description="If-Match veraltet")
-    @bp.alt_response(428, description="If-Match fehlt")
+    @write(links=PROJECT_LINKS)
+    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "Adresse (slug) vergeben", 412: "If-Match veraltet",
+               428: "If-Match fehlt"})
     def put(self, data, slug):
         """Replace the whole profile (If-Match required)."""
         user, actor = _writer_for(data)
@@ -254,20 +286,14 @@ class ProjectResource(MethodView):
         return _save(project, data, actor)
 
     @bp.response(200, ProjectSchema)
-    @bp.doc(security=[{"bearer": []}], parameters=[{"in": "header", "name": "If-Match", "required": True,
-                                                     "schema": {"type": "string"}}],
-            requestBody={"required": True, "content": {ct: {"schema": {
-                "type": "object", "description": "die zu ändernden Felder der Projektdarstellung"}}
-                for ct in ("application/merge-patch+json", "application/json")}})
-    @bp.alt_response(400, description="kein JSON-Objekt")
-    @bp.alt_response(401, description="kein gültiges Token")
-    @bp.alt_response(403, description="Token ohne Schreibrecht")
-    @bp.alt_response(404, description="unbekannt")
-    @bp.alt_response(409, description="Adresse (slug) vergeben")
-    @bp.alt_response(412, description="If-Match veraltet")
-    @bp.alt_response(415, description="kein JSON")
-    @bp.alt_response(422, description="ungültige Felder")
-    @bp.alt_response(428, description="If-Match fehlt")
+    @write(links=PROJECT_LINKS)
+    @bp.doc(requestBody={"required": True, "content": {ct: {"schema": {
+        "type": "object", "description": "die zu ändernden Felder der Projektdarstellung (RFC 7396: null "
+                                         "leert ein Feld, Listen werden ganz ersetzt)",
+        "example": {"summary": "Zwei Städte teilen Wissen und Aufgaben."}}}
+        for ct in ("application/merge-patch+json", "application/json")}})
+    @problems({**WRITE_PROBLEMS, 400: "kein JSON-Objekt", 404: "unbekannt", 409: "Adresse (slug) vergeben",
+               412: "If-Match veraltet", 415: "kein JSON", 422: "ungültige Felder", 428: "If-Match fehlt"})
     def patch(self, slug):
         """Change some fields (JSON merge patch onto the representation; If-Match required)."""
         body = request.get_json(silent=True)
@@ -283,13 +309,9 @@ class ProjectResource(MethodView):
         return _save(project, data, actor)
 
     @bp.response(204)
-    @bp.doc(security=[{"bearer": []}], parameters=[{"in": "header", "name": "If-Match", "required": True,
-                                                     "schema": {"type": "string"}}])
-    @bp.alt_response(401, description="kein gültiges Token")
-    @bp.alt_response(403, description="Token ohne Recht")
-    @bp.alt_response(404, description="unbekannt")
-    @bp.alt_response(412, description="If-Match veraltet")
-    @bp.alt_response(428, description="If-Match fehlt")
+    @write()
+    @problems({**WRITE_PROBLEMS, 403: "Token ohne Recht zu veröffentlichen", 404: "unbekannt",
+               412: "If-Match veraltet", 428: "If-Match fehlt"})
     def delete(self, slug):
         """Archive the profile (soft delete): it leaves the catalogue and /changes shows a tombstone."""
         user, actor = require_publisher()
@@ -340,12 +362,10 @@ def _status_change(project: Project, status: str, action: str, actor: str):
 
 
 @bp.route("/projects", methods=["POST"], endpoint="project_create")
-@bp.arguments(ApiProjectInputSchema)
-@bp.response(201, ProjectSchema, headers={"Location": {"schema": {"type": "string"}}})
-@bp.doc(security=[{"bearer": []}])
-@bp.alt_response(401, description="kein gültiges Token")
-@bp.alt_response(403, description="Token ohne Schreibrecht")
-@bp.alt_response(409, description="Adresse (slug) vergeben")
+@bp.arguments(ApiProjectInputSchema, example=PROJECT_EXAMPLE)
+@bp.response(201, ProjectSchema, headers={"Location": LOCATION})
+@write(if_match=False, links=PROJECT_LINKS, status=201)
+@problems({**WRITE_PROBLEMS, 409: "Adresse (slug) vergeben", 415: "kein JSON"})
 def create(data):
     """Create a profile (a draft unless `status` says otherwise)."""
     user, actor = _writer_for(data)
@@ -381,13 +401,9 @@ for _name, _status, _action, _doc in (
         _view,
         bp.route(f"/projects/<slug>/{_name}", methods=["POST"], endpoint=f"project_{_name}"),
         bp.response(200, ProjectSchema),
-        bp.doc(security=[{"bearer": []}], parameters=[
-            {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"}}]),
-        bp.alt_response(401, description="kein gültiges Token"),
-        bp.alt_response(403, description="Token ohne Recht zu veröffentlichen"),
-        bp.alt_response(404, description="unbekannt"),
-        bp.alt_response(412, description="If-Match veraltet"),
-        bp.alt_response(428, description="If-Match fehlt"),
+        write(links=PROJECT_LINKS),
+        problems({**WRITE_PROBLEMS, 403: "Token ohne Recht zu veröffentlichen", 404: "unbekannt",
+                  412: "If-Match veraltet", 415: "ein Inhalt, der kein JSON ist", 428: "If-Match fehlt"}),
     )
 
 
@@ -456,8 +472,8 @@ def changes(since, limit):
     Follow `next` until `has_more` is false: from 0 this rebuilds the published catalogue exactly.
     Unpublished and archived profiles appear as tombstones (`deleted: true`, `project: null`).
     """
-    latest = reading.catalogue_state()[0]
-    rows, projects = reading.changes_after(since, limit)
+    rows, has_more, projects = reading.changes_after(since, limit)
+    latest = max(reading.catalogue_state()[0], rows[-1].seq if rows else 0)
     items = []
     for change in rows:
         project = projects.get(change.project_id)
@@ -470,7 +486,7 @@ def changes(since, limit):
     next_cursor = rows[-1].seq if rows else since
     g.max_age = 5  # followers poll; a CDN may absorb bursts but not hide changes for long
     g.last_modified = rows[-1].created_at if rows else None
-    return {"items": items, "next": next_cursor, "has_more": bool(rows) and next_cursor < latest, "latest": latest}
+    return {"items": items, "next": next_cursor, "has_more": has_more, "latest": latest}
 
 
 # ---------------------------------------------------------------- organisations
@@ -521,21 +537,17 @@ def organisations(page, per_page):
 @bp.route("/organisations/<slug>", endpoint="organisation_detail")
 class OrganisationResource(MethodView):
     @bp.response(200, OrganisationDetailSchema)
-    @bp.alt_response(404, description="unbekannt")
+    @links_from(200, ORGANISATION_LINKS)
+    @problems({404: "unbekannt, oder an keinem veröffentlichten Profil beteiligt"})
     def get(self, slug):
         """An organisation and its cooperations (role and profile)."""
         return _organisation_response(_organisation(slug))
 
-    @bp.arguments(ApiOrganisationInputSchema)
+    @bp.arguments(ApiOrganisationInputSchema, example=ORGANISATION_EXAMPLE)
     @bp.response(200, OrganisationDetailSchema)
-    @bp.doc(security=[{"bearer": []}], parameters=[{"in": "header", "name": "If-Match", "required": True,
-                                                     "schema": {"type": "string"}}])
-    @bp.alt_response(401, description="kein gültiges Token")
-    @bp.alt_response(403, description="Token ohne Schreibrecht")
-    @bp.alt_response(404, description="unbekannt")
-    @bp.alt_response(409, description="AGS oder Name vergeben")
-    @bp.alt_response(412, description="If-Match veraltet")
-    @bp.alt_response(428, description="If-Match fehlt")
+    @write(links=ORGANISATION_LINKS)
+    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "AGS oder Name vergeben", 412: "If-Match veraltet",
+               428: "If-Match fehlt"})
     def put(self, data, slug):
         """Replace an organisation's facts (If-Match required); its profiles show up in /changes."""
         user, actor = require_editor()
@@ -555,12 +567,10 @@ class OrganisationResource(MethodView):
 
 
 @bp.route("/organisations", methods=["POST"], endpoint="organisation_create")
-@bp.arguments(ApiOrganisationInputSchema)
-@bp.response(201, OrganisationDetailSchema, headers={"Location": {"schema": {"type": "string"}}})
-@bp.doc(security=[{"bearer": []}])
-@bp.alt_response(401, description="kein gültiges Token")
-@bp.alt_response(403, description="Token ohne Schreibrecht")
-@bp.alt_response(409, description="AGS oder Name vergeben")
+@bp.arguments(ApiOrganisationInputSchema, example=ORGANISATION_EXAMPLE)
+@bp.response(201, OrganisationDetailSchema, headers={"Location": LOCATION})
+@write(if_match=False, links=ORGANISATION_LINKS, status=201)
+@problems({**WRITE_PROBLEMS, 409: "AGS oder Name vergeben", 415: "kein JSON"})
 def organisation_create(data):
     """Create an organisation."""
     user, actor = require_editor()
@@ -604,7 +614,7 @@ def legal_forms():
 @bp.route("/suggest")
 @bp.arguments(SuggestArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, SuggestionSchema(many=True))
-@bp.alt_response(503, description="Suche nicht verfügbar")
+@problems({503: "Suche nicht verfügbar"})
 def suggest(q, limit):
     """Completions for the search box: profiles, keywords, organisations."""
     search = _search()
@@ -612,8 +622,8 @@ def suggest(q, limit):
         raise problem(503, "Vorschläge brauchen die Volltextsuche, die auf diesem Server fehlt.")
     try:
         return search.suggest(q, limit=limit)
-    except search.SearchUnavailable as error:
-        raise problem(503, f"Die Suche ist gerade nicht verfügbar: {error}")
+    except search.SearchUnavailable:
+        raise _search_unavailable()
 
 
 # ---------------------------------------------------------------- the document itself

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import Stemmer
@@ -10,7 +12,7 @@ from compound_split import char_split
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
 #: Snowball's German stop words plus "dass" (post-1996 spelling, missing from Whoosh's list).
-#: They are given folded, because the stop filter runs after folding.
+#: The stop filter runs before folding (see german_analyzer), so both spellings are listed.
 _STOP_WORDS_RAW = """
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
 anderm andern anderr anders auch auf aus bei bin bis bist da damit dann das dass daß dasselbe dazu
@@ -37,6 +39,18 @@ COMPOUND_THRESHOLD = 0.6
 _MIN_HEAD, _MIN_TAIL, _MIN_WORD = 5, 4, 9
 
 
+#: Words of place names that CompoundFilter leaves whole while one document is analysed.
+#: compound-split cannot tell names from compounds (Birken|feld 0.81, Stock|stadt 0.98 score like
+#: Kommunal|verwaltung 0.69), but a profile names its places: its participants and districts.
+_KEPT_WHOLE: ContextVar[frozenset[str]] = ContextVar("catalogue_search_kept_whole", default=frozenset())
+
+#: Designations in names of places (Verbandsgemeinde Birkenfeld): not names, so still split.
+DESIGNATIONS = frozenset("""
+amt bezirksregierung gemeinde gemeindeverwaltungsverband gvv hansestadt kreis kreisstadt landkreis
+landratsamt markt samtgemeinde stadt verbandsgemeinde verwaltungsgemeinschaft verwaltungsverband
+""".split())
+
+
 def fold(text: str) -> str:
     """Lower-case spelling without umlauts, ß or accents: Großpösna → grosspoesna."""
     text = text.lower().translate(_UMLAUTS)
@@ -46,7 +60,7 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS_RAW.split())
+STOP_WORDS = frozenset(_STOP_WORDS_RAW.split()) | frozenset(fold(word) for word in _STOP_WORDS_RAW.split())
 
 
 @lru_cache(maxsize=200_000)
@@ -64,17 +78,38 @@ def compound_parts(word: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+@lru_cache(maxsize=4096)
+def place_words(names: tuple[str, ...]) -> frozenset[str]:
+    """The lower-cased words of names of places that must stay whole (designations excluded)."""
+    words = {token.text for name in names for token in _NAME_WORDS(name)}
+    return frozenset(words - DESIGNATIONS)
+
+
+@contextmanager
+def kept_whole(words: frozenset[str]):
+    """Within this block, CompoundFilter leaves these (lower-cased) words whole."""
+    reset = _KEPT_WHOLE.set(words)
+    try:
+        yield
+    finally:
+        _KEPT_WHOLE.reset(reset)
+
+
 class CompoundFilter(Filter):
     """At index time, adds the parts of a compound at its position: "Netzwerk" then matches
-    "Digitalisierungsnetzwerk". Queries stay whole, so a compound query stays precise."""
+    "Digitalisierungsnetzwerk". Queries stay whole, so a compound query stays precise; the
+    names of the document's places (see ``kept_whole``) are never split."""
 
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__
 
     def __call__(self, tokens):
+        whole = _KEPT_WHOLE.get()
         for token in tokens:
             yield token
             if token.mode == "query" and not getattr(token, "split_in_query", False):
+                continue
+            if token.text in whole:
                 continue
             parts = compound_parts(token.text)
             if not parts:
@@ -128,14 +163,18 @@ class GermanStemFilter(Filter):
 
 
 _WORDS = r"\w+(?:[-.']\w+)*"
+_NAME_WORDS = RegexTokenizer(_WORDS) | LowercaseFilter()
 
 
 def german_analyzer(compounds: bool = True):
-    """Tokenize, lower-case, split compounds (index only), fold, drop stop words, stem."""
-    chain = RegexTokenizer(_WORDS) | LowercaseFilter()
+    """Tokenize, lower-case, drop stop words, split compounds (index only), fold, stem."""
+    # The stop filter numbers the positions of the words it keeps; compound parts come after it
+    # and so share their compound's position: "starke Verwaltung" as a phrase matches "starke
+    # Kommunalverwaltung", and a phrase across the next word is not broken by the parts.
+    chain = RegexTokenizer(_WORDS) | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
     if compounds:
         chain = chain | CompoundFilter()
-    return chain | FoldFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | GermanStemFilter()
+    return chain | FoldFilter() | GermanStemFilter()
 
 
 def folding_analyzer():

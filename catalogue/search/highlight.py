@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from .analysis import _WORDS, german_analyzer
 
 _ANALYZER = german_analyzer()
+_WHOLE_ANALYZER = german_analyzer(compounds=False)
 _WORD = re.compile(_WORDS, re.UNICODE)
 SNIPPET_FIELDS = ("summary", "body", "keywords", "orgs", "title")
 WIDTH = 220
@@ -19,19 +20,22 @@ SCAN_CHARS = 1200
 
 
 @lru_cache(maxsize=100_000)
-def _word_terms(word: str) -> tuple[tuple[str, int, int], ...]:
+def _word_terms(word: str, whole: bool = False) -> tuple[tuple[str, int, int], ...]:
     """The index terms of one word with their spans inside it (the analyzer has no context
-    across words, so a text's terms are its words' terms: analysing each word once is enough)."""
+    across words, so a text's terms are its words' terms: analysing each word once is enough).
+    ``whole``: a name of one of the document's places, indexed without its compound parts."""
+    analyzer = _WHOLE_ANALYZER if whole else _ANALYZER
     return tuple((token.text, token.startchar, token.endchar)
-                 for token in _ANALYZER(word, chars=True, mode="index", removestops=False))
+                 for token in analyzer(word, chars=True, mode="index", removestops=False))
 
 
-def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Character spans of the words (or compound parts) of ``text`` that are among ``terms``."""
+def matched_spans(text: str, terms: set[str], whole: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Character spans of the words (or compound parts) of ``text`` that are among ``terms``;
+    ``whole``: lower-cased words kept whole in this document (as ``analysis.kept_whole``)."""
     spans = [
         (match.start() + start, match.start() + end)
         for match in _WORD.finditer(text)
-        for term, start, end in _word_terms(match.group())
+        for term, start, end in _word_terms(match.group(), match.group().lower() in whole)
         if term in terms
     ]
     merged: list[tuple[int, int]] = []
@@ -57,15 +61,17 @@ def _window(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
     return start, end
 
 
-def snippet(stored: dict, terms: set[str], fields: set[str] | None = None) -> Markup:
+def snippet(stored: dict, terms: set[str], fields: set[str] | None = None,
+            whole: frozenset[str] = frozenset()) -> Markup:
     """The passage of the first field that matched, escaped, with the matches marked.
-    ``fields``: the fields known to contain a term (from the postings); others are not analysed."""
+    ``fields``: the fields known to contain a term (from the postings); others are not analysed;
+    ``whole``: the document's place words, not split (as at index time)."""
     chosen, spans = "", []
     for name in SNIPPET_FIELDS:
         if fields is not None and name not in fields:
             continue
         text = (stored.get(name) or "")[:SCAN_CHARS]
-        spans = matched_spans(text, terms) if terms and text else []
+        spans = matched_spans(text, terms, whole) if terms and text else []
         if spans:
             chosen = text
             break

@@ -5,12 +5,16 @@ from __future__ import annotations
 from whoosh.columns import PickleColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
-from .analysis import folding_analyzer, german_analyzer
+from .analysis import folding_analyzer, german_analyzer, kept_whole, place_words
 
 #: Field weights of a text match: title and keywords above the places, places above the long texts.
 FIELD_BOOSTS = {"title": 4.0, "keywords": 3.0, "orgs": 2.5, "summary": 1.5, "body": 1.0}
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
 META_ID = "meta"
+#: Kinds of organisation whose names are names of places (kept whole in the texts, see analysis).
+PLACE_KINDS = frozenset({"municipality", "district", "municipal_association", "state_authority"})
+#: Raised whenever analysis or documents change, so that start-up rebuilds an index made the old way.
+INDEX_VERSION = 2
 
 
 def build_schema() -> Schema:
@@ -55,13 +59,27 @@ def make_document(record: dict) -> dict:
             "kinds": tuple(record["kinds"]),
             "slug": record["slug"],
             "organisations": tuple(record["organisations"]),
+            "places": places_of(record),
         },
     }
+
+
+def places_of(record: dict) -> tuple[str, ...]:
+    """Names of the record's places: its municipalities, districts and authorities."""
+    places = record.get("places")
+    return tuple(record["organisations"] + record["districts"] if places is None else places)
+
+
+def write_document(writer, record: dict, update: bool = True) -> None:
+    """Index one record (replacing its old document), with the names of its places kept whole."""
+    with kept_whole(place_words(places_of(record))):
+        (writer.update_document if update else writer.add_document)(**make_document(record))
 
 
 def project_record(project) -> dict:
     """A Project row as the plain record the index is built from."""
     organisations = [p.organisation for p in project.participations]
+    districts = sorted({o.district for o in organisations if o.district})
     body = [project.occasion, project.goal, project.implementation, project.financing]
     body += [f"{u.title}\n{u.text}" for u in project.updates]
     return {
@@ -74,7 +92,8 @@ def project_record(project) -> dict:
         "keywords": [k.name for k in project.keywords],
         "organisations": [o.name for o in organisations],
         "states": sorted({o.state for o in organisations if o.state}),
-        "districts": sorted({o.district for o in organisations if o.district}),
+        "districts": districts,
+        "places": [o.name for o in organisations if o.kind in PLACE_KINDS] + districts,
         "kinds": sorted({o.kind for o in organisations if o.kind}),
         "legal_form": project.legal_form.name if project.legal_form else "",
         "since_year": project.since_year,

@@ -8,7 +8,7 @@ from itertools import islice
 
 from markupsafe import Markup
 
-from .analysis import fold
+from .analysis import fold, place_words
 from .engine import Matcher, filter_sets
 from .highlight import snippet
 from .query import clean, parse
@@ -126,7 +126,8 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
     terms = matcher.highlight if scores is not None else set()
     for docnum in shown:
         fields = matcher.fields_of(docnum) if terms else set()
-        result.snippets[table[docnum]["id"]] = snippet(searcher.stored_fields(docnum), terms, fields)
+        whole = place_words(table[docnum].get("places", ()))
+        result.snippets[table[docnum]["id"]] = snippet(searcher.stored_fields(docnum), terms, fields, whole)
     if correct and clauses and len(matches) < _FEW:
         result.suggestion = suggest_correction(searcher, text, clauses, len(matches), lambda candidate: _count(
             store, candidate, filters, include_unpublished))

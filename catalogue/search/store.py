@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError  # noqa: F401  (re-exported for the sync module)
 from whoosh.util.filelock import FileLock
 
-from .schema import META_ID, build_schema
+from .schema import INDEX_VERSION, META_ID, build_schema
 
 POINTER = "CURRENT"
 BUILD_LOCK = "BUILD_LOCK"
@@ -94,10 +94,13 @@ class IndexStore:
             return self._opened[1]
 
     def check(self) -> None:
-        """Open the current generation and read it once: raises if it is missing or corrupt."""
+        """Open the current generation and read it once: raises if it is missing, corrupt or
+        made by an older version of the analysis (its documents would not match new queries)."""
         ix = self.index()
         with ix.searcher() as searcher:
-            searcher.document(id=META_ID)
+            version = self.meta(searcher).get("version", 1)
+            if version != INDEX_VERSION:
+                raise ValueError(f"index version {version}, expected {INDEX_VERSION}")
             reader = searcher.reader()
             if reader.doc_count_all():
                 self.facet_table(searcher)

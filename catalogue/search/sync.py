@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import Change, Participation, Project
-from .schema import META_ID, make_document, project_record
+from .schema import INDEX_VERSION, META_ID, project_record, write_document
 from .store import IndexStore, LockError
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _load_projects(session: Session, ids: list[int]) -> dict[int, Project]:
 
 
 def _meta_document(seq: int, fingerprint: str) -> dict:
-    return {"id": META_ID, "meta": {"seq": seq, "fingerprint": fingerprint}}
+    return {"id": META_ID, "meta": {"seq": seq, "fingerprint": fingerprint, "version": INDEX_VERSION}}
 
 
 def catch_up(store: IndexStore, force: bool = False) -> int:
@@ -90,7 +90,7 @@ def _apply_changes(store: IndexStore) -> int:
             projects = _load_projects(session, chunk)
             for project_id in chunk:
                 if project_id in projects:
-                    writer.update_document(**make_document(project_record(projects[project_id])))
+                    write_document(writer, project_record(projects[project_id]))
                 else:
                     writer.delete_by_term("id", str(project_id))
         last = changes[-1].seq
@@ -116,7 +116,7 @@ def rebuild(store: IndexStore) -> int:
             writer = ix.writer(limitmb=256)
             for start in range(0, len(ids), _BATCH):
                 for project in _load_projects(session, ids[start:start + _BATCH]).values():
-                    writer.add_document(**make_document(project_record(project)))
+                    write_document(writer, project_record(project), update=False)
                 session.expunge_all()
             writer.add_document(**_meta_document(seq, fingerprint))
             writer.commit()

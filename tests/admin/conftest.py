@@ -3,6 +3,7 @@ real login form (with its real CSRF token)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 
 from catalogue.accounts import create_user
 from catalogue.extensions import db, limiter
+from catalogue.services import ensure_legal_form
 
 PASSWORD = "ein sehr langes Passwort"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -73,6 +75,15 @@ def client(app):
 
 
 @pytest.fixture(autouse=True)
+def _search_catches_up_on_every_search(app):
+    """The tests search right after a save; production checks a few times a second."""
+    previous = app.config["SEARCH_CATCHUP_INTERVAL"]
+    app.config["SEARCH_CATCHUP_INTERVAL"] = 0
+    yield
+    app.config["SEARCH_CATCHUP_INTERVAL"] = previous
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Login throttling counts per address; every test starts with a clean count."""
     limiter.reset()
@@ -112,3 +123,68 @@ def editor(app, users):
 @pytest.fixture
 def limited(app, users):
     return _logged_in(app, users, "limited")
+
+
+# ---------------------------------------------------------------- the profile form
+
+
+def profile_form(**overrides) -> dict:
+    """Form data of a complete profile with two partners, as a browser sends it."""
+    data = {
+        "title": "Gemeinsamer Bauhof Nordtal",
+        "slug": "",
+        "summary": "Drei Gemeinden teilen sich Bauhof und Maschinen.",
+        "status": "draft",
+        "keywords": "Bauhof, Klima; Maschinenring",
+        "participants-0-order": "1", "participants-0-role": "lead", "participants-0-name": "Stadt Nordtal",
+        "participants-0-kind": "municipality", "participants-0-ags": "05999101", "participants-0-state": "DE-NW",
+        "participants-0-district": "Kreis Nord",
+        "participants-1-order": "2", "participants-1-role": "partner", "participants-1-name": "Gemeinde Südhang",
+        "participants-1-kind": "municipality", "participants-1-ags": "", "participants-1-state": "DE-NW",
+        "participants-1-district": "Kreis Nord",
+        "participants-2-order": "3", "participants-2-role": "partner", "participants-2-name": "Gemeinde Westfeld",
+        "participants-2-kind": "municipality", "participants-2-ags": "", "participants-2-state": "", "participants-2-district": "",
+        "occasion": "Teure Maschinen standen oft still.",
+        "goal": "- weniger Kosten\n- bessere Auslastung",
+        "implementation": "Ein gemeinsamer Bauhof.\n\nMit Einsatzplan.",
+        "financing": "Umlage nach Einwohnern.",
+        "legal_form": "öffentlich-rechtliche Vereinbarung",
+        "since_year": "2019",
+        "source_note": "Angaben der Stadt Nordtal.",
+        "contacts-0-organisation": "Stadt Nordtal", "contacts-0-role": "Bauamt", "contacts-0-address": "Markt 1\n59000 Nordtal",
+        "contacts-0-phone": "01234/5678", "contacts-0-email": "bauhof@nordtal.example", "contacts-0-website": "https://nordtal.example",
+        "links-0-title": "Projektseite", "links-0-url": "https://nordtal.example/bauhof",
+        "updates-0-date": "2023-09", "updates-0-title": "Neue Kehrmaschine", "updates-0-text": "Gemeinsam beschafft.",
+        "updates-0-source_url": "", "updates-0-source_note": "Amtsblatt",
+    }
+    data.update(overrides)
+    return data
+
+
+def create(editor, **overrides):
+    ensure_legal_form("öffentlich-rechtliche Vereinbarung")
+    db.session.commit()
+    return editor.post_form("/admin/projekte/neu", profile_form(**overrides))
+
+
+def edit_form_data(editor, project_id: int) -> tuple[str, dict]:
+    """The edit page and the data its form would send back unchanged."""
+    html = editor.get(f"/admin/projekte/{project_id}").text
+    form = html[html.index('class="admin-form"'):]
+    data = {}
+    for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', form):
+        data.setdefault(name, value)
+    for name, value in re.findall(r'<input[^>]*?value="([^"]*)"[^>]*?name="([^"]+)"', form):
+        data.setdefault(value, name)
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', form, re.S):
+        data[name] = _unescape(body)
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
+        value = next((v for v in selected.groups() if v is not None), "") if selected else re.search(r'value="([^"]*)"', body).group(1)
+        data[name] = _unescape(value)
+    data = {k: _unescape(v) for k, v in data.items() if not k.endswith("-remove") and k != "csrf_token"}
+    return html, data
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text)

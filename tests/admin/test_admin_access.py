@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from werkzeug.routing import IntegerConverter
+
+from catalogue import create_app
+from catalogue.admin import PUBLIC_ENDPOINTS
 from catalogue.extensions import db
-from catalogue.models import AuditEvent
+from catalogue.models import ApiToken, AuditEvent, Change, Keyword, Organisation, Revision, User
 from catalogue.security import CONTENT_SECURITY_POLICY
 
 from .conftest import PASSWORD, csrf_token, login
@@ -14,54 +18,108 @@ from .conftest import PASSWORD, csrf_token, login
 ADMIN_ONLY = ("admin.user_list", "admin.user_edit", "admin.user_password", "admin.token_list", "admin.token_revoke", "admin.audit_log")
 
 
-def _admin_routes(app):
-    """Every rule of the admin blueprint with placeholder arguments, and its methods."""
+def _admin_routes(app, values=None):
+    """Every URL rule under /admin (whichever blueprint registered it) except the login page,
+    built with ``values`` or placeholder arguments, and its methods."""
+    adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("admin.") and rule.endpoint != "admin.login":
-            args = {name: (1 if rule._converters[name].__class__.__name__ == "IntegerConverter" else "x") for name in rule.arguments}
-            url = rule.rule
-            for name, value in args.items():
-                url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
-            yield rule.endpoint, url, sorted(rule.methods - {"HEAD", "OPTIONS"})
-
-
-def test_the_blueprint_has_the_expected_routes(app):
-    endpoints = {endpoint for endpoint, _, _ in _admin_routes(app)}
-    assert len(endpoints) >= 20 and "admin.project_edit" in endpoints
-
-
-def test_no_admin_page_without_login(app, client, users, make_project):
-    make_project()
-    for endpoint, url, methods in _admin_routes(app):
-        for method in methods:
-            if method == "GET":
-                response = client.get(url)
-                assert response.status_code == 302, (endpoint, url)
-                assert response.headers["Location"].startswith("/admin/login"), endpoint
-            else:
-                # Without a session there is no CSRF token either: refused before the view runs.
-                response = client.post(url, data={"status": "published"})
-                assert response.status_code in (302, 400), (endpoint, url, response.status_code)
-    # And with a stolen-looking token from another session it still needs a login.
-    other = app.test_client()
-    token = csrf_token(other.get("/admin/login").text)
-    response = other.post("/admin/projekte/1/status", data={"csrf_token": token, "status": "archived", "version": "1"})
-    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
-
-
-def test_every_get_page_renders_for_an_admin(app, admin, make_project):
-    project = make_project()
-    from catalogue.models import Keyword, Organisation
-
-    organisation = db.session.scalar(select(Organisation))
-    keyword = db.session.scalar(select(Keyword))
-    for endpoint, url, methods in _admin_routes(app):
-        if "GET" not in methods:
+        if not rule.rule.startswith("/admin") or rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        url = url.replace("/1", f"/{project.id}") if "projekte" in url else url
-        url = url.replace("/organisationen/x", f"/organisationen/{organisation.slug}").replace("/stichworte/x", f"/stichworte/{keyword.slug}")
-        response = admin.get(url)
-        assert response.status_code == 200, (endpoint, url, response.status_code)
+        placeholder = {name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x" for name in rule.arguments}
+        # Organisations and keywords both go by "slug".
+        keys = {name: "keyword_slug" if name == "slug" and "/stichworte/" in rule.rule else name for name in rule.arguments}
+        args = {name: (values or {}).get(keys[name], placeholder[name]) for name in rule.arguments}
+        yield rule.endpoint, adapter.build(rule.endpoint, args), sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _real_values(project) -> dict:
+    """URL arguments naming real rows, so a request that got through would act on something."""
+    return {
+        "project_id": project.id,
+        "revision_id": db.session.scalar(select(Revision.id).where(Revision.project_id == project.id)),
+        "slug": db.session.scalar(select(Organisation.slug)),
+        "keyword_slug": db.session.scalar(select(Keyword.slug)),
+        "user_id": db.session.scalar(select(User.id).where(User.username == "editor")),
+        "token_id": db.session.scalar(select(ApiToken.id)),
+    }
+
+
+#: Form data that every POST route would act on if nothing stopped it.
+_ACTING_DATA = {
+    "status": "archived", "version": "1", "title": "Übernommen", "name": "Übernommen", "target": "Gemeinde Beispieldorf",
+    "password": "ein anderes langes Passwort", "username": "mallory", "role": "admin", "user": "1", "active": "",
+}
+
+
+def _state():
+    """What a successful POST to any admin route would change."""
+    db.session.expire_all()
+    return (
+        db.session.scalar(select(func.max(Change.seq))), db.session.scalar(select(func.count(AuditEvent.id))),
+        db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Organisation.id))),
+        db.session.scalar(select(func.count(Keyword.id))), db.session.scalar(select(func.count(ApiToken.id))),
+        db.session.scalars(select(ApiToken.revoked_at)).all(),
+        db.session.scalars(select(User.password_hash).order_by(User.id)).all(),
+        db.session.scalars(select(User.active).order_by(User.id)).all(),
+    )
+
+
+@pytest.fixture
+def something_to_act_on(users, make_project):
+    """A profile, organisations, a keyword and an API token for the routes to act on."""
+    from catalogue.accounts import create_api_token
+
+    project = make_project()
+    make_project(title="Zweites Profil", participants=[{"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)"}}])
+    create_api_token(users["editor"], "Portal", "test")
+    db.session.commit()
+    return project
+
+
+def test_the_route_list_covers_the_editing_area(app):
+    endpoints = {endpoint for endpoint, _, _ in _admin_routes(app)}
+    assert PUBLIC_ENDPOINTS == {"admin.login"}
+    assert {"admin.index", "admin.project_edit", "admin.project_status", "admin.project_restore", "admin.organisation_merge",
+            "admin.keyword_merge", "admin.user_password", "admin.token_revoke", "admin.audit_log", "admin.logout"} <= endpoints
+    assert len(endpoints) >= 20
+
+
+def test_no_admin_page_without_login(app, client, something_to_act_on):
+    before = _state()
+    # A CSRF token of this (anonymous) session, so it is the login check that refuses a POST.
+    token = csrf_token(client.get("/admin/login").text)
+    checked = 0
+    for endpoint, url, methods in _admin_routes(app, _real_values(something_to_act_on)):
+        for method in methods:
+            data = None if method == "GET" else {"csrf_token": token, **_ACTING_DATA}
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 302, (endpoint, method, url, response.status_code)
+            assert response.headers["Location"].startswith("/admin/login"), (endpoint, method)
+            checked += 1
+    assert checked >= 25
+    assert _state() == before
+
+
+def test_every_form_post_without_a_valid_csrf_token_is_rejected(app, admin, something_to_act_on):
+    values = _real_values(something_to_act_on)
+    before = _state()
+    other_session = csrf_token(app.test_client().get("/admin/login").text)
+    posts = [(endpoint, url) for endpoint, url, methods in _admin_routes(app, values) if "POST" in methods]
+    assert len(posts) >= 12
+    for endpoint, url in posts + [("admin.login", "/admin/login")]:
+        for data in ({**_ACTING_DATA}, {"csrf_token": "gefälscht", **_ACTING_DATA}, {"csrf_token": other_session, **_ACTING_DATA}):
+            response = admin.client.post(url, data=data)
+            assert response.status_code == 400, (endpoint, data.get("csrf_token"), response.status_code)
+            assert "Sicherheitsprüfung des Formulars ist fehlgeschlagen" in response.text, endpoint
+    assert _state() == before
+    assert admin.get("/admin/").status_code == 200  # still logged in: the refused logout did nothing
+
+
+def test_every_get_page_renders_for_an_admin(app, admin, something_to_act_on):
+    for endpoint, url, methods in _admin_routes(app, _real_values(something_to_act_on)):
+        if "GET" in methods:
+            response = admin.get(url)
+            assert response.status_code == 200, (endpoint, url, response.status_code)
 
 
 def test_editors_do_not_reach_admin_only_pages(app, editor):
@@ -114,25 +172,19 @@ def test_deactivated_users_cannot_log_in_and_lose_their_session(app, admin, user
 def test_login_is_throttled(app, client, users):
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
     token = csrf_token(client.get("/admin/login").text)
+    # A different made-up bearer token on every guess must not buy a fresh count.
     statuses = [
-        client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": "falsch"}).status_code
-        for _ in range(limit + 1)
+        client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": "falsch"},
+                    headers={"Authorization": f"Bearer ikz_geraten{attempt}"}).status_code
+        for attempt in range(limit + 1)
     ]
     assert statuses[:limit] == [401] * limit
     assert statuses[-1] == 429
     # Even the right password is refused until the window passes.
-    assert client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": PASSWORD}).status_code == 429
-
-
-def test_posts_without_csrf_token_are_rejected(editor, make_project):
-    project = make_project(status="draft")
-    response = editor.client.post(f"/admin/projekte/{project.id}/status", data={"status": "published", "version": "1"})
-    assert response.status_code == 400
-    response = editor.client.post(f"/admin/projekte/{project.id}/status", data={"csrf_token": "gefälscht", "status": "published", "version": "1"})
-    assert response.status_code == 400
-    db.session.expire_all()
-    assert project.status == "draft"
-    assert editor.client.post("/admin/login", data={"username": "editor", "password": PASSWORD}).status_code == 400
+    refused = client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": PASSWORD})
+    assert refused.status_code == 429 and "Zu viele Anfragen" in refused.text
+    assert refused.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert client.get("/admin/").status_code == 302  # not logged in
 
 
 def test_logout_needs_post_and_ends_the_session(editor):
@@ -144,10 +196,15 @@ def test_logout_needs_post_and_ends_the_session(editor):
     assert actions[-2:] == ["login", "logout"]
 
 
-@pytest.mark.parametrize("path", ["/", "/projekte", "/admin/login", "/admin/", "/static/catalogue.css", "/gibt-es-nicht"])
-def test_security_headers_on_every_response(client, users, path):
+@pytest.mark.parametrize(("path", "status"), [
+    ("/", 200), ("/projekte", 200), ("/suche?q=Standesamt", 200), ("/admin/login", 200), ("/admin/", 302),
+    ("/static/catalogue.css", 200), ("/api/v1/projects", 200), ("/gibt-es-nicht", 404),
+    ("/projekte?seit_von=gestern", 400), ("/admin/logout", 405), ("/api/v1/projects/gibt-es-nicht", 404),
+])
+def test_security_headers_on_every_response(client, users, path, status):
     response = client.get(path)
     response.close()  # static files are streamed from an open file
+    assert response.status_code == status
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -160,3 +217,30 @@ def test_admin_pages_have_no_inline_script_or_style(admin, make_project):
         html = admin.get(url).text
         assert "<script>" not in html and " style=" not in html and "<style" not in html, url
         assert " onclick=" not in html
+
+
+def _session_cookie(response) -> str:
+    cookies = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
+    assert cookies, response.headers
+    return cookies[-1]
+
+
+def test_session_cookie_is_httponly_and_samesite_and_secure_only_in_production(app, client, users, tmp_path):
+    cookie = _session_cookie(login(client, "editor"))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # development runs on http
+    production = create_app({
+        "ENV": "production", "SECRET_KEY": "k" * 40, "TESTING": True,
+        "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": str(tmp_path / "index"),
+    })
+    with production.test_client() as secure_client:
+        page = secure_client.get("/admin/login", base_url="https://katalog.example")
+        cookie = _session_cookie(page)
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        # Over HTTPS Flask-WTF also wants a same-site Referer, as browsers send it.
+        response = secure_client.post("/admin/login", base_url="https://katalog.example", data={
+            "csrf_token": csrf_token(page.text), "username": "editor", "password": PASSWORD,
+        }, headers={"Referer": "https://katalog.example/admin/login"})
+        assert response.status_code == 302
+        assert "Secure" in _session_cookie(response)
+    with production.app_context():
+        db.engine.dispose()

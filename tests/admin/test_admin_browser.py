@@ -77,11 +77,7 @@ def test_log_in_create_publish_and_find_a_profile(app, browser, live_server, jav
     page.click("button:has-text('Veröffentlichen')")
     assert "Status: Veröffentlicht." in page.inner_text(".flashes")
 
-    public_search = any(rule.rule == "/suche" for rule in app.url_map.iter_rules())
-    if public_search:
-        page.goto(live_server + "/suche?q=" + title.split()[1])
-    else:
-        page.goto(live_server + "/projekte")
+    page.goto(live_server + "/suche?q=" + title.split()[1])
     page.click(f"text={title}")
     assert page.locator("h1").inner_text() == title
     assert "Gemeinde Oberau" in page.inner_text("main") and "Markt Niederau" in page.inner_text("main")
@@ -89,18 +85,90 @@ def test_log_in_create_publish_and_find_a_profile(app, browser, live_server, jav
     context.close()
 
 
-def test_organisation_autocomplete_fills_the_datalist(app, browser, live_server, make_project):
-    make_project()
+def _log_in(browser, live_server, username="editor"):
     page = browser.new_page()
     page.goto(live_server + "/admin/login")
-    page.fill("#username", "editor")
+    page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.press("#password", "Enter")
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def test_autocomplete_works_with_the_keyboard(browser, live_server, make_project):
+    make_project()  # Stadt Musterstadt (AGS 05999001), keywords Standesamt and Verwaltung
+    page = _log_in(browser, live_server)
     page.goto(live_server + "/admin/projekte/neu")
-    page.type("#participants-0-name", "Muster")
-    page.wait_for_function("() => document.querySelectorAll('#organisation-suggestions option').length > 0")
-    assert page.eval_on_selector("#organisation-suggestions option", "o => o.value") == "Stadt Musterstadt"
-    page.fill("#participants-0-name", "Stadt Musterstadt")
-    page.dispatch_event("#participants-0-name", "input")
+    name = page.locator("#participants-0-name")
+    assert name.get_attribute("role") == "combobox" and name.get_attribute("aria-expanded") == "false"
+    page.focus("#participants-0-name")
+    page.keyboard.type("muster")
+    page.wait_for_selector("#participants-0-name-vorschlaege [role=option]", state="visible")
+    assert name.get_attribute("aria-expanded") == "true"
+    assert page.inner_text("#participants-0-name-vorschlaege [role=option]").startswith("Stadt Musterstadt")
+    page.keyboard.press("ArrowDown")
+    assert name.get_attribute("aria-activedescendant") == "participants-0-name-vorschlaege-0"
+    assert page.get_attribute("#participants-0-name-vorschlaege-0", "aria-selected") == "true"
+    page.keyboard.press("Enter")  # takes the suggestion and does not submit the form
+    assert page.input_value("#participants-0-name") == "Stadt Musterstadt"
     assert page.input_value("#participants-0-ags") == "05999001"
+    assert page.input_value("#participants-0-state") == "DE-NW" and page.input_value("#participants-0-district") == "Kreis Muster"
+    assert name.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.id") == "participants-0-name"
+    assert "gewählt" in page.inner_text("#admin-status")
+    # Escape closes the list and keeps what was typed (a new organisation is free text).
+    page.fill("#participants-0-name", "")
+    page.keyboard.type("Muster")
+    page.wait_for_selector("#participants-0-name-vorschlaege [role=option]", state="visible")
+    page.keyboard.press("Escape")
+    assert name.get_attribute("aria-expanded") == "false" and page.input_value("#participants-0-name") == "Muster"
+    # Keywords: pick an existing one with the keyboard; it lands in the keyword field.
+    page.fill("#keywords", "Bildung")
+    page.focus("#keyword_pick")
+    page.keyboard.type("stand")
+    page.wait_for_selector("#keyword_pick-vorschlaege [role=option]", state="visible")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.input_value("#keywords") == "Bildung, Standesamt" and page.input_value("#keyword_pick") == ""
+    # A new keyword typed into the picker is added with Enter as well.
+    page.keyboard.type("Ehrenamt")
+    page.keyboard.press("Enter")
+    assert page.input_value("#keywords") == "Bildung, Standesamt, Ehrenamt"
+    assert page.url.endswith("/admin/projekte/neu") and "Profil angelegt" not in page.content()
+    page.close()
+
+
+def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app, browser, live_server, make_project):
+    project = make_project()
+    page = _log_in(browser, live_server, "admin")
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    pages = [
+        "/admin/", "/admin/projekte", "/admin/projekte/neu", f"/admin/projekte/{project.id}",
+        f"/admin/projekte/{project.id}/verlauf", "/admin/organisationen", f"/admin/organisationen/{project.lead.slug}",
+        "/admin/stichworte", f"/admin/stichworte/{project.keywords[0].slug}", "/admin/benutzer", "/admin/benutzer/1",
+        "/admin/tokens", "/admin/protokoll",
+    ]
+    for path in pages:
+        page.goto(live_server + path)
+        assert page.evaluate(UNLABELLED_CONTROLS) == [], path
+        duplicates = page.evaluate("() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id); return ids.filter((id, i) => ids.indexOf(id) !== i); }")
+        assert duplicates == [], (path, duplicates)
+        assert page.locator("h1").count() == 1, path
+    assert violations == []
+    # A rejected save: the summary takes the focus, and its first link the keyboard into the field.
+    page.goto(live_server + "/admin/projekte/neu")
+    page.fill("#title", "ab")
+    page.fill("#since_year", "1800")
+    page.click("button[name=save]")
+    page.wait_for_selector("#fehler")
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "fehler"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#title"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "title"
+    assert page.get_attribute("#title", "aria-invalid") == "true"
+    assert "title-error" in page.get_attribute("#title", "aria-describedby")
+    assert page.input_value("#since_year") == "1800"
     page.close()

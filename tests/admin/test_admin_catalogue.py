@@ -10,7 +10,7 @@ from catalogue.accounts import user_for_token
 from catalogue.extensions import db
 from catalogue.models import AuditEvent, Change, Keyword, Organisation, Participation, Project, Revision, User
 
-from .conftest import PASSWORD, login
+from .conftest import PASSWORD, create, edit_form_data, login
 
 
 def _org(name):
@@ -96,6 +96,8 @@ def test_admins_manage_users_and_audit_is_kept(app, admin, users):
     assert response.status_code == 303
     user = db.session.scalar(select(User).where(User.username == "neu"))
     assert user.can_publish is False  # an unchecked box means "review only"
+    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    assert login(app.test_client(), "neu").status_code == 302
     url = f"/admin/benutzer/{user.id}"
     assert admin.post_form(url, {"display_name": "Neue Kollegin", "role": "editor", "can_publish": "y", "active": ""}).status_code == 303
     db.session.expire_all()
@@ -103,6 +105,9 @@ def test_admins_manage_users_and_audit_is_kept(app, admin, users):
     assert login(app.test_client(), "neu").status_code == 401
     assert admin.post_form(url, {"password": "zu kurz"}, action=f"{url}/passwort").status_code == 422
     assert admin.post_form(url, {"password": "ein neues langes Passwort"}, action=f"{url}/passwort").status_code == 303
+    assert admin.post_form(url, {"display_name": "Neue Kollegin", "role": "editor", "active": "y"}).status_code == 303
+    assert login(app.test_client(), "neu").status_code == 401  # the old password no longer works
+    assert login(app.test_client(), "neu", "ein neues langes Passwort").status_code == 302
     # The last active administrator cannot demote themselves.
     me = users["admin"]
     response = admin.post_form(f"/admin/benutzer/{me.id}", {"role": "editor", "active": "y", "can_publish": "y"})
@@ -131,30 +136,88 @@ def test_admins_create_and_revoke_api_tokens(admin, users):
     assert "token_create" in actions and "token_revoke" in actions
 
 
-def test_search_and_api_reflect_each_change(app, editor, client, make_project):
-    project = make_project(status="draft", title="Gemeinsame Kläranlage Talgrund")
-    has_api = any(rule.rule == "/api/v1/projects/<slug>" for rule in app.url_map.iter_rules())
-    try:
-        from catalogue.search import search_projects
-        search_projects(q="Kläranlage")
-    except (ImportError, KeyError):
-        search_projects = None
-    if search_projects is None and not has_api:
-        pytest.skip("neither search nor API is wired into the app yet")
+def _in_search(client, slug: str, **args) -> bool:
+    """Whether the public search page /suche lists the profile."""
+    page = client.get("/suche", query_string=args)
+    assert page.status_code == 200, page.text
+    return f'href="/projekte/{slug}"' in page.text
 
-    def publicly_found():
-        found = []
-        if search_projects is not None:
-            found.append(project.id in search_projects(q="Kläranlage Talgrund").ids)
-        if has_api:
-            found.append(client.get(f"/api/v1/projects/{project.slug}").status_code == 200)
-        return found
 
-    assert not any(publicly_found())
-    editor.post_form(f"/admin/projekte/{project.id}", {"status": "published", "version": str(project.version)},
-                     action=f"/admin/projekte/{project.id}/status")
-    assert all(publicly_found())
+def _from_api(client, slug: str) -> dict | None:
+    """The profile as the public API gives it, or None when it is not public."""
+    response = client.get(f"/api/v1/projects/{slug}")
+    assert response.status_code in (200, 404), response.status_code
+    return response.get_json() if response.status_code == 200 else None
+
+
+def _names(document: dict) -> list[str]:
+    return [p["organisation"]["name"] for p in document["participants"]]
+
+
+def _latest_change(client, project_id: int) -> dict:
+    items = client.get("/api/v1/changes?since=0&limit=1000").get_json()["items"]
+    return [item for item in items if item["id"] == project_id][-1]
+
+
+def test_search_and_api_reflect_each_change(editor, client, make_project):
+    """Every editor flow is visible at once in /suche and /api/v1 (the change log drives both)."""
+    assert create(editor, status="draft").status_code == 303
+    project = db.session.scalar(select(Project).where(Project.title == "Gemeinsamer Bauhof Nordtal"))
+    slug, url = project.slug, f"/admin/projekte/{project.id}"
+    assert not _in_search(client, slug, q="Bauhof Nordtal") and _from_api(client, slug) is None
+
+    def status(value):
+        db.session.expire_all()
+        return editor.post_form(url, {"status": value, "version": str(db.session.get(Project, project.id).version)},
+                                action=f"{url}/status")
+
+    # publish
+    assert status("published").status_code == 303
+    assert _in_search(client, slug, q="Bauhof Nordtal")
+    assert _from_api(client, slug)["title"] == "Gemeinsamer Bauhof Nordtal"
+    # edit a text
+    _, data = edit_form_data(editor, project.id)
+    assert editor.post_form(url, {**data, "summary": "Ein gemeinsames Salzlager für den Winterdienst."}).status_code == 303
+    assert _in_search(client, slug, q="Salzlager") and "Salzlager" in _from_api(client, slug)["summary"]
+    # rename a keyword
+    keyword = db.session.scalar(select(Keyword).where(Keyword.name == "Maschinenring"))
+    assert editor.post_form(f"/admin/stichworte/{keyword.slug}", {"name": "Maschinengemeinschaft"}).status_code == 303
+    assert "Maschinengemeinschaft" in _from_api(client, slug)["keywords"]
+    assert _in_search(client, slug, stichwort="Maschinengemeinschaft") and not _in_search(client, slug, stichwort="Maschinenring")
+    # edit an organisation
+    nordtal = _org("Stadt Nordtal")
+    response = editor.post_form(f"/admin/organisationen/{nordtal.slug}", {
+        "name": "Stadt Nordtal an der Ruhr", "kind": "municipality", "ags": "05999101", "state": "DE-NW", "district": "Kreis Nord",
+    })
+    assert response.status_code == 303
+    assert "Stadt Nordtal an der Ruhr" in _names(_from_api(client, slug)) and _in_search(client, slug, q="Ruhr")
+    # merge a duplicate organisation into another
+    make_project(title="Gemeinsame Schule Hochheide", participants=[
+        {"role": "lead", "organisation": {"name": "Samtgemeinde Hochheide", "kind": "municipality"}},
+    ])
+    assert not _in_search(client, slug, q="Hochheide")
+    westfeld = _org("Gemeinde Westfeld")
+    response = editor.post_form(f"/admin/organisationen/{westfeld.slug}", {"target": "Samtgemeinde Hochheide"},
+                                action=f"/admin/organisationen/{westfeld.slug}/zusammenfuehren")
+    assert response.status_code == 303
+    assert _names(_from_api(client, slug))[-1] == "Samtgemeinde Hochheide" and _in_search(client, slug, q="Hochheide")
+    # restore the first revision: the old text comes back, the merged duplicate and the old keyword do not
+    organisations = db.session.scalar(select(func.count(Organisation.id)))
+    first = db.session.scalar(select(Revision).where(Revision.project_id == project.id, Revision.version == 1))
     db.session.expire_all()
-    editor.post_form(f"/admin/projekte/{project.id}", {"status": "archived", "version": str(project.version)},
-                     action=f"/admin/projekte/{project.id}/status")
-    assert not any(publicly_found())
+    response = editor.post_form(f"{url}/verlauf", {"version": str(db.session.get(Project, project.id).version)},
+                                action=f"{url}/verlauf/{first.id}/wiederherstellen")
+    assert response.status_code == 303
+    document = _from_api(client, slug)
+    assert document["summary"] == "Drei Gemeinden teilen sich Bauhof und Maschinen." and not _in_search(client, slug, q="Salzlager")
+    assert _names(document) == ["Stadt Nordtal an der Ruhr", "Gemeinde Südhang", "Samtgemeinde Hochheide"]
+    assert "Maschinengemeinschaft" in document["keywords"] and "Maschinenring" not in document["keywords"]
+    assert db.session.scalar(select(func.count(Organisation.id))) == organisations
+    # archive ("delete"): gone from search and API, a tombstone in the change feed
+    assert status("archived").status_code == 303
+    assert not _in_search(client, slug, q="Bauhof Nordtal") and _from_api(client, slug) is None
+    tombstone = _latest_change(client, project.id)
+    assert tombstone["action"] == "delete" and tombstone["deleted"] is True and tombstone["project"] is None
+    # and back
+    assert status("published").status_code == 303
+    assert _in_search(client, slug, q="Bauhof Nordtal") and _latest_change(client, project.id)["deleted"] is False

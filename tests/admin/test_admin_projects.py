@@ -7,74 +7,9 @@ import re
 from sqlalchemy import func, select
 
 from catalogue.extensions import db
-from catalogue.models import AuditEvent, Change, Project, Revision
-from catalogue.services import ensure_legal_form
+from catalogue.models import AuditEvent, Change, Keyword, Organisation, Project, Revision
 
-from .conftest import csrf_token
-
-
-def profile_form(**overrides) -> dict:
-    """Form data of a complete profile with two partners, as a browser sends it."""
-    data = {
-        "title": "Gemeinsamer Bauhof Nordtal",
-        "slug": "",
-        "summary": "Drei Gemeinden teilen sich Bauhof und Maschinen.",
-        "status": "draft",
-        "keywords": "Bauhof, Klima; Maschinenring",
-        "participants-0-order": "1", "participants-0-role": "lead", "participants-0-name": "Stadt Nordtal",
-        "participants-0-kind": "municipality", "participants-0-ags": "05999101", "participants-0-state": "DE-NW",
-        "participants-0-district": "Kreis Nord",
-        "participants-1-order": "2", "participants-1-role": "partner", "participants-1-name": "Gemeinde Südhang",
-        "participants-1-kind": "municipality", "participants-1-ags": "", "participants-1-state": "DE-NW",
-        "participants-1-district": "Kreis Nord",
-        "participants-2-order": "3", "participants-2-role": "partner", "participants-2-name": "Gemeinde Westfeld",
-        "participants-2-kind": "municipality", "participants-2-ags": "", "participants-2-state": "", "participants-2-district": "",
-        "occasion": "Teure Maschinen standen oft still.",
-        "goal": "- weniger Kosten\n- bessere Auslastung",
-        "implementation": "Ein gemeinsamer Bauhof.\n\nMit Einsatzplan.",
-        "financing": "Umlage nach Einwohnern.",
-        "legal_form": "öffentlich-rechtliche Vereinbarung",
-        "since_year": "2019",
-        "source_note": "Angaben der Stadt Nordtal.",
-        "contacts-0-organisation": "Stadt Nordtal", "contacts-0-role": "Bauamt", "contacts-0-address": "Markt 1\n59000 Nordtal",
-        "contacts-0-phone": "01234/5678", "contacts-0-email": "bauhof@nordtal.example", "contacts-0-website": "https://nordtal.example",
-        "links-0-title": "Projektseite", "links-0-url": "https://nordtal.example/bauhof",
-        "updates-0-date": "2023-09", "updates-0-title": "Neue Kehrmaschine", "updates-0-text": "Gemeinsam beschafft.",
-        "updates-0-source_url": "", "updates-0-source_note": "Amtsblatt",
-    }
-    data.update(overrides)
-    return data
-
-
-def create(editor, **overrides):
-    ensure_legal_form("öffentlich-rechtliche Vereinbarung")
-    db.session.commit()
-    return editor.post_form("/admin/projekte/neu", profile_form(**overrides))
-
-
-def edit_form_data(editor, project_id: int) -> tuple[str, dict]:
-    """The edit page and the data its form would send back unchanged."""
-    html = editor.get(f"/admin/projekte/{project_id}").text
-    form = html[html.index('class="admin-form"'):]
-    data = {}
-    for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', form):
-        data.setdefault(name, value)
-    for name, value in re.findall(r'<input[^>]*?value="([^"]*)"[^>]*?name="([^"]+)"', form):
-        data.setdefault(value, name)
-    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', form, re.S):
-        data[name] = _unescape(body)
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
-        value = next((v for v in selected.groups() if v is not None), "") if selected else re.search(r'value="([^"]*)"', body).group(1)
-        data[name] = _unescape(value)
-    data = {k: _unescape(v) for k, v in data.items() if not k.endswith("-remove") and k != "csrf_token"}
-    return html, data
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
+from .conftest import create, csrf_token, edit_form_data, profile_form
 
 
 def test_create_a_profile_with_every_field(editor):
@@ -252,3 +187,67 @@ def test_history_shows_field_diffs_and_restores_as_a_new_revision(editor):
     assert latest.actor == "user:editor" and "title" in latest.changed_fields
     assert db.session.scalar(select(func.count(Revision.id))) == 3
 
+
+
+def test_archived_profiles_keep_their_history_and_can_be_restored(editor, client):
+    create(editor, status="published")
+    project = db.session.scalar(select(Project))
+    assert _status(editor, project, "archived").status_code == 303
+    history = editor.get(f"/admin/projekte/{project.id}/verlauf")
+    assert history.status_code == 200 and "Version 2" in history.text and "Version 1" in history.text
+    assert "<ins><span class=\"visually-hidden\">neu: </span>Archiviert</ins>" in history.text
+    db.session.expire_all()
+    assert _status(editor, project, "published").status_code == 303
+    assert client.get(f"/projekte/{project.slug}").status_code == 200
+
+
+def test_partners_pick_existing_organisations_and_create_new_ones(editor, make_project):
+    existing = make_project().lead  # Stadt Musterstadt, AGS 05999001
+    suggestions = editor.get("/admin/organisationen/vorschlaege?q=muster").get_json()
+    assert suggestions == [{"name": "Stadt Musterstadt", "kind": "municipality", "ags": "05999001", "state": "DE-NW", "district": "Kreis Muster"}]
+    assert editor.get("/admin/organisationen/vorschlaege?q=m").get_json() == []
+    organisations = db.session.scalar(select(func.count(Organisation.id)))
+    response = create(editor, **{
+        "participants-0-name": "Stadt Musterstadt", "participants-0-ags": "05999001",
+        "participants-0-district": "Kreis Muster",
+    })
+    assert response.status_code == 303
+    project = db.session.scalar(select(Project).where(Project.title == "Gemeinsamer Bauhof Nordtal"))
+    assert project.lead.id == existing.id  # the picked organisation itself, not a copy
+    # Südhang and Westfeld were new: created with the facts typed in the row.
+    assert db.session.scalar(select(func.count(Organisation.id))) == organisations + 2
+    assert [(p.role, p.organisation.name) for p in project.participations][1:] == [("partner", "Gemeinde Südhang"), ("partner", "Gemeinde Westfeld")]
+
+
+def test_keywords_are_picked_from_the_existing_ones_or_created(editor, make_project):
+    make_project()  # keywords Standesamt and Verwaltung
+    page = editor.get("/admin/projekte/neu").text
+    assert '<option value="Standesamt"></option>' in page and 'list="keyword-suggestions"' in page
+    # Without JavaScript, "Hinzufügen" moves the pick into the field; nothing is saved.
+    response = editor.post_form("/admin/projekte/neu", profile_form(keyword_pick="Standesamt", add_keyword="1"))
+    assert response.status_code == 200 and db.session.scalar(select(func.count(Project.id))) == 1
+    assert 'value="Bauhof, Klima, Maschinenring, Standesamt"' in response.text
+    assert 'value="Gemeinde Westfeld"' in response.text  # the rest of the form is kept
+    # A pick left in the picker when saving is kept too.
+    standesamt = db.session.scalar(select(Keyword).where(Keyword.name == "Standesamt"))
+    assert create(editor, keyword_pick="Standesamt").status_code == 303
+    project = db.session.scalar(select(Project).where(Project.title == "Gemeinsamer Bauhof Nordtal"))
+    assert standesamt.id in {k.id for k in project.keywords}
+    assert sorted(k.name for k in project.keywords) == ["Bauhof", "Klima", "Maschinenring", "Standesamt"]
+    assert db.session.scalar(select(func.count(Keyword.id))) == 5
+
+
+def test_html_pasted_from_a_web_page_becomes_plain_paragraphs_and_lists(editor, client):
+    pasted = (
+        '<p class="intro">Die Gemeinden <b>teilen</b> sich Maschinen &amp; Personal.</p>'
+        '<ul><li>weniger Kosten</li><li onclick="alert(1)">bessere <a href="javascript:x">Auslastung</a></li></ul>'
+        '<script>alert("x")</script><ol><li>planen</li><li>beschaffen</li></ol>'
+    )
+    assert create(editor, goal=pasted, occasion="Kosten < Nutzen, sagt der Kämmerer.", status="published").status_code == 303
+    project = db.session.scalar(select(Project))
+    assert project.goal == (
+        "Die Gemeinden teilen sich Maschinen & Personal.\n\n- weniger Kosten\n- bessere Auslastung\n\n1. planen\n2. beschaffen"
+    )
+    assert project.occasion == "Kosten < Nutzen, sagt der Kämmerer."  # text without HTML stays as typed
+    page = client.get(f"/projekte/{project.slug}").text
+    assert "<li>bessere Auslastung</li>" in page and "alert" not in page and "Kosten &lt; Nutzen" in page

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy import select
+
 from catalogue.extensions import db
+from catalogue.models import Change, Project
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import change_status, snapshot, update_project
 
@@ -68,8 +71,11 @@ def test_changes_bad_cursor_is_422(client):
     assert client.get(f"{API}/changes?limit=100000").status_code == 422
 
 
-def _call(base, method, path, token, body=None, etag=None):
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+def _call(base, method, path, token=None, body=None, etag=None):
+    """(status, ETag, JSON body) of one request to the live server."""
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     if body is not None:
         headers["Content-Type"] = "application/json"
     if etag:
@@ -78,36 +84,55 @@ def _call(base, method, path, token, body=None, etag=None):
                                      data=json.dumps(body).encode() if body is not None else None)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.headers.get("ETag")
+            data = response.read()
+            return response.status, response.headers.get("ETag"), json.loads(data) if data else None
     except urllib.error.HTTPError as error:
-        return error.code, None
+        return error.code, None, json.loads(error.read() or b"null")
 
 
 def test_mirror_from_changes_matches_catalogue_with_concurrent_writers(live_server, client, editor, make_project):
-    """Four writers create, edit, publish and archive while a mirror follows the feed."""
+    """Four writers create, edit, rename, publish, unpublish and archive profiles and edit a shared
+    organisation, while mirrors follow the feed; afterwards every mirror equals the catalogue."""
     from conftest import project_data
 
     token = editor["Authorization"].split()[1]
-    for n in range(3):
-        make_project(title=f"Vorhandenes Profil {n}")
+    existing = [make_project(title=f"Vorhandenes Profil {n}").slug for n in range(3)]
     mirror = _mirror_module()
     state: dict = {"cursor": 0}
     errors: list = []
 
+    def expect(wanted: int, answer):
+        assert answer[0] == wanted, answer
+        return answer
+
     def writer(number: int) -> None:
         try:
-            for round_ in range(4):
+            for round_ in range(5):
                 slug = f"profil-{number}-{round_}"
-                status, etag = _call(live_server, "POST", "/projects", token,
-                                     project_data(title=f"Profil {number} {round_}", slug=slug, status="published"))
-                assert status == 201, status
-                status, etag = _call(live_server, "PATCH", f"/projects/{slug}", token,
-                                     {"summary": f"Bearbeitet von {number}"}, etag)
-                assert status == 200, status
-                if round_ % 2:
-                    assert _call(live_server, "DELETE", f"/projects/{slug}", token, etag=etag)[0] == 204
+                status = "draft" if round_ >= 3 else "published"
+                _, etag, _ = expect(201, _call(live_server, "POST", "/projects", token, project_data(
+                    title=f"Profil {number} {round_}", slug=slug, status=status)))
+                _, etag, _ = expect(200, _call(live_server, "PATCH", f"/projects/{slug}", token,
+                                               {"summary": f"Bearbeitet von {number}"}, etag))
+                if round_ == 1:
+                    expect(204, _call(live_server, "DELETE", f"/projects/{slug}", token, etag=etag))
                 elif round_ == 2:
-                    assert _call(live_server, "POST", f"/projects/{slug}/unpublish", token, etag=etag)[0] == 200
+                    expect(200, _call(live_server, "POST", f"/projects/{slug}/unpublish", token, etag=etag))
+                elif round_ == 3:
+                    expect(200, _call(live_server, "POST", f"/projects/{slug}/publish", token, etag=etag))
+                # round 0 stays published, round 4 stays a draft (never public)
+                if number == round_ < len(existing):
+                    # A new address for an existing profile: mirrors key by id, the slug moves.
+                    old = existing[number]
+                    _, etag, document = expect(200, _call(live_server, "GET", f"/projects/{old}"))
+                    expect(200, _call(live_server, "PUT", f"/projects/{old}", token,
+                                      {**document, "slug": f"{old}-neu"}, etag))
+                if number == 3 and round_ == 2:
+                    # Every profile has this lead: its new facts must reach every mirrored copy.
+                    _, etag, document = expect(200, _call(live_server, "GET", "/organisations/stadt-musterstadt"))
+                    facts = {k: v for k, v in document.items() if k != "projects"}
+                    expect(200, _call(live_server, "PUT", "/organisations/stadt-musterstadt", token,
+                                      {**facts, "population": 12345}, etag))
                 mirror.sync(live_server, state, page_size=3)  # followers read while others write
         except BaseException as error:  # surfaced in the main thread
             errors.append(error)
@@ -118,14 +143,38 @@ def test_mirror_from_changes_matches_catalogue_with_concurrent_writers(live_serv
     for thread in threads:
         thread.join()
     assert not errors, errors
+    db.session.rollback()  # this thread's read snapshot predates the writers' commits
     mirror.sync(live_server, state, page_size=3)
-    mirrored = {p["slug"]: p for p in state["projects"].values()}
     # Read through the same server, so the documents' absolute URLs agree.
-    expected = {p["slug"]: p for p in mirror.fetch_json(live_server + API + "/projects.json")["projects"]}
-    assert expected.keys() == _catalogue(client).keys()
-    assert len(expected) == 3 + 4  # the existing ones and each writer's round 0
-    assert mirrored == expected
+    expected = {p["id"]: p for p in mirror.fetch_json(live_server + API + "/projects.json")["projects"]}
+    assert {p["slug"] for p in expected.values()} == set(_catalogue(client))
+    published = db.session.scalars(select(Project.id).where(Project.status == "published")).all()
+    assert set(expected) == set(published)
+    # The existing ones (renamed) and each writer's rounds 0 and 3.
+    assert sorted(p["slug"] for p in expected.values()) == sorted(
+        [f"vorhandenes-profil-{n}-neu" for n in range(3)] + [f"profil-{w}-{r}" for w in range(4) for r in (0, 3)])
+    assert all(p["lead"]["population"] == 12345 for p in expected.values())
+    assert {int(key): project for key, project in state["projects"].items()} == expected
     # A fresh mirror from cursor 0 in one go agrees too.
     fresh: dict = {"cursor": 0}
     mirror.sync(live_server, fresh)
-    assert {p["slug"]: p for p in fresh["projects"].values()} == expected
+    assert {int(key): project for key, project in fresh["projects"].items()} == expected
+    # Every logged change reached the feed once, in order.
+    items, _ = _follow(client, limit=7)
+    assert [i["seq"] for i in items] == db.session.scalars(select(Change.seq).order_by(Change.seq)).all()
+
+
+def test_a_profile_that_fills_a_shared_organisation_refreshes_the_others_in_the_feed(client, make_project):
+    """Organisation facts given in a new profile fill gaps of the shared organisation; every
+    profile showing that organisation must come through the feed again, or mirrors go stale."""
+    first = make_project(title="Erstes Profil", participants=[{"role": "lead", "organisation": {"name": "Stadt Lückenhausen"}}])
+    mirror: dict = {}
+    items, cursor = _follow(client)
+    mirror.update({i["id"]: i["project"] for i in items})
+    make_project(title="Zweites Profil", participants=[
+        {"role": "lead", "organisation": {"name": "Stadt Lückenhausen", "population": 5000, "state": "DE-HE"}}])
+    items, _ = _follow(client, since=cursor)
+    mirror.update({i["id"]: i["project"] for i in items})
+    assert mirror[first.id]["lead"]["population"] == 5000
+    current = {p["id"]: p for p in read(client.get(f"{API}/projects.json")).get_json()["projects"]}
+    assert mirror == current

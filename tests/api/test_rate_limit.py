@@ -21,7 +21,7 @@ from .api_helpers import API, problem_of
 REDIS = "redis://127.0.0.1:6379/3"
 
 
-def test_too_many_requests_get_429_problem(app, client):
+def test_too_many_requests_get_429_problem(app, client, editor):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     limiter.reset()
     statuses = [client.get(f"{API}/legal-forms").status_code for _ in range(3)]
@@ -29,8 +29,10 @@ def test_too_many_requests_get_429_problem(app, client):
     response = client.get(f"{API}/legal-forms")
     problem_of(response, 429)
     assert int(response.headers["Retry-After"]) > 0
+    # Writes count against the same budget.
+    problem_of(client.post(f"{API}/projects", json={}), 429)
     # Another client (token) has its own budget; the public pages are not limited by the API's.
-    assert client.get(f"{API}/legal-forms", headers={"Authorization": "Bearer other"}).status_code == 200
+    assert client.get(f"{API}/legal-forms", headers=editor).status_code == 200
     assert client.get("/projekte").status_code == 200
 
 

@@ -54,6 +54,67 @@ def test_filters_combine_like_the_site(client, make_project):
         "standesamt-nord", "klimaschutz-im-kreis"]
 
 
+def test_district_legal_form_and_newest(client, make_project):
+    from catalogue.services import ensure_legal_form
+
+    ensure_legal_form("Zweckverband")
+    make_project(title="Abwasser Nord", legal_form="Zweckverband", participants=[
+        {"role": "lead", "organisation": {"name": "Stadt Nordheim", "state": "DE-NI", "district": "Kreis Nord"}}])
+    make_project(title="Bauhof Süd", participants=[
+        {"role": "lead", "organisation": {"name": "Stadt Südheim", "state": "DE-BY", "district": "Kreis Süd"}}])
+    newest = make_project(title="Chor West", participants=[
+        {"role": "lead", "organisation": {"name": "Stadt Westheim", "state": "DE-NW", "district": "Kreis West"}}])
+
+    def slugs(query):
+        response = client.get(f"{API}/projects?{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [item["slug"] for item in response.get_json()["items"]]
+
+    assert slugs("district=Kreis+Süd") == ["bauhof-sued"]
+    assert slugs("district=Kreis+Süd&district=Kreis+Nord") == ["abwasser-nord", "bauhof-sued"]
+    assert slugs("legal_form=Zweckverband") == ["abwasser-nord"]
+    assert slugs("legal_form=Zweckverband&district=Kreis+Süd") == []
+    assert slugs("sort=newest")[0] == newest.slug
+    assert slugs("sort=title") == ["abwasser-nord", "bauhof-sued", "chor-west"]
+    # Full text takes the same filters.
+    assert slugs("q=Bauhof&district=Kreis+Süd") == ["bauhof-sued"] and slugs("q=Bauhof&district=Kreis+Nord") == []
+
+
+def test_link_headers_lead_through_every_page_keeping_the_filters(client, make_project):
+    from urllib.parse import parse_qs, urlsplit
+
+    for n in range(7):
+        make_project(title=f"Klimaprojekt {n}", keywords=["Klima"])
+    make_project(title="Anderes Thema", keywords=["Verkehr"])
+
+    def links(response) -> dict:
+        found = {}
+        for part in response.headers["Link"].split(", "):
+            url, rel = part.split("; ")
+            found[rel.removeprefix('rel="').removesuffix('"')] = url.strip("<>")
+        return found
+
+    url, seen, pages = f"{API}/projects?keyword=Klima&per_page=3&sort=title", [], 0
+    while url:
+        response = client.get(url)
+        body = response.get_json()
+        seen += [item["slug"] for item in body["items"]]
+        found = links(response)
+        assert parse_qs(urlsplit(found["last"]).query)["page"] == ["3"]
+        assert parse_qs(urlsplit(found["first"]).query) == {"keyword": ["Klima"], "per_page": ["3"],
+                                                            "sort": ["title"], "page": ["1"]}
+        assert ("prev" in found) == (body["page"] > 1)
+        pages += 1
+        url = found.get("next")
+    assert pages == 3 and seen == [f"klimaprojekt-{n}" for n in range(7)]
+    # A keyword with a space and an umlaut survives the round trip through the header.
+    make_project(title="Grüne Wiese", keywords=["Öffentlicher Raum"])
+    first = links(client.get(f"{API}/projects?keyword=%C3%96ffentlicher+Raum&per_page=1"))["first"]
+    assert client.get(first).get_json()["items"][0]["slug"] == "gruene-wiese"
+    empty = client.get(f"{API}/projects?keyword=Nichts")
+    assert empty.get_json()["total"] == 0 and set(links(empty)) == {"first", "last"}
+
+
 def test_facets_on_request(client, make_project):
     make_project(title="Klimaschutz im Kreis", keywords=["Klima", "Energie"])
     make_project(title="Klimaanpassung", keywords=["Klima"])
@@ -116,6 +177,8 @@ def test_old_slug_redirects_and_unpublished_is_404(client, make_project):
     response = client.get(f"{API}/projects/gemeinsames-standesamt-musterstadt")
     assert response.status_code == 301
     assert response.headers["Location"] == "http://localhost/api/v1/projects/neuer-name"
+    assert response.get_data() == b"" and "Content-Type" not in response.headers  # never HTML under /api
+    assert client.get(response.headers["Location"]).get_json()["slug"] == "neuer-name"
     make_project(title="Geheimer Entwurf", status="draft")
     problem_of(client.get(f"{API}/projects/geheimer-entwurf"), 404)
     problem_of(client.get(f"{API}/projects/gibt-es-nicht"), 404)
@@ -184,7 +247,11 @@ def test_bulk_exports_stream_every_published_profile(client, make_project):
     read(exported)
     body = exported.get_json()
     assert body["count"] == 5 and sorted(p["slug"] for p in body["projects"]) == [f"projekt-nummer-{n}" for n in range(5)]
-    csv_text = read(client.get(f"{API}/projects.csv")).get_data(as_text=True)
+    # Each profile as GET /projects/{slug} shows it.
+    assert body["projects"][0] == client.get(body["projects"][0]["api_url"]).get_json()
+    exported_csv = client.get(f"{API}/projects.csv")
+    assert exported_csv.is_streamed and exported_csv.mimetype == "text/csv"
+    csv_text = read(exported_csv).get_data(as_text=True)
     lines = csv_text.strip().split("\r\n")
     assert lines[0].startswith("slug,title") and len(lines) == 6
 
@@ -225,3 +292,20 @@ def test_oversized_body_is_413(client, editor):
 def test_html_pages_keep_html_errors(client):
     response = client.get("/gibt-es-nicht")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_bulk_exports_span_several_batches(client, make_project):
+    """More profiles than one database batch (200): none lost or doubled at the seams."""
+    from catalogue.api.reading import published_in_batches
+    from catalogue.schemas import ProjectInputSchema as Input
+    from catalogue.services import create_project
+
+    for n in range(205):
+        create_project(Input().load({"title": f"Profil {n:03d}", "keywords": ["Masse"]}), "test", status="published")
+    db.session.commit()
+    assert [len(batch) for batch in published_in_batches()] == [200, 5]
+    exported = read(client.get(f"{API}/projects.json")).get_json()
+    assert exported["count"] == 205 and len({p["slug"] for p in exported["projects"]}) == 205
+    lines = read(client.get(f"{API}/projects.csv")).get_data(as_text=True).strip().split("\r\n")
+    assert lines[0].startswith("slug,") and sorted(line.split(",")[0] for line in lines[1:]) == [
+        f"profil-{n:03d}" for n in range(205)]
