@@ -17,6 +17,11 @@ ENV_SETTINGS = {
     "RATELIMIT_STORAGE_URI": str,
     "API_RATE_LIMIT": str,
     "LOGIN_RATE_LIMIT": str,
+    "OPERATOR_NAME": str,
+    "IMPRINT_URL": str,
+    "PRIVACY_URL": str,
+    "ACCESSIBILITY_URL": str,
+    "CONTACT_EMAIL": str,
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -41,6 +46,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT": "300 per minute",
         "LOGIN_RATE_LIMIT": "10 per minute",
         "SEED_DIR": str(Path(__file__).resolve().parent.parent / "data" / "seed"),
+        # The operator's legal pages (Impressum, Datenschutzerklärung, Erklärung zur
+        # Barrierefreiheit under BITV 2.0) and contact: their content is the operator's to
+        # write, so the catalogue links to them; the footer shows whichever are set.
+        "OPERATOR_NAME": "",
+        "IMPRINT_URL": "",
+        "PRIVACY_URL": "",
+        "ACCESSIBILITY_URL": "",
+        "CONTACT_EMAIL": "",
     }
     for name, convert in ENV_SETTINGS.items():
         raw = os.environ.get(f"CATALOGUE_{name}")

@@ -34,6 +34,25 @@ def test_home_explains_counts_recent_and_keywords(seeded, client):
     assert 'href="/stichworte/standesamt"' in html
 
 
+def test_footer_links_the_operators_legal_pages_only_when_configured(app, client):
+    html = page(client, "/")
+    assert "Impressum" not in html and "Barrierefreiheit" not in html  # no dead or placeholder links
+    assert 'href="/api/v1/"' in html
+    settings = {"OPERATOR_NAME": "Musterland, Ministerium für Kommunales", "IMPRINT_URL": "https://musterland.example/impressum",
+                "PRIVACY_URL": "https://musterland.example/datenschutz", "ACCESSIBILITY_URL": "https://musterland.example/barrierefreiheit",
+                "CONTACT_EMAIL": "ikz@musterland.example"}
+    saved = {name: app.config[name] for name in settings}
+    app.config.update(settings)
+    try:
+        html = page(client, "/projekte")
+    finally:
+        app.config.update(saved)
+    assert "Betrieben von Musterland, Ministerium für Kommunales." in html
+    for label, url in (("Impressum", settings["IMPRINT_URL"]), ("Datenschutz", settings["PRIVACY_URL"]),
+                       ("Barrierefreiheit", settings["ACCESSIBILITY_URL"]), ("Kontakt zur Redaktion", "mailto:" + settings["CONTACT_EMAIL"])):
+        assert f'<a href="{url}">{label}</a>' in html
+
+
 def test_home_of_an_empty_catalogue(client):
     html = page(client, "/")
     assert "<dd>0</dd>" in html
