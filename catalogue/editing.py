@@ -47,13 +47,11 @@ FIELD_LABELS = {
     "updates": "Neuigkeiten",
 }
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht", "archived": "Archiviert"}
+_ROLE_LABELS = {"lead": "Hauptverantwortlich", "partner": "Beteiligt"}
 
 
 class NotAllowed(ServiceError):
     """The user's rights do not cover this change (the view answers 403)."""
-
-_ROLE_LABELS = {"lead": "Hauptverantwortlich", "partner": "Beteiligt"}
-_STATUS_AUDIT = {"publish": "publish", "unpublish": "unpublish", "delete": "delete"}
 
 
 # ---------------------------------------------------------------- diffs
@@ -171,7 +169,7 @@ def _organisation_merges() -> dict[str, str]:
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "organisation_merge").order_by(AuditEvent.id)
     )
-    return {event.detail.get("merged", ""): event.target.removeprefix("organisation:") for event in events}
+    return {(event.detail or {}).get("merged", ""): event.target.removeprefix("organisation:") for event in events}
 
 
 def _current_organisation(slug: str, merged_into: dict[str, str]) -> Organisation | None:
