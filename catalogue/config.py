@@ -22,6 +22,7 @@ ENV_SETTINGS = {
     "PRIVACY_URL": str,
     "ACCESSIBILITY_URL": str,
     "CONTACT_EMAIL": str,
+    "TRUSTED_PROXIES": int,
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -54,6 +55,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PRIVACY_URL": "",
         "ACCESSIBILITY_URL": "",
         "CONTACT_EMAIL": "",
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. Without
+        # this, every request seems to come from the proxy: rate limits would then count all
+        # visitors (and all editors' logins) as one client, and URLs would say http.
+        "TRUSTED_PROXIES": 0,
     }
     for name, convert in ENV_SETTINGS.items():
         raw = os.environ.get(f"CATALOGUE_{name}")
@@ -73,6 +78,8 @@ def _check(settings: dict) -> None:
                 "CATALOGUE_SECRET_KEY must be set to a random value of at least 16 characters "
                 "when CATALOGUE_ENV=production."
             )
+    if not 0 <= settings["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("TRUSTED_PROXIES must be between 0 and 5.")
     if not 1 <= settings["PAGE_SIZE"] <= settings["MAX_PAGE_SIZE"]:
         raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
 

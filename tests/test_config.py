@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import request
 
 from catalogue import create_app
 from catalogue.config import ConfigError
@@ -61,3 +62,22 @@ def test_migrations_match_the_models(app):
     with db.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
+
+
+def test_trusted_proxy_headers_give_the_visitors_address_and_scheme(tmp_path):
+    """Behind a reverse proxy, rate limits and absolute URLs need the visitor's address and https."""
+
+    def echo_app(**config):
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", "INDEX_DIR": str(tmp_path / "index"), **config})
+        app.add_url_rule("/_echo", "echo", lambda: f"{request.remote_addr} {request.scheme}")
+        return app
+
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    plain, proxied = echo_app(), echo_app(TRUSTED_PROXIES=1)
+    assert plain.test_client().get("/_echo", headers=headers).text == "127.0.0.1 http"  # not trusted by default
+    assert proxied.test_client().get("/_echo", headers=headers).text == "203.0.113.7 https"
+    for app in (plain, proxied):
+        with app.app_context():
+            db.engine.dispose()
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        create_app({"TRUSTED_PROXIES": 9, "DATABASE_URL": "sqlite://"})
