@@ -436,3 +436,61 @@ class AuditEvent(db.Model):
     #: what it concerns, e.g. "project:standesamt-untere-lenne" or "user:bernd"
     target: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+#: open: waiting for a decision; superseded: its author saved a newer proposal for the same profile
+PROPOSAL_STATUSES = ("open", "accepted", "rejected", "withdrawn", "superseded")
+
+
+class ChangeProposal(db.Model):
+    """A change to a published profile by an editor who may not publish: kept until a
+    publisher accepts it (applied through the normal services) or rejects it."""
+
+    __tablename__ = "change_proposals"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'accepted', 'rejected', 'withdrawn', 'superseded')", name="status_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: the project's version the proposal was made on (a newer current version is a conflict)
+    base_version: Mapped[int] = mapped_column(Integer)
+    #: the proposed profile as input of ProjectInputSchema (validated and cleaned when submitted, loaded again on acceptance)
+    data: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: who proposed: "user:<name>"
+    created_by: Mapped[str] = mapped_column(String(120), index=True)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    #: the reviewer's note to the author (required when rejecting)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: the project's version that accepting it created (None: not accepted, or it changed nothing)
+    applied_version: Mapped[Optional[int]] = mapped_column(Integer)
+
+    project: Mapped[Project] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for a decision."""
+        return self.status == "open"
+
+
+class FormStash(db.Model):
+    """What an editor typed into a profile form whose save came after the login had expired.
+
+    Only the browser session that posted it knows the random id; it is shown again in the
+    form after the next login (never saved by itself) and expires after a day.
+    """
+
+    __tablename__ = "form_stashes"
+
+    #: random, kept in the posting session only
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: the form's address: the data comes back only on that page
+    path: Mapped[str] = mapped_column(String(300))
+    #: the posted fields as [name, value] pairs (without the CSRF token)
+    data: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

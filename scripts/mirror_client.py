@@ -14,17 +14,48 @@ import argparse
 import json
 import sys
 import time
+import urllib.error
 import urllib.request
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 USER_AGENT = "ikz-mirror-example/1.0"
 
 
-def fetch_json(url: str) -> dict:
-    """GET a JSON document (errors raise urllib.error.HTTPError with the problem document)."""
+#: Answers worth waiting for instead of giving up: too many requests, busy or restarting server.
+RETRY_STATUSES = (429, 502, 503, 504)
+MAX_ATTEMPTS = 5
+
+
+def fetch_json(url: str, attempts: int = MAX_ATTEMPTS) -> dict:
+    """GET a JSON document, waiting as Retry-After asks on 429/503; other errors raise
+    urllib.error.HTTPError (its body is the problem document)."""
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRY_STATUSES or attempt == attempts:
+                raise
+            wait = _retry_after(error.headers.get("Retry-After"), default=2 ** attempt)
+            print(f"HTTP {error.code}; neuer Versuch in {wait:.0f} s", file=sys.stderr)
+            time.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _retry_after(value: str | None, default: float) -> float:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), capped at 5 minutes."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            seconds = default
+    return min(max(seconds, 0.0), 300.0)
 
 
 def sync(base_url: str, state: dict, page_size: int = 500) -> int:
@@ -45,23 +76,35 @@ def sync(base_url: str, state: dict, page_size: int = 500) -> int:
             return applied
 
 
+def save(state: dict, path: Path) -> None:
+    """Write then rename, so an interrupted run never leaves a half-written mirror."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), "utf-8")
+    temporary.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: one sync, or follow the catalogue every N seconds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("base_url", help="e.g. https://ikz.example.org")
+    parser.add_argument("base_url", help="the catalogue's address, e.g. https://ikz.example.org")
     parser.add_argument("--state", type=Path, default=Path("ikz-mirror.json"), help="cursor and profiles (JSON)")
     parser.add_argument("--follow", type=float, metavar="SECONDS", help="keep polling with this interval")
     args = parser.parse_args(argv)
     state = json.loads(args.state.read_text("utf-8")) if args.state.exists() else {"cursor": 0, "projects": {}}
     while True:
-        applied = sync(args.base_url, state)
-        # Write then rename, so an interrupted run never leaves a half-written mirror.
-        temporary = args.state.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False, indent=1), "utf-8")
-        temporary.replace(args.state)
-        print(f"{applied} Änderungen übernommen; Cursor {state['cursor']}; {len(state['projects'])} Profile", file=sys.stderr)
-        if not args.follow:
-            return 0
+        try:
+            applied = sync(args.base_url, state)
+        except (OSError, ValueError) as error:  # network or HTTP error, or an answer that is not JSON
+            save(state, args.state)  # the pages applied so far are consistent with the cursor
+            print(f"Fehler: {error}; Cursor {state.get('cursor', 0)}", file=sys.stderr)
+            if not args.follow:
+                return 1
+        else:
+            save(state, args.state)
+            print(f"{applied} Änderungen übernommen; Cursor {state['cursor']}; {len(state['projects'])} Profile",
+                  file=sys.stderr)
+            if not args.follow:
+                return 0
         time.sleep(args.follow)
 
 

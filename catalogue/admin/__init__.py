@@ -27,13 +27,28 @@ def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
+        if form_rescue.rescuable():  # a profile save after the login expired: keep what was typed
+            kept = form_rescue.stash_and_ask_for_login()
+            if kept is not None:
+                return kept
         return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
     return None
 
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(error):
-    """A form without a valid CSRF token: say so in German (400), and change nothing."""
+    """A form without a valid CSRF token: say so in German (400), and change nothing.
+
+    A profile form from our own pages comes back with what was typed (logged in), or its
+    input is kept across the login (login expired too): the refusal never loses work.
+    """
+    if form_rescue.rescuable():
+        if current_user.is_authenticated:
+            typed = views_projects.render_typed_form(form_rescue.TOKEN_STALE, 400)
+        else:
+            typed = form_rescue.stash_and_ask_for_login()
+        if typed is not None:
+            return typed
     return render_error(400, CSRF_FAILED)
 
 
@@ -56,4 +71,5 @@ def admin_required(view):
     return wrapper
 
 
-from . import views_auth, views_projects, views_catalogue, views_users  # noqa: E402,F401  (register routes)
+from . import form_rescue  # noqa: E402
+from . import views_auth, views_projects, views_proposals, views_catalogue, views_users  # noqa: E402,F401  (register routes)

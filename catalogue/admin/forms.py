@@ -169,3 +169,17 @@ class PasswordForm(FlaskForm):
 class TokenForm(FlaskForm):
     user = SelectField("Benutzer", validate_choice=False)
     name = StringField("Wofür ist das Token?")
+
+
+class AcceptProposalForm(FlaskForm):
+    """Accept a change proposal: the version the reviewer saw, and on a conflict the consent to replace."""
+
+    version = HiddenField()
+    overwrite = BooleanField("Ja, der Vorschlag soll die Änderungen ersetzen, die seitdem gespeichert wurden.")
+    accept_note = TextAreaField("Anmerkung für die Autorin oder den Autor (freiwillig)")
+
+
+class RejectProposalForm(FlaskForm):
+    """Reject a change proposal, saying why."""
+
+    reject_note = TextAreaField("Begründung für die Autorin oder den Autor")

@@ -10,7 +10,7 @@ import nh3
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Keyword, LegalForm, Project
+from ..models import ChangeProposal, Keyword, LegalForm, Project
 from ..services import snapshot
 from .forms import ROW_FIELDS, ROW_LISTS, ProjectForm, choices
 
@@ -29,9 +29,12 @@ def legal_form_choices() -> list:
     return choices([("", "– nicht angegeben –")] + [(name, name) for name in names])
 
 
-def build_form(project: Project | None = None, **kwargs) -> ProjectForm:
-    """The form, filled from the request on POST or from the profile on GET."""
-    data = initial_data(project) if project is not None else {"status": "draft"}
+def build_form(project: Project | None = None, proposal: ChangeProposal | None = None, **kwargs) -> ProjectForm:
+    """The form, filled from the request on POST, else from the editor's open proposal or the profile."""
+    if proposal is not None:
+        data = representation_to_form_data(proposal.data, proposal.base_version)
+    else:
+        data = initial_data(project) if project is not None else {"status": "draft"}
     form = ProjectForm(data=data, **kwargs)
     form.legal_form.choices = legal_form_choices()
     form.keyword_names = db.session.scalars(select(Keyword.name).order_by(Keyword.name).limit(_KEYWORD_LIST_LIMIT)).all()
@@ -41,17 +44,22 @@ def build_form(project: Project | None = None, **kwargs) -> ProjectForm:
 
 def initial_data(project: Project) -> dict:
     """The stored profile as form data."""
-    snap = snapshot(project)
-    data = {name: snap.get(name) for name in _SCALARS}
-    data["since_year"] = "" if snap["since_year"] is None else str(snap["since_year"])
-    data["keywords"] = ", ".join(snap["keywords"])
-    data["version"] = str(project.version)
+    return representation_to_form_data(snapshot(project), project.version)
+
+
+def representation_to_form_data(profile: dict, version: int) -> dict:
+    """A profile in the project representation (a snapshot, or raw input such as a proposal) as form data."""
+    data = {name: profile.get(name) for name in _SCALARS}
+    data["since_year"] = "" if profile.get("since_year") is None else str(profile["since_year"])
+    data["keywords"] = ", ".join(profile.get("keywords") or [])
+    data["version"] = str(version)
     data["participants"] = [
-        {"order": str(index + 1), "role": p["role"], **{k: p["organisation"].get(k) or "" for k in ("name", "kind", "ags", "state", "district")}}
-        for index, p in enumerate(snap["participants"])
+        {"order": str(index + 1), "role": p.get("role") or "partner",
+         **{k: (p.get("organisation") or {}).get(k) or "" for k in ("name", "kind", "ags", "state", "district")}}
+        for index, p in enumerate(profile.get("participants") or [])
     ]
     for name in ("contacts", "links", "updates"):
-        data[name] = [{k: item.get(k) or "" for k in ROW_FIELDS[name]} for item in snap[name]]
+        data[name] = [{k: item.get(k) or "" for k in ROW_FIELDS[name]} for item in profile.get(name) or []]
     for name in ROW_LISTS:
         data[name] = data[name] + [{}]  # one empty row to add to without JavaScript
     return data

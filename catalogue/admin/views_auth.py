@@ -8,10 +8,10 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from ..accounts import authenticate, record_audit
-from ..editing import projects_awaiting_review
+from ..editing import PROPOSAL_STATUS_LABELS, open_proposals, projects_awaiting_review, proposals_by
 from ..extensions import db, limiter
 from ..models import Project
-from . import bp
+from . import bp, form_rescue
 from .forms import ActionForm, LoginForm
 
 LOGIN_FAILED = "Benutzername oder Passwort ist falsch."
@@ -60,7 +60,12 @@ def logout():
 
 @bp.get("/")
 def index():
-    """Start page: counts per status, open review requests, recently changed profiles."""
+    """Start page: counts per status, open review requests and change proposals, the user's own
+    proposals, recently changed profiles."""
     counts = dict(db.session.execute(select(Project.status, func.count()).group_by(Project.status)).all())
     recent = db.session.scalars(select(Project).order_by(Project.updated_at.desc()).limit(10)).all()
-    return render_template("admin/index.html", counts=counts, recent=recent, reviews=projects_awaiting_review())
+    return render_template(
+        "admin/index.html", counts=counts, recent=recent, reviews=projects_awaiting_review(),
+        proposals=open_proposals(), mine=proposals_by(current_user.actor, limit=10), labels=PROPOSAL_STATUS_LABELS,
+        kept_input=form_rescue.pending_stash_path(),
+    )

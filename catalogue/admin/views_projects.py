@@ -14,7 +14,12 @@ from ..editing import (
     check_status_change,
     clear_review_request,
     diff_snapshots,
-    input_as_snapshot,
+    needs_review,
+    open_proposals,
+    own_open_proposal,
+    propose_change,
+    propose_restore,
+    proposed_snapshot,
     request_review,
     restore_revision,
     set_status,
@@ -24,7 +29,7 @@ from ..extensions import db
 from ..models import Project, Revision
 from ..schemas import ProjectInputSchema, flatten_errors
 from ..services import ServiceError, VersionConflict, create_project, snapshot, update_project
-from . import bp
+from . import bp, form_rescue
 from .forms import ROW_LISTS, ActionForm
 from .profile_form import apply_errors, build_form, form_to_input, take_keyword_pick
 
@@ -38,7 +43,7 @@ def _project(project_id: int) -> Project:
     return project
 
 
-def _version(text: str | None) -> int:
+def form_version(text: str | None) -> int:
     """The version the editor's form was based on; a form without one was tampered with."""
     if not (text or "").isdigit():
         raise bad_request("Die Versionsangabe des Formulars fehlt. Bitte laden Sie die Seite neu.")
@@ -99,9 +104,14 @@ def project_edit(project_id: int):
 
 
 def _edit(project: Project | None):
-    form = build_form(project)
     if request.method == "GET":
-        return _render_editor(form, project)
+        kept = form_rescue.take_stash()
+        if kept is not None:  # typed before the login expired: back in the form, not yet saved
+            return _render_editor(build_form(project, formdata=kept), project, notice=form_rescue.RESTORED)
+        # An editor who may not publish goes on with their open proposal, not the published text.
+        proposal = own_open_proposal(project, current_user) if needs_review(project, current_user) else None
+        return _render_editor(build_form(project, proposal=proposal), project)
+    form = build_form(project)
     form.validate_on_submit()  # CSRF is checked globally; the schema validates the content
     added = request.form.get("add_row")
     if added in ROW_LISTS:
@@ -123,13 +133,15 @@ def _edit(project: Project | None):
     except NotAllowed as error:
         db.session.rollback()
         return _render_editor(form, project, apply_errors(form, [("status", str(error))], rows), 403)
+    if needs_review(project, current_user):
+        return _propose(form, project, raw, data, rows)
     try:
         if project is None:
             project = create_project(data, current_user.actor).project
             result_action = "created"
         else:
             result_action = update_project(
-                project, data, current_user.actor, expected_version=_version(form.version.data)
+                project, data, current_user.actor, expected_version=form_version(form.version.data)
             ).action
     except VersionConflict:
         db.session.rollback()
@@ -147,16 +159,54 @@ def _edit(project: Project | None):
     return redirect(url_for("admin.project_edit", project_id=project.id), code=303)
 
 
-def _render_editor(form, project, errors=None, status=200):
+def _propose(form, project: Project, raw: dict, data: dict, rows):
+    """A published profile saved by an editor who may not publish: kept as a proposal, not applied."""
+    try:
+        proposal = propose_change(project, raw, current_user, form_version(form.version.data))
+    except VersionConflict:
+        db.session.rollback()
+        return _render_conflict(form, project, data)
+    except ServiceError as error:
+        db.session.rollback()
+        return _render_editor(form, project, apply_errors(form, [("slug", str(error))], rows), 422)
+    db.session.commit()
+    if proposal is None:
+        flash("Keine Änderungen gegenüber der veröffentlichten Fassung – nichts gespeichert.", "success")
+        return redirect(url_for("admin.project_edit", project_id=project.id), code=303)
+    flash(PROPOSAL_SAVED, "success")
+    return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)
+
+
+PROPOSAL_SAVED = (
+    "Ihr Änderungsvorschlag ist gespeichert und wartet auf Freigabe. Bis dahin zeigen die öffentliche Seite, "
+    "die Suche und die API die veröffentlichte Fassung."
+)
+
+
+def render_typed_form(notice: str, status: int):
+    """The profile form of this request again, with everything that was posted and a notice
+    (nothing saved); None when the profile it was posted to does not exist."""
+    project_id = (request.view_args or {}).get("project_id")
+    project = db.session.get(Project, project_id) if project_id is not None else None
+    if project_id is not None and project is None:
+        return None
+    return _render_editor(build_form(project), project, notice=notice, status=status)
+
+
+def _render_editor(form, project, errors=None, status=200, notice=None):
+    review = needs_review(project, current_user)
     return render_template(
-        "admin/project_form.html", form=form, project=project, errors=errors or [],
+        "admin/project_form.html", form=form, project=project, errors=errors or [], notice=notice,
+        review=review, own_proposal=own_open_proposal(project, current_user) if review else None,
+        # Publishers see what editors proposed for this profile.
+        pending=open_proposals(project) if project is not None and not review else [],
         actions=ActionForm(formdata=None, version=project.version if project else ""),
     ), status
 
 
 def _render_conflict(form, project: Project, data: dict):
     """Both versions side by side; the editor's input stays in the form, now based on the
-    current version, so saving again deliberately overwrites."""
+    current version, so saving again deliberately overwrites (or proposes again)."""
     project = db.session.get(Project, project.id)
     stored = snapshot(project)
     form.version.data = str(project.version)
@@ -165,7 +215,8 @@ def _render_conflict(form, project: Project, data: dict):
     )
     return render_template(
         "admin/conflict.html", form=form, project=project, last=last,
-        diffs=diff_snapshots(stored, input_as_snapshot(data)), errors=[],
+        diffs=diff_snapshots(stored, proposed_snapshot(project, data)), errors=[],
+        review=needs_review(project, current_user),
         actions=ActionForm(formdata=None, version=project.version),
     ), 409
 
@@ -183,7 +234,7 @@ def project_status(project_id: int):
     form = ActionForm()
     form.validate_on_submit()
     try:
-        result = set_status(project, request.form.get("status", ""), current_user, expected_version=_version(form.version.data))
+        result = set_status(project, request.form.get("status", ""), current_user, expected_version=form_version(form.version.data))
     except VersionConflict:
         db.session.rollback()
         return render_error(409, "Das Profil wurde inzwischen geändert. Bitte prüfen Sie die aktuelle Fassung und wiederholen Sie die Aktion.")
@@ -237,8 +288,10 @@ def project_restore(project_id: int, revision_id: int):
         abort(404)
     form = ActionForm()
     form.validate_on_submit()
+    if needs_review(project, current_user):
+        return _propose_restore(project, revision, form_version(form.version.data))
     try:
-        result = restore_revision(project, revision, current_user.actor, expected_version=_version(form.version.data))
+        result = restore_revision(project, revision, current_user.actor, expected_version=form_version(form.version.data))
     except VersionConflict:
         db.session.rollback()
         return render_error(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie sich den Verlauf noch einmal an.")
@@ -252,3 +305,21 @@ def project_restore(project_id: int, revision_id: int):
         "success",
     )
     return redirect(url_for("admin.project_history", project_id=project.id), code=303)
+
+
+def _propose_restore(project: Project, revision: Revision, version: int):
+    """Restoring a published profile, by an editor who may not publish: proposed for review."""
+    try:
+        proposal = propose_restore(project, revision, current_user, version)
+    except VersionConflict:
+        db.session.rollback()
+        return render_error(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie sich den Verlauf noch einmal an.")
+    except ServiceError as error:
+        db.session.rollback()
+        return render_error(422, str(error))
+    db.session.commit()
+    if proposal is None:
+        flash("Diese Fassung entspricht schon dem aktuellen Stand – nichts geändert.", "success")
+        return redirect(url_for("admin.project_history", project_id=project.id), code=303)
+    flash(PROPOSAL_SAVED, "success")
+    return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http
 
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api, Blueprint

@@ -19,6 +19,8 @@ IF_MATCH = {
     "example": '"p1v3-5f2a9c0d41be"',
 }
 BEARER = [{"bearer": []}]
+ETAG = {"description": "Version dieses Dokuments: für If-None-Match beim Lesen und If-Match beim Ändern",
+        "schema": {"type": "string"}}
 LOCATION = {"description": "Adresse des Dokuments", "schema": {"type": "string", "format": "uri"}}
 #: Every write can meet these.
 WRITE_PROBLEMS = {401: "kein, ein unbekanntes oder ein widerrufenes Token", 403: "Token ohne Schreibrecht"}
@@ -68,13 +70,13 @@ def write(if_match: bool = True, links: dict | None = None, status: int = 200):
     if if_match:
         doc["parameters"] = [IF_MATCH]
     if links:
-        doc["responses"] = {status: {"links": links}}
+        doc["responses"] = {status: {"links": links, "headers": {"ETag": ETAG}}}
     return bp.doc(**doc)
 
 
 def links_from(status: int, links: dict):
-    """Document the links of a read's answer."""
-    return bp.doc(responses={status: {"links": links}})
+    """Document the links (and the ETag they use) of a read's answer."""
+    return bp.doc(responses={status: {"links": links, "headers": {"ETag": ETAG}}})
 
 
 def _operation(path: str, method: str) -> str:
@@ -106,6 +108,7 @@ PROJECT_LINKS = _links(_PROJECT, {
 ORGANISATION_LINKS = _links("/api/v1/organisations/{slug}", {
     "read": ("", "get", "die Organisation neu lesen"),
     "replace": ("", "put", "ihre Angaben ersetzen (mit diesem ETag)"),
+    "change": ("", "patch", "einzelne Angaben ändern (mit diesem ETag)"),
 })
 
 

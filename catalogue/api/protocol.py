@@ -125,14 +125,6 @@ def require_editor() -> tuple[User, str]:
     return auth
 
 
-def require_publisher() -> tuple[User, str]:
-    """Like require_editor, but the user must also be allowed to publish."""
-    user, actor = require_editor()
-    if not (user.is_admin or user.can_publish):
-        raise problem(403, "Dieses Konto darf Profile nicht veröffentlichen oder zurückziehen.")
-    return user, actor
-
-
 def sees_unpublished() -> bool:
     """Editors with a token may read drafts and archived profiles (to edit them)."""
     auth = current_token_user()

@@ -94,6 +94,13 @@ def catalogue_state() -> tuple[int, object]:
     return seq, org
 
 
+def organisation_changed_at(organisation: Organisation):
+    """When the organisation's document last changed: its facts, or any profile it takes part in."""
+    projects = select(Participation.project_id).where(Participation.organisation_id == organisation.id)
+    latest = db.session.scalar(select(func.max(Change.created_at)).where(Change.project_id.in_(projects)))
+    return max(filter(None, [organisation.updated_at, latest]))
+
+
 def latest_change_time():
     """When the catalogue last changed (Last-Modified of lists), or None."""
     return db.session.scalar(select(func.max(Change.created_at)))

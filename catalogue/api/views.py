@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from urllib.parse import quote, urlencode
 
 from flask import current_app, g, redirect, render_template, request, stream_with_context, url_for
 from flask.views import MethodView
@@ -13,11 +14,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from .. import queries
-from ..accounts import record_audit
+from ..editing import NotAllowed, audit_status_change, check_status_change
 from ..extensions import db
 from ..importing.csv_format import write_csv
-from ..models import Keyword, LegalForm, Organisation, Participation, Project
-from ..schemas import ProjectOutputSchema
+from ..models import LegalForm, Organisation, Project
+from ..schemas import OrganisationOutputSchema, ProjectOutputSchema
 from ..services import (
     ServiceError,
     VersionConflict,
@@ -40,7 +41,6 @@ from .protocol import (
     project_etag,
     require_editor,
     require_if_match,
-    require_publisher,
     sees_unpublished,
     take_write_lock,
 )
@@ -59,7 +59,6 @@ from .schemas import (
     ProjectPageSchema,
     ProjectQuerySchema,
     ProjectSchema,
-    ProjectSummarySchema,
     SuggestArgsSchema,
     SuggestionSchema,
 )
@@ -237,8 +236,8 @@ def _link_header(page: int, pages: int, total: int) -> None:
     def url(number: int) -> str:
         args = MultiDict(request.args)
         args.setlist("page", [str(number)])
-        return absolute(request.path) + "?" + "&".join(
-            f"{k}={v}" for k, v in ((k, _quote(v)) for k, v in args.items(multi=True)))
+        # Names are encoded too: a header must be Latin-1, and clients may send any name.
+        return absolute(request.path) + "?" + urlencode(list(args.items(multi=True)), quote_via=quote)
 
     links = [f'<{url(1)}>; rel="first"', f'<{url(max(pages, 1))}>; rel="last"']
     if page > 1:
@@ -246,12 +245,6 @@ def _link_header(page: int, pages: int, total: int) -> None:
     if page < pages:
         links.append(f'<{url(page + 1)}>; rel="next"')
     g.extra_headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
 
 
 @bp.after_request
@@ -281,9 +274,9 @@ class ProjectResource(MethodView):
                428: "If-Match fehlt"})
     def put(self, data, slug):
         """Replace the whole profile (If-Match required)."""
-        user, actor = _writer_for(data)
+        user, actor = require_editor()
         project = _for_write(slug)
-        return _save(project, data, actor)
+        return _save(project, data, user, actor)
 
     @bp.response(200, ProjectSchema)
     @write(links=PROJECT_LINKS)
@@ -296,17 +289,12 @@ class ProjectResource(MethodView):
                412: "If-Match veraltet", 415: "kein JSON", 422: "ungültige Felder", 428: "If-Match fehlt"})
     def patch(self, slug):
         """Change some fields (JSON merge patch onto the representation; If-Match required)."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise problem(400, "Erwartet wird ein JSON-Objekt mit den zu ändernden Feldern.")
-        user, actor = _writer_for(body)
+        body = _merge_patch_body()
+        user, actor = require_editor()
         project = _for_write(slug)
-        current = ProjectOutputSchema().dump(project)
-        try:
-            data = ApiProjectInputSchema().load({**current, **body})
-        except ValidationError as error:
-            raise problem(422, "Das Profil ist nach der Änderung ungültig.", messages={"json": error.messages})
-        return _save(project, data, actor)
+        data = _load_patched(ApiProjectInputSchema(), ProjectOutputSchema().dump(project), body,
+                             "Das Profil ist nach der Änderung ungültig.")
+        return _save(project, data, user, actor)
 
     @bp.response(204)
     @write()
@@ -314,13 +302,34 @@ class ProjectResource(MethodView):
                412: "If-Match veraltet", 428: "If-Match fehlt"})
     def delete(self, slug):
         """Archive the profile (soft delete): it leaves the catalogue and /changes shows a tombstone."""
-        user, actor = require_publisher()
-        return _status_change(_for_write(slug), "archived", "delete", actor)
+        user, actor = require_editor()
+        return _status_change(_for_write(slug), "archived", user, actor)
 
 
-def _writer_for(data: dict):
-    """Editors write; publishing through a body's status needs the right to publish."""
-    return require_publisher() if data.get("status") == "published" else require_editor()
+def _merge_patch_body() -> dict:
+    """The JSON object of a PATCH request; 400 for anything else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise problem(400, "Erwartet wird ein JSON-Objekt mit den zu ändernden Feldern.")
+    return body
+
+
+def _load_patched(schema, current: dict, patch: dict, detail: str) -> dict:
+    """``patch`` applied to ``current`` as an RFC 7396 merge patch, validated by ``schema``.
+
+    The representation has no nested objects at its top level, so one level suffices: a value
+    replaces the field (a list as a whole), null removes it, i.e. leaves it empty.
+    """
+    merged = dict(current)
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    try:
+        return schema.load(merged)
+    except ValidationError as error:
+        raise problem(422, detail, messages={"json": error.messages})
 
 
 def _for_write(slug: str) -> Project:
@@ -330,10 +339,18 @@ def _for_write(slug: str) -> Project:
     return project
 
 
-def _save(project: Project, data: dict, actor: str):
+def _allow_status_change(old: str | None, new: str | None, user) -> None:
+    """The admin's rule (catalogue.editing): publishing and taking offline need the right to publish."""
+    try:
+        check_status_change(old, new, user)
+    except NotAllowed as error:
+        raise problem(403, str(error))
+
+
+def _save(project: Project, data: dict, user, actor: str):
     version = expected_version(project)
-    if data.get("status") != project.status and project.status == "published" and data.get("status"):
-        require_publisher()  # taking a profile offline is the publisher's decision too
+    old_status = project.status
+    _allow_status_change(old_status, data.get("status"), user)
     try:
         update_project(project, data, actor, expected_version=version)
     except VersionConflict as error:
@@ -342,19 +359,21 @@ def _save(project: Project, data: dict, actor: str):
     except ServiceError as error:
         db.session.rollback()
         raise problem(409, str(error))
+    audit_status_change(project, old_status, project.status, actor)
     db.session.commit()
     return _project_response(project)
 
 
-def _status_change(project: Project, status: str, action: str, actor: str):
+def _status_change(project: Project, status: str, user, actor: str):
     version = expected_version(project)
+    old_status = project.status
+    _allow_status_change(old_status, status, user)
     try:
-        result = change_status(project, status, actor, expected_version=version)
+        change_status(project, status, actor, expected_version=version)
     except VersionConflict as error:
         db.session.rollback()
         raise problem(412, str(error))
-    if result.action != "unchanged":
-        record_audit(actor, action, f"project:{project.slug}", version=project.version)
+    audit_status_change(project, old_status, project.status, actor)
     db.session.commit()
     if status == "archived":
         return "", 204
@@ -368,12 +387,12 @@ def _status_change(project: Project, status: str, action: str, actor: str):
 @problems({**WRITE_PROBLEMS, 409: "Adresse (slug) vergeben", 415: "kein JSON"})
 def create(data):
     """Create a profile (a draft unless `status` says otherwise)."""
-    user, actor = _writer_for(data)
+    user, actor = require_editor()
+    _allow_status_change(None, data.get("status"), user)
     if data.get("slug") and find_project(data["slug"])[0] is not None:
         raise problem(409, f"Die Adresse „{data['slug']}“ gehört schon zu einem Profil.")
     project = create_project(data, actor).project
-    if project.status == "published":
-        record_audit(actor, "publish", f"project:{project.slug}", version=project.version)
+    audit_status_change(project, None, project.status, actor)
     db.session.commit()
     response = _project_response(project, 201)
     response.headers["Location"] = absolute(url_for("api.project_detail", slug=project.slug))
@@ -387,13 +406,13 @@ def _decorated(view, *decorators):
     return view
 
 
-for _name, _status, _action, _doc in (
-    ("publish", "published", "publish", "Publish the profile (If-Match required)."),
-    ("unpublish", "draft", "unpublish", "Take the profile offline as a draft (If-Match required)."),
+for _name, _status, _doc in (
+    ("publish", "published", "Publish the profile (If-Match required)."),
+    ("unpublish", "draft", "Take the profile offline as a draft (If-Match required)."),
 ):
-    def _view(slug, _status=_status, _action=_action):
-        user, actor = require_publisher()
-        return _status_change(_for_write(slug), _status, _action, actor)
+    def _view(slug, _status=_status):
+        user, actor = require_editor()
+        return _status_change(_for_write(slug), _status, user, actor)
 
     _view.__doc__ = _doc
     _view.__name__ = f"project_{_name}"
@@ -508,15 +527,17 @@ def _organisation_response(organisation: Organisation, status: int = 200):
     document = OrganisationDetailSchema().dump(organisation)
     body = json.dumps(document, ensure_ascii=False)
     response = current_app.response_class(body, status=status, mimetype="application/json")
-    response.headers["ETag"] = _organisation_etag(organisation, body)
-    g.last_modified = organisation.updated_at
+    # Like a profile's: the part If-Match checks (its own facts, so that edits of its profiles do
+    # not make a write fail), plus a hash of the whole document, so that caches see those edits.
+    response.headers["ETag"] = f'"{_organisation_facts_tag(organisation)}-{content_hash(body.encode())[:12]}"'
+    g.last_modified = reading.organisation_changed_at(organisation)
     return response
 
 
-def _organisation_etag(organisation: Organisation, body: str | None = None) -> str:
-    """Of the organisation's own facts (not its project list), so If-Match survives project edits."""
+def _organisation_facts_tag(organisation: Organisation) -> str:
+    """The If-Match part of an organisation's ETag: a hash of its own facts."""
     facts = json.dumps(OrganisationSchema().dump(organisation), sort_keys=True, ensure_ascii=False)
-    return f'"o{organisation.id}-{content_hash(facts.encode())[:16]}"'
+    return f"o{organisation.id}-{content_hash(facts.encode())[:16]}"
 
 
 @bp.route("/organisations")
@@ -551,19 +572,46 @@ class OrganisationResource(MethodView):
     def put(self, data, slug):
         """Replace an organisation's facts (If-Match required); its profiles show up in /changes."""
         user, actor = require_editor()
-        organisation = _organisation(slug)
-        wanted = require_if_match()
-        begin_write()  # hold the writers' lock while comparing, so no one slips in between
-        db.session.refresh(organisation)
-        if wanted != _organisation_etag(organisation):
-            raise problem(412, "Die Organisation wurde inzwischen geändert; bitte neu laden.")
-        try:
-            save_organisation(data, actor, organisation)
-        except ServiceError as error:
-            db.session.rollback()
-            raise problem(409, str(error))
-        db.session.commit()
-        return _organisation_response(organisation)
+        organisation = _current_organisation(slug)
+        return _save_organisation(organisation, data, actor)
+
+    @bp.response(200, OrganisationDetailSchema)
+    @write(links=ORGANISATION_LINKS)
+    @bp.doc(requestBody={"required": True, "content": {ct: {"schema": {
+        "type": "object", "description": "die zu ändernden Angaben (RFC 7396: null leert ein Feld)",
+        "example": {"population": 73487, "population_date": "2020-12-31", "population_source": "IT.NRW"}}}
+        for ct in ("application/merge-patch+json", "application/json")}})
+    @problems({**WRITE_PROBLEMS, 400: "kein JSON-Objekt", 404: "unbekannt", 409: "AGS oder Name vergeben",
+               412: "If-Match veraltet", 415: "kein JSON", 422: "ungültige Felder", 428: "If-Match fehlt"})
+    def patch(self, slug):
+        """Change some of an organisation's facts (JSON merge patch; If-Match required)."""
+        body = _merge_patch_body()
+        user, actor = require_editor()
+        organisation = _current_organisation(slug)
+        data = _load_patched(ApiOrganisationInputSchema(), OrganisationOutputSchema().dump(organisation), body,
+                             "Die Organisation ist nach der Änderung ungültig.")
+        return _save_organisation(organisation, data, actor)
+
+
+def _current_organisation(slug: str) -> Organisation:
+    """The organisation to change, if the client's If-Match names its current facts (else 428/412)."""
+    organisation = _organisation(slug)
+    wanted = require_if_match().removeprefix("W/").strip('"')
+    begin_write()  # hold the writers' lock while comparing, so no one slips in between
+    db.session.refresh(organisation)
+    if wanted.rpartition("-")[0] != _organisation_facts_tag(organisation):
+        raise problem(412, "Die Organisation wurde inzwischen geändert; bitte neu laden.")
+    return organisation
+
+
+def _save_organisation(organisation: Organisation, data: dict, actor: str):
+    try:
+        save_organisation(data, actor, organisation)
+    except ServiceError as error:
+        db.session.rollback()
+        raise problem(409, str(error))
+    db.session.commit()
+    return _organisation_response(organisation)
 
 
 @bp.route("/organisations", methods=["POST"], endpoint="organisation_create")
@@ -621,9 +669,11 @@ def suggest(q, limit):
     if search is None:
         raise problem(503, "Vorschläge brauchen die Volltextsuche, die auf diesem Server fehlt.")
     try:
-        return search.suggest(q, limit=limit)
+        suggestions = search.suggest(q, limit=limit)
     except search.SearchUnavailable:
         raise _search_unavailable()
+    # Absolute, because the portals that show them live elsewhere.
+    return [{**suggestion, "url": absolute(suggestion["url"])} for suggestion in suggestions]
 
 
 # ---------------------------------------------------------------- the document itself

@@ -1,8 +1,8 @@
-"""The search page /suche and the search box's JSON suggestions."""
+"""The search page /suche and "Ähnliche Projekte" (the search box's suggestions are /api/v1/suggest)."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -95,16 +95,6 @@ def search_page():
         "public/search.html", q=text, sort=sort, filters=filters, result=result, projects=_load(result.ids),
         facets=facet_links(args, result.facets), args=args,
     )
-
-
-@bp.get("/suche/vorschlaege")
-def search_suggestions():
-    """Suggestions for the search box as JSON (titles, keywords, organisations)."""
-    try:
-        items = search.suggest(request.args.get("q", "")[:100])
-    except search.SearchUnavailable:
-        items = []
-    return jsonify(items)
 
 
 @bp.app_template_global("similar_projects")

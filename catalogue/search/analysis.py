@@ -63,10 +63,15 @@ def fold(text: str) -> str:
 STOP_WORDS = frozenset(_STOP_WORDS_RAW.split()) | frozenset(fold(word) for word in _STOP_WORDS_RAW.split())
 
 
+def may_be_compound(word: str) -> bool:
+    """Whether ``compound_parts`` would try to split this (lower-cased) word at all."""
+    return len(word) >= _MIN_WORD and word.isalpha()
+
+
 @lru_cache(maxsize=200_000)
 def compound_parts(word: str) -> tuple[str, ...]:
     """The parts of a German compound (recursively), or () when it is not one we trust."""
-    if len(word) < _MIN_WORD or not word.isalpha():
+    if not may_be_compound(word):
         return ()
     score, head, tail = char_split.split_compound(word.capitalize())[0]
     if score < COMPOUND_THRESHOLD or len(head) < _MIN_HEAD or len(tail) < _MIN_TAIL:
@@ -106,23 +111,17 @@ class CompoundFilter(Filter):
     def __call__(self, tokens):
         whole = _KEPT_WHOLE.get()
         for token in tokens:
+            # The filters after this one fold and stem the token in place: keep the word.
+            word, start = token.text, getattr(token, "startchar", None)
             yield token
-            if token.mode == "query" and not getattr(token, "split_in_query", False):
+            if token.mode == "query" or token.stopped or word in whole:
                 continue
-            if token.text in whole:
-                continue
-            parts = compound_parts(token.text)
-            if not parts:
-                continue
-            original, start = token.text, getattr(token, "startchar", None)
-            for part in parts:
+            for part in compound_parts(word):
                 token.text = part
                 if start is not None:
-                    offset = original.find(part)
-                    token.startchar = start + max(offset, 0)
+                    token.startchar = start + max(word.find(part), 0)
                     token.endchar = token.startchar + len(part)
                 yield token
-            token.text = original
 
 
 class FoldFilter(Filter):

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from bisect import bisect_left, bisect_right
+from functools import reduce
 from itertools import accumulate
+from operator import or_
 from math import log
 from pickle import loads
 
@@ -37,6 +40,31 @@ FUZZY_BOOST = 0.7
 MAX_FUZZY_TERMS = 12
 _CACHE_SIZE = 4096
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
+_ONE = 1
+
+
+def _block(matcher, offset: int, values: bool = False) -> tuple:
+    """(document numbers, weights, values or None) of a W3 matcher's current block.
+
+    One unpickling of the block's data tuple; the ids are delta-decoded with ``accumulate``
+    (Whoosh's own decoder is a Python generator: most of the time of a long posting list)."""
+    if matcher._data is None:
+        matcher._read_data()
+    ids, weights, raw = matcher._data
+    if not matcher._byteids:
+        ids = list(accumulate(ids, initial=offset))[1:]
+    elif offset:
+        ids = [offset + i for i in ids]
+    count = matcher._blocklength
+    if weights is None:
+        weights = (1.0,) * count
+    elif isinstance(weights, float):
+        weights = (weights,) * count
+    if values:
+        if matcher._values is None:
+            matcher._read_values()
+        raw = matcher._values
+    return ids, weights, raw if values else None
 
 
 class _LRU:
@@ -61,44 +89,47 @@ class _LRU:
 
 
 class _Positions:
-    """Positions of one (field, term) per document, read only for the documents asked for
-    (skipping the posting blocks without them) and decoded once."""
+    """Positions of one (field, term) per document as a bit mask (bit p: the term is at
+    position p), read only for the documents asked for (skipping the posting blocks without
+    them) and decoded once. Masks make a phrase check a shift and an AND per document."""
 
     def __init__(self, snapshot: "Snapshot", field: str, term: str):
         self.snapshot, self.field, self.term = snapshot, field, term
-        self.decoded: dict[int, list[int]] = {}
+        self.decoded: dict[int, int] = {}
         self.fmt = snapshot.reader.schema[field].format
         self.fast = type(self.fmt) is Positions  # its encoding: uint frequency, then pickled deltas
 
-    def _decode(self, value: bytes) -> list[int]:
+    def _decode(self, value: bytes) -> int:
         if self.fast:
-            return list(accumulate(loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
-        return self.fmt.decode_positions(value)
+            positions = accumulate(loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."))
+        else:
+            positions = self.fmt.decode_positions(value)
+        return reduce(or_, map(_ONE.__lshift__, positions), 0)
 
     def load(self, docnums) -> None:
         missing = sorted(d for d in docnums if d not in self.decoded)
         if not missing:
             return
-        snap, leaves = self.snapshot, self.snapshot.leaves
-        for index, (leaf, offset) in enumerate(leaves):
-            end = leaves[index + 1][1] if index + 1 < len(leaves) else snap.doc_count
-            wanted = [d - offset for d in missing if offset <= d < end]
-            terms = getattr(leaf, "_terms", None)
-            if not wanted or terms is None:
-                continue
-            try:
-                matcher = terms.matcher(self.field, leaf._text_to_bytes(self.field, self.term), self.fmt)
-            except (TermNotFound, KeyError):
-                continue
-            for docnum in wanted:
-                if not matcher.is_active():
-                    break
-                matcher.skip_to(docnum)
-                if matcher.is_active() and matcher.id() == docnum:
-                    self.decoded[offset + docnum] = self._decode(matcher.value())
+        decoded, decode = self.decoded, self._decode
+        for offset, matcher in self.snapshot.matchers(self.field, self.term):
+            # Walk the block headers; only blocks holding a wanted document are read and only
+            # the wanted documents' positions decoded (a frequent word has thousands).
+            first = bisect_left(missing, offset)
+            while matcher.is_active() and first < len(missing):
+                high = offset + matcher._maxid
+                last = bisect_right(missing, high, first)
+                if last > first:
+                    ids, _, values = _block(matcher, offset, values=True)
+                    where = dict(zip(ids, range(len(ids))))
+                    for docnum in missing[first:last]:
+                        index = where.get(docnum)
+                        if index is not None:
+                            decoded[docnum] = decode(values[index])
+                first = last
+                matcher._next_block()
 
-    def __getitem__(self, docnum: int) -> list[int]:
-        return self.decoded.get(docnum, ())
+    def __getitem__(self, docnum: int) -> int:
+        return self.decoded.get(docnum, 0)
 
 
 class Snapshot:
@@ -182,20 +213,22 @@ class Snapshot:
 
     # ------------------------------------------------------------------ postings
 
-    def _blocks(self, field: str, term: str):
-        """(offset, ids, weights) per posting block of every segment."""
+    def matchers(self, field: str, term: str):
+        """(document number offset, block matcher) of ``term`` in ``field``, per segment."""
         for leaf, offset in self.leaves:
             terms = getattr(leaf, "_terms", None)
             if terms is None:
                 continue
             try:
-                matcher = terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
+                yield offset, terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
             except (TermNotFound, KeyError):
                 continue
+
+    def _blocks(self, field: str, term: str):
+        """(ids, weights) per posting block of every segment, ids as document numbers."""
+        for offset, matcher in self.matchers(field, term):
             while matcher.is_active():
-                matcher._read_ids()
-                matcher._read_weights()
-                yield offset, matcher._ids, matcher._weights
+                yield _block(matcher, offset)[:2]
                 matcher._next_block()
 
     def postings(self, field: str, term: str) -> dict[int, float]:
@@ -212,9 +245,7 @@ class Snapshot:
         lengths, norm = self.lengths(field), B / self.avg_length(field)
         base = K1 * (1 - B)
         scores: dict[int, float] = {}
-        for offset, ids, weights in self._blocks(field, term):
-            if offset:
-                ids = [offset + i for i in ids]
+        for ids, weights in self._blocks(field, term):
             scores.update({d: factor * w / (w + base + K1 * norm * lengths[d]) for d, w in zip(ids, weights)})
         return self._postings.put(key, scores)
 
@@ -322,12 +353,13 @@ class Matcher:
             candidates = set(per_term[0]).intersection(*per_term[1:])
             if not candidates:
                 continue
-            positions = [snap.positions(name, term, candidates) for term in terms]
+            first, *rest = [snap.positions(name, term, candidates) for term in terms]
+            rest = list(enumerate(rest, start=1))
             hits = {}
             for docnum in candidates:
-                starts = set(positions[0][docnum])
-                for step, values in enumerate(positions[1:], start=1):
-                    starts.intersection_update([p - step for p in values[docnum]])
+                starts = first[docnum]  # bit p: the phrase may start at position p
+                for step, masks in rest:
+                    starts &= masks[docnum] >> step
                     if not starts:
                         break
                 if starts:

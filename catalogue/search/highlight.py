@@ -7,15 +7,15 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from .analysis import _WORDS, german_analyzer
+from .analysis import _WORDS, fold, german_analyzer, may_be_compound
 
 _ANALYZER = german_analyzer()
 _WHOLE_ANALYZER = german_analyzer(compounds=False)
 _WORD = re.compile(_WORDS, re.UNICODE)
 SNIPPET_FIELDS = ("summary", "body", "keywords", "orgs", "title")
 WIDTH = 220
-#: Only the start of a long field is analysed again: re-analysing whole texts was two thirds of
-#: the search time in scripts/bench_search.py; a match further down falls back to the next field.
+#: First the start of each field that matched is searched for a match to show; only when none
+#: has one there, the whole field (long texts cost time to analyse again, see README "Suche").
 SCAN_CHARS = 1200
 
 
@@ -23,21 +23,35 @@ SCAN_CHARS = 1200
 def _word_terms(word: str, whole: bool = False) -> tuple[tuple[str, int, int], ...]:
     """The index terms of one word with their spans inside it (the analyzer has no context
     across words, so a text's terms are its words' terms: analysing each word once is enough).
-    ``whole``: a name of one of the document's places, indexed without its compound parts."""
+    ``whole``: analysed without compound parts."""
     analyzer = _WHOLE_ANALYZER if whole else _ANALYZER
     return tuple((token.text, token.startchar, token.endchar)
                  for token in analyzer(word, chars=True, mode="index", removestops=False))
 
 
+@lru_cache(maxsize=1024)
+def _part_pattern(terms: frozenset[str]) -> re.Pattern:
+    """Matches a folded word that may contain one of ``terms`` as a compound part.
+
+    Splitting a word (compound-split) costs a hundred times more than stemming it, so only
+    words that pass this test are split. A stem is the folded word's letters with ae/oe/ue
+    read as a/o/u and an ending cut off: each a, o, u of a term may be followed by an e."""
+    alternatives = ("".join(char + "e?" if char in "aou" else re.escape(char) for char in term)
+                    for term in sorted(terms))
+    return re.compile("|".join(alternatives))
+
+
 def matched_spans(text: str, terms: set[str], whole: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Character spans of the words (or compound parts) of ``text`` that are among ``terms``;
     ``whole``: lower-cased words kept whole in this document (as ``analysis.kept_whole``)."""
-    spans = [
-        (match.start() + start, match.start() + end)
-        for match in _WORD.finditer(text)
-        for term, start, end in _word_terms(match.group(), match.group().lower() in whole)
-        if term in terms
-    ]
+    parts = _part_pattern(frozenset(terms))
+    spans = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        lower = word.lower()
+        split = lower not in whole and may_be_compound(lower) and parts.search(fold(lower)) is not None
+        spans += [(match.start() + start, match.start() + end)
+                  for term, start, end in _word_terms(word, not split) if term in terms]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -67,13 +81,15 @@ def snippet(stored: dict, terms: set[str], fields: set[str] | None = None,
     ``fields``: the fields known to contain a term (from the postings); others are not analysed;
     ``whole``: the document's place words, not split (as at index time)."""
     chosen, spans = "", []
-    for name in SNIPPET_FIELDS:
-        if fields is not None and name not in fields:
-            continue
-        text = (stored.get(name) or "")[:SCAN_CHARS]
-        spans = matched_spans(text, terms, whole) if terms and text else []
-        if spans:
-            chosen = text
+    names = [name for name in SNIPPET_FIELDS if (fields is None or name in fields) and stored.get(name)]
+    for limit in (SCAN_CHARS, None) if terms else ():
+        for name in names:
+            text = stored[name][:limit]
+            spans = matched_spans(text, terms, whole)
+            if spans:
+                chosen = text
+                break
+        if spans or not any(len(stored[name]) > SCAN_CHARS for name in names):
             break
     if not spans:
         chosen = stored.get("summary") or stored.get("body") or ""

@@ -17,17 +17,16 @@ PLACE_KINDS = frozenset({"municipality", "district", "municipal_association", "s
 INDEX_VERSION = 2
 
 
+def field_analyzer(field: str):
+    """The analyzer of a text field: names of organisations are places, never split as compounds."""
+    return german_analyzer(compounds=field != "orgs")
+
+
 def build_schema() -> Schema:
     """Text fields are stored for snippets; facet values live in one pickled column per document."""
-    german = german_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=german, stored=True),
-        keywords=TEXT(analyzer=german, stored=True),
-        # Names are places: never torn apart as compounds.
-        orgs=TEXT(analyzer=german_analyzer(compounds=False), stored=True),
-        summary=TEXT(analyzer=german, stored=True),
-        body=TEXT(analyzer=german, stored=True),
+        **{name: TEXT(analyzer=field_analyzer(name), stored=True) for name in TEXT_FIELDS},
         spell=TEXT(analyzer=folding_analyzer(), phrase=False),
         facets=COLUMN(PickleColumn(VarBytesColumn())),
         meta=STORED(),

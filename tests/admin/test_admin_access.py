@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 from catalogue import create_app
 from catalogue.admin import PUBLIC_ENDPOINTS
 from catalogue.extensions import db
-from catalogue.models import ApiToken, AuditEvent, Change, Keyword, Organisation, Revision, User
+from catalogue.models import ApiToken, AuditEvent, Change, ChangeProposal, FormStash, Keyword, Organisation, Revision, User
 from catalogue.security import CONTENT_SECURITY_POLICY
 
 from .conftest import PASSWORD, csrf_token, login
@@ -41,6 +41,7 @@ def _real_values(project) -> dict:
         "keyword_slug": db.session.scalar(select(Keyword.slug)),
         "user_id": db.session.scalar(select(User.id).where(User.username == "editor")),
         "token_id": db.session.scalar(select(ApiToken.id)),
+        "proposal_id": db.session.scalar(select(ChangeProposal.id)),
     }
 
 
@@ -48,6 +49,7 @@ def _real_values(project) -> dict:
 _ACTING_DATA = {
     "status": "archived", "version": "1", "title": "Übernommen", "name": "Übernommen", "target": "Gemeinde Beispieldorf",
     "password": "ein anderes langes Passwort", "username": "mallory", "role": "admin", "user": "1", "active": "",
+    "overwrite": "y", "accept_note": "ok", "reject_note": "Nein.",
 }
 
 
@@ -61,17 +63,23 @@ def _state():
         db.session.scalars(select(ApiToken.revoked_at)).all(),
         db.session.scalars(select(User.password_hash).order_by(User.id)).all(),
         db.session.scalars(select(User.active).order_by(User.id)).all(),
+        db.session.scalars(select(ChangeProposal.status).order_by(ChangeProposal.id)).all(),
+        db.session.scalar(select(func.count()).select_from(FormStash)),
     )
 
 
 @pytest.fixture
 def something_to_act_on(users, make_project):
-    """A profile, organisations, a keyword and an API token for the routes to act on."""
+    """A profile, organisations, a keyword, an API token and an open change proposal for the routes to act on."""
     from catalogue.accounts import create_api_token
+    from catalogue.editing import propose_change
+
+    from conftest import project_data
 
     project = make_project()
     make_project(title="Zweites Profil", participants=[{"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)"}}])
     create_api_token(users["editor"], "Portal", "test")
+    propose_change(project, project_data(summary="Ein Vorschlag."), users["limited"], project.version)
     db.session.commit()
     return project
 
@@ -211,9 +219,11 @@ def test_security_headers_on_every_response(client, users, path, status):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_admin_pages_have_no_inline_script_or_style(admin, make_project):
-    project = make_project()
-    for url in ("/admin/", f"/admin/projekte/{project.id}", f"/admin/projekte/{project.id}/verlauf", f"/admin/projekte/{project.id}/vorschau", "/admin/benutzer"):
+def test_admin_pages_have_no_inline_script_or_style(admin, something_to_act_on):
+    project = something_to_act_on
+    proposal_id = db.session.scalar(select(ChangeProposal.id))
+    for url in ("/admin/", f"/admin/projekte/{project.id}", f"/admin/projekte/{project.id}/verlauf", f"/admin/projekte/{project.id}/vorschau",
+                "/admin/benutzer", "/admin/vorschlaege", f"/admin/vorschlaege/{proposal_id}"):
         html = admin.get(url).text
         assert "<script>" not in html and " style=" not in html and "<style" not in html, url
         assert " onclick=" not in html

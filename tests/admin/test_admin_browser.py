@@ -138,8 +138,19 @@ def test_autocomplete_works_with_the_keyboard(browser, live_server, make_project
     page.close()
 
 
-def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app, browser, live_server, make_project):
+def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app, browser, live_server, make_project, users):
+    from conftest import project_data
+
+    from catalogue.editing import propose_change
+    from catalogue.extensions import db
+    from catalogue.schemas import ProjectInputSchema
+    from catalogue.services import update_project
+
     project = make_project()
+    # A proposal whose profile changed since: its page shows the conflict and the consent checkbox.
+    proposal = propose_change(project, project_data(summary="Ein Vorschlag."), users["limited"], project.version)
+    update_project(project, ProjectInputSchema().load(project_data(goal="Inzwischen anders.")), "test")
+    db.session.commit()
     page = _log_in(browser, live_server, "admin")
     violations = []
     page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
@@ -147,7 +158,7 @@ def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app,
         "/admin/", "/admin/projekte", "/admin/projekte/neu", f"/admin/projekte/{project.id}",
         f"/admin/projekte/{project.id}/verlauf", "/admin/organisationen", f"/admin/organisationen/{project.lead.slug}",
         "/admin/stichworte", f"/admin/stichworte/{project.keywords[0].slug}", "/admin/benutzer", "/admin/benutzer/1",
-        "/admin/tokens", "/admin/protokoll",
+        "/admin/tokens", "/admin/protokoll", "/admin/vorschlaege", f"/admin/vorschlaege/{proposal.id}",
     ]
     for path in pages:
         page.goto(live_server + path)
@@ -155,6 +166,7 @@ def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app,
         duplicates = page.evaluate("() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id); return ids.filter((id, i) => ids.indexOf(id) !== i); }")
         assert duplicates == [], (path, duplicates)
         assert page.locator("h1").count() == 1, path
+    assert page.is_visible("#overwrite")  # the last page: the proposal with its conflict
     assert violations == []
     # A rejected save: the summary takes the focus, and its first link the keyboard into the field.
     page.goto(live_server + "/admin/projekte/neu")
@@ -172,3 +184,37 @@ def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app,
     assert "title-error" in page.get_attribute("#title", "aria-describedby")
     assert page.input_value("#since_year") == "1800"
     page.close()
+
+
+def test_typed_input_survives_an_expired_login(browser, live_server):
+    """The session ends while the editor types: the save leads to the login, and after it the
+    form is back with everything typed, focused on the notice, saved only by a new click."""
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server + "/admin/login")
+    page.fill("#username", "editor")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/admin/")
+    page.goto(live_server + "/admin/projekte/neu")
+    page.fill("#title", "Gemeinsames Archiv Talaue")
+    page.fill("#goal", "Akten sicher und gemeinsam aufbewahren.\n\n- digital\n- vor Ort")
+    page.fill("#participants-0-name", "Gemeinde Talaue")
+    context.clear_cookies()  # the session is gone: no login, no CSRF session
+    page.click("button[name=save]")
+    page.wait_for_url(lambda url: "/admin/login?next=" in url)
+    assert "Ihre Anmeldung war abgelaufen" in page.inner_text(".flashes")
+    page.fill("#username", "editor")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/admin/projekte/neu")
+    page.wait_for_load_state()
+    assert page.input_value("#title") == "Gemeinsames Archiv Talaue"
+    assert page.input_value("#goal") == "Akten sicher und gemeinsam aufbewahren.\n\n- digital\n- vor Ort"
+    assert page.input_value("#participants-0-name") == "Gemeinde Talaue"
+    assert "noch nicht gespeichert" in page.inner_text("#fehler")
+    assert page.evaluate("document.activeElement.id") == "fehler"
+    page.click("button[name=save]")
+    assert "Profil angelegt." in page.inner_text(".flashes")
+    assert page.input_value("#title") == "Gemeinsames Archiv Talaue"
+    context.close()

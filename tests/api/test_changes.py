@@ -9,8 +9,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from sqlalchemy import select
 
 from catalogue.extensions import db

@@ -6,7 +6,7 @@ import pytest
 
 from catalogue.extensions import db
 from catalogue.schemas import ProjectInputSchema
-from catalogue.services import find_project, snapshot, update_project
+from catalogue.services import snapshot, update_project
 
 from .api_helpers import API, problem_of, read
 
@@ -150,6 +150,7 @@ def test_full_text_search_and_suggest(client, make_project):
     assert [item["slug"] for item in found["items"]] == ["gemeinsames-standesamt"] and found["total"] == 1
     suggestions = client.get(f"{API}/suggest?q=Klim").get_json()
     assert any("Klima" in s["label"] for s in suggestions)
+    assert all(s["url"].startswith("http://localhost/") for s in suggestions)  # portals live elsewhere
     problem_of(client.get(f"{API}/suggest"), 422)
     problem_of(client.get(f"{API}/projects?q=" + "x" * 201), 422)
 

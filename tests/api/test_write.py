@@ -92,16 +92,40 @@ def test_writes_need_a_valid_token(client, revoked, who, status):
 
 
 def test_an_editor_without_publishing_right_gets_403(client, make_token, make_project):
+    """The admin's rule: without the right to publish, nothing goes online or offline."""
     limited = make_token("editor", can_publish=False)
     project = make_project(status="draft")
     url = f"{API}/projects/{project.slug}"
     etag = client.get(url, headers=limited).headers["ETag"]
     problem_of(client.post(f"{url}/publish", headers={**limited, "If-Match": etag}), 403)
+    problem_of(client.patch(url, json={"status": "published"}, headers={**limited, "If-Match": etag}), 403)
     problem_of(client.post(f"{API}/projects", json=project_data(title="Gleich öffentlich", status="published"),
                            headers=limited), 403)
-    problem_of(client.delete(url, headers={**limited, "If-Match": etag}), 403)
     ok = client.patch(url, json={"summary": "Darf sie."}, headers={**limited, "If-Match": etag})
     assert ok.status_code == 200
+    public = make_project(title="Schon öffentlich")
+    public_url = f"{API}/projects/{public.slug}"
+    public_etag = client.get(public_url).headers["ETag"]
+    for attempt in (client.delete(public_url, headers={**limited, "If-Match": public_etag}),
+                    client.post(f"{public_url}/unpublish", headers={**limited, "If-Match": public_etag}),
+                    client.patch(public_url, json={"status": "draft"}, headers={**limited, "If-Match": public_etag})):
+        problem_of(attempt, 403)
+    assert client.get(public_url).status_code == 200  # still online
+    # A draft that never was public may be archived, as in the admin.
+    assert client.delete(url, headers={**limited, "If-Match": ok.headers["ETag"]}).status_code == 204
+
+
+def test_status_changes_in_a_body_are_audited(client, admin, make_project):
+    project = make_project(status="draft")
+    url = f"{API}/projects/{project.slug}"
+    published = client.patch(url, json={"status": "published"}, headers={**admin, "If-Match": client.get(url, headers=admin).headers["ETag"]})
+    assert published.status_code == 200 and client.get(url).status_code == 200
+    document = published.get_json()
+    archived = client.put(url, json={**document, "status": "archived"}, headers={**admin, "If-Match": published.headers["ETag"]})
+    assert archived.status_code == 200
+    events = db.session.scalars(select(AuditEvent.action).where(AuditEvent.target == f"project:{project.slug}")
+                                .order_by(AuditEvent.id)).all()
+    assert events == ["publish", "delete"]
 
 
 def test_unpublish_makes_a_draft(client, admin, make_project):
@@ -128,3 +152,59 @@ def test_organisations_create_and_update(client, editor, make_project):
     problem_of(client.put(url, json={**facts, "population": 5}, headers={**editor, "If-Match": current.headers["ETag"]}), 412)
     # The profile it takes part in is logged as changed, so mirrors and the search see the new facts.
     assert db.session.scalars(select(Change.action).order_by(Change.seq.desc())).first() == "update"
+
+
+def test_patch_is_a_merge_patch(client, editor, make_project):
+    """RFC 7396: a value replaces the field (a list as a whole), null empties it, the rest stays."""
+    project = make_project(keywords=["Standesamt", "Verwaltung"])
+    url = f"{API}/projects/{project.slug}"
+    etag = client.get(url).headers["ETag"]
+    response = client.patch(url, json={"keywords": ["Neu"], "since_year": None, "summary": None},
+                            headers={**editor, "If-Match": etag}, content_type="application/merge-patch+json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["keywords"] == ["Neu"] and body["since_year"] is None and body["summary"] == ""
+    assert body["goal"] == "Besserer Service." and len(body["participants"]) == 2
+    body = problem_of(client.patch(url, json={"title": None}, headers={**editor, "If-Match": response.headers["ETag"]}),
+                      422)
+    assert body["errors"][0]["field"] == "title"
+    problem_of(client.patch(url, json=["summary"], headers={**editor, "If-Match": response.headers["ETag"]}), 400)
+
+
+def test_organisation_patch_and_etags(client, editor, make_project):
+    """An organisation's ETag changes with its document (its profiles too), but If-Match only
+    checks its own facts, so editing one of its profiles does not block a change of the facts."""
+    project = make_project()
+    url = f"{API}/organisations/stadt-musterstadt"
+    before = client.get(url)
+    etag = before.headers["ETag"]
+    project_url = f"{API}/projects/{project.slug}"
+    renamed = client.patch(project_url, json={"title": "Standesamt Musterstadt neu"},
+                           headers={**editor, "If-Match": client.get(project_url).headers["ETag"]})
+    assert renamed.status_code == 200
+    after = client.get(url, headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.get_json()["projects"][0]["project"]["title"] == "Standesamt Musterstadt neu"
+    assert after.headers["ETag"] != etag
+    patched = client.patch(url, json={"population": 4321, "website": None}, headers={**editor, "If-Match": etag})
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    assert patched.get_json()["population"] == 4321 and patched.get_json()["ags"] == "05999001"
+    problem_of(client.patch(url, json={"population": 1}, headers={**editor, "If-Match": etag}), 412)
+    problem_of(client.patch(url, json={"population": 1}, headers=editor), 428)
+    body = problem_of(client.patch(url, json={"ags": "1"}, headers={**editor, "If-Match": patched.headers["ETag"]}), 422)
+    assert body["errors"][0]["field"] == "ags"
+    # The profile shows the new facts, and the feed has logged it.
+    assert client.get(project_url).get_json()["lead"]["population"] == 4321
+
+
+def test_api_writes_reach_the_search(client, admin):
+    """Writes go through the services, so the search index follows them."""
+    created = client.post(f"{API}/projects", json=project_data(title="Gemeinsamer Bauhof Quellenfeld", status="published"),
+                          headers=admin)
+    assert created.status_code == 201
+    found = client.get(f"{API}/projects?q=Quellenfeld").get_json()
+    assert [item["slug"] for item in found["items"]] == ["gemeinsamer-bauhof-quellenfeld"]
+    assert client.delete(created.get_json()["api_url"], headers={**admin, "If-Match": created.headers["ETag"]}
+                         ).status_code == 204
+    assert client.get(f"{API}/projects?q=Quellenfeld").get_json()["total"] == 0
+    revisions = db.session.scalars(select(Revision.actor)).all()
+    assert len(revisions) == 2 and all(actor.endswith("(user:admin)") for actor in revisions)

@@ -1,8 +1,8 @@
-"""The German analyzer on its own: folding, stemming, compounds, stop words."""
+"""The German analyzer on its own: folding, stemming, compounds, place names, stop words."""
 
 import pytest
 
-from catalogue.search.analysis import compound_parts, german_analyzer
+from catalogue.search.analysis import compound_parts, german_analyzer, kept_whole, place_words
 
 ANALYZER = german_analyzer()
 
@@ -23,10 +23,21 @@ def test_stemming(word, base):
 
 @pytest.mark.parametrize("compound, part", [
     ("Hochwasserkrise", "Hochwasser"), ("Digitalisierungsnetzwerk", "Netzwerk"), ("Kommunalverwaltung", "Verwaltung"),
+    ("Kleinstädte", "Städte"), ("Saunaeingänge", "Eingang"),
 ])
 def test_compounds_are_split_at_index_time(compound, part):
     assert terms(part)[0] in terms(compound, mode="index")
     assert terms(part)[0] not in terms(compound)  # a compound query stays precise
+
+
+def test_compound_parts_share_the_compounds_position():
+    """So that a phrase can run through a compound, and the words after it keep their places."""
+    positions = {}
+    for token in ANALYZER("eine starke Kommunalverwaltung als Grundlage", positions=True, mode="index"):
+        positions.setdefault(token.pos, []).append(token.text)
+    assert list(positions.values()) == [
+        ["stark"], ["kommunalverwalt", "kommunal", "verwalt"], terms("Grundlage", mode="index"),
+    ]
 
 
 @pytest.mark.parametrize("place", ["Arnsberg", "Borsdorf", "Großpösna", "Sundern", "Naunhof", "Partheland"])
@@ -34,5 +45,17 @@ def test_place_names_are_not_torn_apart(place):
     assert compound_parts(place.lower()) == ()
 
 
-def test_german_stop_words_include_dass():
+def test_names_of_a_documents_places_stay_whole():
+    """compound-split scores Birken|feld or Stock|stadt like real compounds: the names of the
+    profile's own places are kept whole, the designations in them (Verbandsgemeinde) are not."""
+    text = "Verbandsgemeinde Birkenfeld und Stockstadt am Rhein"
+    assert {"birk", "feld", "stock"} <= set(terms(text, mode="index"))  # what protection prevents
+    with kept_whole(place_words(("Verbandsgemeinde Birkenfeld", "Stockstadt am Rhein"))):
+        indexed = terms(text, mode="index")
+    assert {"birk", "feld", "stock"}.isdisjoint(indexed)
+    assert {"birkenfeld", "stockstadt", "gemeind"} <= set(indexed)
+
+
+def test_german_stop_words_include_dass_in_both_spellings():
     assert terms("dass die Stadt und das Land") == terms("Stadt Land")
+    assert terms("daß für über") == terms("dass fuer ueber") == []
