@@ -45,8 +45,9 @@ class CatalogueApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-# Limits read the config at request time, so operators (and tests) can change them per app.
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+# One budget per client for the whole API (a plain limit would give each endpoint its own);
+# read at request time, so operators (and tests) can change it per app.
+limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
 # Bearer tokens, not cookies, authenticate writes: CSRF cannot apply.
 csrf.exempt(bp)
 

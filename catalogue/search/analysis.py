@@ -90,6 +90,15 @@ def place_words(names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(words - DESIGNATIONS)
 
 
+#: Endings that make a name of a place into its inhabitants or adjective (Heidenheimer Zeitung).
+_NAME_ENDINGS = ("er", "ern", "ers", "erin", "erinnen")
+
+
+def is_kept_whole(word: str, words: frozenset[str]) -> bool:
+    """Whether a lower-cased word is one of the place ``words`` or made from one with an ending."""
+    return word in words or any(word.endswith(ending) and word[:-len(ending)] in words for ending in _NAME_ENDINGS)
+
+
 @contextmanager
 def kept_whole(words: frozenset[str]):
     """Within this block, CompoundFilter leaves these (lower-cased) words whole."""
@@ -114,7 +123,7 @@ class CompoundFilter(Filter):
             # The filters after this one fold and stem the token in place: keep the word.
             word, start = token.text, getattr(token, "startchar", None)
             yield token
-            if token.mode == "query" or token.stopped or word in whole:
+            if token.mode == "query" or token.stopped or (whole and is_kept_whole(word, whole)):
                 continue
             for part in compound_parts(word):
                 token.text = part

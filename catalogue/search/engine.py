@@ -38,6 +38,8 @@ B, K1 = 0.75, 1.2
 FUZZY_BOOST = 0.7
 #: At most this many indexed terms stand in for one unknown (mistyped) term, most frequent first.
 MAX_FUZZY_TERMS = 12
+#: Shorter terms are not matched fuzzily: one edit turns "grun" (Grün) into "grund" (Grundlage).
+MIN_FUZZY_LENGTH = 5
 _CACHE_SIZE = 4096
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _ONE = 1
@@ -328,7 +330,7 @@ class Matcher:
 
     def _term(self, term: str, positive: bool) -> dict[int, float]:
         snap = self.snap
-        if snap.known(term) or len(term) < 4 or not term.isalpha():
+        if snap.known(term) or len(term) < MIN_FUZZY_LENGTH or not term.isalpha():
             variants, factor = [term], 1.0
         else:
             variants, factor = list(snap.fuzzy(term)), FUZZY_BOOST

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from .analysis import _WORDS, fold, german_analyzer, may_be_compound
+from .analysis import _WORDS, fold, german_analyzer, is_kept_whole, may_be_compound
 
 _ANALYZER = german_analyzer()
 _WHOLE_ANALYZER = german_analyzer(compounds=False)
@@ -49,7 +49,7 @@ def matched_spans(text: str, terms: set[str], whole: frozenset[str] = frozenset(
     for match in _WORD.finditer(text):
         word = match.group()
         lower = word.lower()
-        split = lower not in whole and may_be_compound(lower) and parts.search(fold(lower)) is not None
+        split = may_be_compound(lower) and parts.search(fold(lower)) is not None and not is_kept_whole(lower, whole)
         spans += [(match.start() + start, match.start() + end)
                   for term, start, end in _word_terms(word, not split) if term in terms]
     merged: list[tuple[int, int]] = []

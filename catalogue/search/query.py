@@ -6,10 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
 from .analysis import german_analyzer
-from .schema import FIELD_BOOSTS, TEXT_FIELDS
 
 MAX_QUERY_LENGTH = 500
 MAX_CLAUSES = 32
@@ -81,42 +78,3 @@ def parse(text: str) -> list[Clause]:
 def terms_of(words: list[str]) -> list[str]:
     """The analysed terms of some words (stop words drop out)."""
     return [token.text for token in _QUERY_ANALYZER(" ".join(words), mode="query")]
-
-
-def _term_query(reader, term: str) -> wq.Query:
-    """A term in every text field, weighted; a term nobody uses becomes a fuzzy term (typos)."""
-    known = any(reader.doc_frequency(name, term) for name in TEXT_FIELDS)
-    if known or len(term) < 4 or not term.isalpha():
-        return wq.Or([wq.Term(name, term, boost=FIELD_BOOSTS[name]) for name in TEXT_FIELDS])
-    maxdist = 1 if len(term) < 8 else 2
-    return wq.Or([
-        wq.FuzzyTerm(name, term, boost=FIELD_BOOSTS[name] * 0.7, maxdist=maxdist, prefixlength=2)
-        for name in TEXT_FIELDS
-    ])
-
-
-def _clause_query(reader, clause: Clause) -> wq.Query | None:
-    terms = terms_of(clause.words)
-    if not terms:
-        return None
-    if clause.phrase and len(terms) > 1:
-        return wq.Or([wq.Phrase(name, terms, boost=FIELD_BOOSTS[name]) for name in TEXT_FIELDS])
-    parts = [_term_query(reader, term) for term in terms]
-    return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-def build_query(reader, clauses: list[Clause]) -> wq.Query | None:
-    """The Whoosh query of the clauses, or None when nothing searchable is left (match all)."""
-    positive, negative = [], []
-    for clause in clauses:
-        options = [q for q in (_clause_query(reader, c) for c in [clause, *clause.alternatives]) if q is not None]
-        if not options:
-            continue
-        combined = options[0] if len(options) == 1 else wq.Or(options)
-        (negative if clause.negated else positive).append(combined)
-    if not positive and not negative:
-        return None
-    query = wq.And(positive) if len(positive) > 1 else (positive[0] if positive else wq.Every())
-    if negative:
-        query = wq.AndNot(query, wq.Or(negative) if len(negative) > 1 else negative[0])
-    return query

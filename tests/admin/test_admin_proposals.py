@@ -151,6 +151,11 @@ def test_a_proposal_on_an_outdated_version_shows_the_conflict_and_needs_consent(
     assert editor.post_form(f"/admin/projekte/{project.id}", {**data, "title": "Bauhof Nordtal (Fassung Redaktion)"}).status_code == 303
     db.session.expire_all()
     assert project.version == 2
+    # The author, going on from the proposal (version 1), gets the conflict page, not a silent overwrite.
+    again = _propose(limited, project, goal="Noch ein Ziel.")
+    assert again.status_code == 409 and "als Vorschlag zu Version 2 speichern" in again.text
+    assert "Bauhof Nordtal (Fassung Redaktion)</del>" in again.text
+    assert db.session.scalar(select(func.count(ChangeProposal.id))) == 1
     review = admin.get(f"/admin/vorschlaege/{proposal.id}").text
     conflict = review.split('id="konflikt"')[1].split('id="aenderungen"')[0]
     assert "Version 1 → 2" in conflict

@@ -29,7 +29,8 @@ def test_too_many_requests_get_429_problem(app, client, editor):
     response = client.get(f"{API}/legal-forms")
     problem_of(response, 429)
     assert int(response.headers["Retry-After"]) > 0
-    # Writes count against the same budget.
+    # One budget for the whole API, writes included: not one per endpoint.
+    problem_of(client.get(f"{API}/keywords"), 429)
     problem_of(client.post(f"{API}/projects", json={}), 429)
     # Another client (token) has its own budget; the public pages are not limited by the API's.
     assert client.get(f"{API}/legal-forms", headers=editor).status_code == 200
@@ -61,8 +62,10 @@ def test_redis_storage_shares_the_limit_between_worker_processes(app, tmp_path):
            "CATALOGUE_API_RATE_LIMIT": f"4 per {window} second"}
     flask = Path(sys.executable).with_name("flask")
     ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"worker-{port}.log" for port in ports]
+    log_files = [log.open("w") for log in logs]
     workers = [subprocess.Popen([str(flask), "--app", "catalogue", "run", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for port in ports]
+                                stdout=subprocess.DEVNULL, stderr=file) for port, file in zip(ports, log_files)]
     try:
         def status(port: int) -> int:
             try:
@@ -71,17 +74,19 @@ def test_redis_storage_shares_the_limit_between_worker_processes(app, tmp_path):
             except urllib.error.HTTPError as error:
                 return error.code
 
-        for port in ports:  # wait until both workers answer (a page outside the API's limit)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+        for port, worker, log in zip(ports, workers, logs):  # wait until both answer (a page outside the limit)
+            deadline = time.monotonic() + 120
+            while True:
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
                     break
                 except OSError:
+                    assert worker.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
                     time.sleep(0.2)
         answers = [status(ports[n % 2]) for n in range(6)]
         assert answers == [200, 200, 200, 200, 429, 429]  # memory:// would allow 4 per worker
     finally:
-        for worker in workers:
+        for worker, file in zip(workers, log_files):
             worker.terminate()
             worker.wait(timeout=10)
+            file.close()

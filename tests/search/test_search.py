@@ -31,6 +31,28 @@ def test_place_spellings_find_partheland(seeded, q):
     assert seed_id("interkommunaler-verbundraum-region-partheland") in ids_of(q)
 
 
+@pytest.mark.parametrize("q, slug", [
+    ('"starke Verwaltung"', "gemeinsam-nachhaltig"),  # "… eine starke Kommunalverwaltung …" (compound part)
+    ('"Netzwerke aufbauen"', "digitalisierungsnetzwerke"),  # "… Digitalisierungsnetzwerke aufbauen"
+    ("Digitalisirung", "digitalisierungsnetzwerke"),  # typo
+    ("Wirtschaftsfoerderung", "gemeinsam-nachhaltig"),  # oe for ö
+    ("Kooperationen", "zweckverband-jugendarbeit"),  # stemming: the profile says "Kooperation"
+])
+def test_german_handling_on_the_seed_data(seeded, q, slug):
+    assert seed_id(slug) in ids_of(q)
+
+
+@pytest.mark.parametrize("part, place, slug", [
+    ("Birken", "Birkenfeld", "tourismus-service-center"), ("Feld", "Birkenfeld", "tourismus-service-center"),
+    ("Keil", "Hermeskeil", "tourismus-service-center"), ("Stock", "Eibenstock", "verbundraum-laendliches"),
+    ("Heide", "Heidenheim", "oepnv-taxi"), ("Heim", "Heidenheimer", "oepnv-taxi"),
+])
+def test_names_of_places_are_not_torn_apart(seeded, part, place, slug):
+    """compound-split would split these names; the profile's own places stay whole."""
+    assert seed_id(slug) in ids_of(place)
+    assert seed_id(slug) not in ids_of(part)
+
+
 def test_partner_names_are_searchable(seeded):
     found = ids_of("Arnsberg")
     assert len(found) >= 2  # lead of one cooperation, partner region of another
@@ -50,6 +72,14 @@ def test_german_language_handling(make_project, q, text):
     wanted = plain(make_project, title="Ein Vorhaben im Tal", occasion=text)
     plain(make_project, title="Etwas anderes", occasion="Gar nichts davon.")
     assert ids_of(q) == [wanted.id]
+
+
+def test_phrases_run_through_and_past_compounds(make_project):
+    wanted = plain(make_project, title="Ein Vorhaben", occasion="Die Kommunalverwaltung hilft den Bürgern.")
+    plain(make_project, title="Etwas anderes", occasion="Die Verwaltung hilft oft, den Bürgern selten.")
+    assert ids_of('"Kommunalverwaltung hilft"') == [wanted.id]
+    assert ids_of('"die Verwaltung hilft den Bürgern"') == [wanted.id]  # compound part; stop words drop out
+    assert len(ids_of('"Verwaltung hilft"')) == 2
 
 
 def test_typo_offers_a_correction_that_finds_more(seeded):
@@ -82,6 +112,38 @@ def test_snippets_are_escaped_and_highlighted(make_project):
     assert "<mark>Hochwasser</mark>krise" in snippet
 
 
+def test_snippet_comes_from_the_field_that_matched_however_deep(make_project):
+    filler = "Ein Satz über die Zusammenarbeit der Gemeinden im Tal. " * 60  # far beyond the first screenful
+    project = plain(make_project, title="Langer Text", summary="Kurz gesagt: nichts.",
+                    occasion=filler + "Am Ende kam die Feuerwehrwache dazu.")
+    snippet = search.search_projects("Feuerwehr").snippets[project.id]
+    assert "<mark>Feuerwehr</mark>wache" in snippet and "nichts" not in snippet
+    keyword = plain(make_project, title="Etwas", summary="Kurz.", keywords=["Breitbandausbau"])
+    assert "<mark>Breitband</mark>ausbau" in search.search_projects("Breitband").snippets[keyword.id]
+
+
+def test_snippets_mark_no_part_of_a_place_name(make_project):
+    org = {"role": "lead", "organisation": {"name": "Verbandsgemeinde Birkenfeld", "kind": "municipal_association"}}
+    project = plain(make_project, title="Handlungsfelder in Birkenfeld", participants=[org])
+    snippet = search.search_projects("Feld").snippets[project.id]
+    assert "Handlungs<mark>felder</mark>" in snippet and "Birken<mark>" not in snippet
+
+
+def test_every_kind_of_write_reaches_the_index(runner, make_project, tmp_path):
+    """Service writes are covered above; the import command and archiving ("delete") too."""
+    record = tmp_path / "profil.json"
+    record.write_text('{"title": "Importierter Wasserverband", "summary": "Aus einer Datei.", "status": "published"}',
+                      encoding="utf-8")
+    result = runner.invoke(args=["import", str(record), "--status", "published"])
+    assert result.exit_code == 0, result.output
+    imported = db.session.scalar(select(Project).where(Project.title == "Importierter Wasserverband"))
+    assert ids_of("Wasserverband") == [imported.id]
+    change_status(imported, "archived", "test")
+    db.session.commit()
+    assert ids_of("Wasserverband") == []
+    assert ids_of("Wasserverband", include_unpublished=True) == [imported.id]
+
+
 def test_only_published_profiles_are_public(make_project):
     draft = make_project(status="draft", title="Geheimer Entwurf")
     assert ids_of("Entwurf") == []
@@ -109,6 +171,30 @@ def test_filters_or_within_and_across_with_facet_counts(make_project):
     assert dict(result.facets["keyword"]) == {"Klima": 1}
     assert dict(search.search_projects("").facets["since"]) == {"vor 2000": 1, "2010–2019": 1, "ab 2020": 1}
     assert ids_of("", filters={"since_from": 2010}, sort="seit") == [by.id, sn.id]
+    assert ids_of("", filters={"since_from": 2000, "since_to": 2019}) == [sn.id]
+
+
+def test_every_facet_counts_and_updates_with_the_query(make_project):
+    def org(name, district, kind):
+        return {"role": "lead", "organisation": {"name": name, "kind": kind, "state": "DE-NW", "district": district}}
+
+    make_project(title="Klima am See", keywords=["Klima"], legal_form="Zweckverband", since_year=2012,
+                 participants=[org("Stadt A", "Kreis Nord", "municipality")])
+    make_project(title="Klima im Wald", keywords=["Klima", "Wald"], legal_form="GmbH", since_year=2021,
+                 participants=[org("Kreis Süd", "Kreis Süd", "district")])
+    make_project(title="Bauhof am See", keywords=["Bauhof"], legal_form="Zweckverband", since_year=1999,
+                 participants=[org("Stadt B", "Kreis Nord", "municipality")])
+    everything, klima = search.search_projects("").facets, search.search_projects("Klima").facets
+    assert dict(everything["district"]) == {"Kreis Nord": 2, "Kreis Süd": 1}
+    assert dict(klima["district"]) == {"Kreis Nord": 1, "Kreis Süd": 1}
+    assert dict(everything["legal_form"]) == {"Zweckverband": 2, "GmbH": 1}
+    assert dict(klima["legal_form"]) == {"Zweckverband": 1, "GmbH": 1}
+    assert dict(everything["kind"]) == {"municipality": 2, "district": 1}
+    assert dict(klima["kind"]) == {"municipality": 1, "district": 1}
+    assert dict(klima["keyword"]) == {"Klima": 2, "Wald": 1}
+    assert dict(klima["since"]) == {"2010–2019": 1, "ab 2020": 1}
+    chosen = search.search_projects("See", filters={"legal_forms": ["Zweckverband"], "districts": ["Kreis Nord"]})
+    assert chosen.total == 2 and dict(chosen.facets["legal_form"]) == {"Zweckverband": 2}
 
 
 def test_sorting_and_pagination(make_project):
