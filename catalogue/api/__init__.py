@@ -34,6 +34,9 @@ class CatalogueApi(Api):
         pass
 
     def _register_responses(self):
+        # Every field's description and example, by name (see openapi.py). Added here, the first
+        # moment the converter exists, because the problem schema is converted right below.
+        self.ma_plugin.converter.add_attribute_function(openapi.describe_field)
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
@@ -51,11 +54,12 @@ limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(
 # Bearer tokens, not cookies, authenticate writes: CSRF cannot apply.
 csrf.exempt(bp)
 
-from . import openapi, views  # noqa: E402  (views registers the routes)
+# The views register their routes (in this order: the order of the document and its page).
+from . import hooks, openapi, views_projects, views_feeds, views_catalogue  # noqa: E402,F401
 
 # Registered before CORS so that it runs after flask-cors (blueprint hooks run in reverse):
 # reads are open to any origin, writes are not.
-bp.after_request(views.no_cors_on_writes)
+bp.after_request(hooks.no_cors_on_writes)
 CORS(
     bp,
     origins="*",
@@ -87,8 +91,6 @@ def init_app(app: Flask) -> None:
     })
     # flask-smorest registers its own pagination schema; this API pages differently (Link, total).
     api.spec.components.schemas.pop("PaginationMetadata", None)
-    # Every field's description and example, by name (see openapi.py); before any schema is converted.
-    api.ma_plugin.converter.add_attribute_function(openapi.describe_field)
     # Last-Modified of documents that do not change with the data (the OpenAPI document, the docs page).
     app.config.setdefault("API_STARTED_AT", utcnow().replace(microsecond=0))
     api.register_blueprint(bp)

@@ -1,19 +1,22 @@
-"""HTTP mechanics of the API: conditional requests, caching, content negotiation, tokens."""
+"""HTTP mechanics of the API: conditional requests, caching, content negotiation, tokens, Link headers, merge patches."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import quote, urlencode
 
 from flask import abort, current_app, g, request
-from werkzeug.exceptions import HTTPException
-
+from marshmallow import ValidationError
 from sqlalchemy import text
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 from ..accounts import user_for_token
 from ..extensions import db
-from ..services import begin_write
 from ..models import Project, User
+from ..services import begin_write
+from .urls import absolute
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 #: What a view answers in, when it is not JSON (checked against Accept for 406).
@@ -63,21 +66,24 @@ def content_hash(data: bytes) -> str:
 
 def expected_version(project: Project) -> int:
     """The version the client read, from If-Match; 428 without one, 412 when it names another project."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        raise problem(428, "Bitte If-Match mit dem ETag senden, den GET geliefert hat; so überschreibt "
-                           "niemand unbemerkt die Änderung eines anderen.")
-    match = _VERSION_IN_ETAG.match(header.removeprefix("W/"))
+    match = _VERSION_IN_ETAG.match(require_if_match().removeprefix("W/"))
     if not match or int(match.group(1)) != project.id:
         raise problem(412, "Der ETag in If-Match gehört nicht zu diesem Profil; bitte neu laden.")
     return int(match.group(2))
 
 
 def require_if_match() -> str:
-    """The If-Match header of a write to a resource without a version (organisations)."""
+    """The If-Match header of a write to an existing resource; 428 without one.
+
+    "*" (any version) is refused with 412: a change must name the version it was based on,
+    or it could silently overwrite somebody else's.
+    """
     header = request.headers.get("If-Match", "").strip()
     if not header:
-        raise problem(428, "Bitte If-Match mit dem ETag senden, den GET geliefert hat.")
+        raise problem(428, "Bitte If-Match mit dem ETag senden, den GET geliefert hat; so überschreibt "
+                           "niemand unbemerkt die Änderung eines anderen.")
+    if header == "*":
+        raise problem(412, "If-Match: * genügt nicht: bitte den ETag senden, den GET geliefert hat.")
     return header
 
 
@@ -151,3 +157,48 @@ def finish_read(response, last_modified):
     response.vary.add("Authorization")
     response.vary.add("Accept")
     return response.make_conditional(request)
+
+
+# ---------------------------------------------------------------- lists and patches
+
+
+def link_header(page: int, pages: int, total: int) -> None:
+    """RFC 8288 Link header for first/prev/next/last, keeping the other query arguments."""
+    def url(number: int) -> str:
+        args = MultiDict(request.args)
+        args.setlist("page", [str(number)])
+        # Names are encoded too: a header must be Latin-1, and clients may send any name.
+        return absolute(request.path) + "?" + urlencode(list(args.items(multi=True)), quote_via=quote)
+
+    links = [f'<{url(1)}>; rel="first"', f'<{url(max(pages, 1))}>; rel="last"']
+    if page > 1:
+        links.append(f'<{url(min(page - 1, max(pages, 1)))}>; rel="prev"')
+    if page < pages:
+        links.append(f'<{url(page + 1)}>; rel="next"')
+    g.extra_headers = {"Link": ", ".join(links), "X-Total-Count": str(total)}
+
+
+def merge_patch_body() -> dict:
+    """The JSON object of a PATCH request; 400 for anything else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise problem(400, "Erwartet wird ein JSON-Objekt mit den zu ändernden Feldern.")
+    return body
+
+
+def load_patched(schema, current: dict, patch: dict, detail: str) -> dict:
+    """``patch`` applied to ``current`` as an RFC 7396 merge patch, validated by ``schema``.
+
+    The representation has no nested objects at its top level, so one level suffices: a value
+    replaces the field (a list as a whole), null removes it, i.e. leaves it empty.
+    """
+    merged = dict(current)
+    for name, value in patch.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    try:
+        return schema.load(merged)
+    except ValidationError as error:
+        raise problem(422, detail, messages={"json": error.messages})

@@ -21,18 +21,17 @@ from functools import reduce
 from itertools import accumulate
 from operator import or_
 from math import log
-from pickle import loads
 
+from whoosh.automata.lev import levenshtein_automaton
+from whoosh.codec.base import Automata
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ..textutil import keyword_key
 from .analysis import fold
 from .query import Clause, terms_of
-from .schema import FIELD_BOOSTS, TEXT_FIELDS
+from .schema import FIELD_BOOSTS, TEXT_FIELDS, PhrasePositions
 
 B, K1 = 0.75, 1.2
 FUZZY_BOOST = 0.7
@@ -98,35 +97,27 @@ class _Positions:
     def __init__(self, snapshot: "Snapshot", field: str, term: str):
         self.snapshot, self.field, self.term = snapshot, field, term
         self.decoded: dict[int, int] = {}
-        self.fmt = snapshot.reader.schema[field].format
-        self.fast = type(self.fmt) is Positions  # its encoding: uint frequency, then pickled deltas
-
-    def _decode(self, value: bytes) -> int:
-        if self.fast:
-            positions = accumulate(loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b"."))
-        else:
-            positions = self.fmt.decode_positions(value)
-        return reduce(or_, map(_ONE.__lshift__, positions), 0)
+        fmt = snapshot.reader.schema[field].format
+        self._mask = fmt.mask if isinstance(fmt, PhrasePositions) else (
+            lambda value: reduce(or_, map(_ONE.__lshift__, fmt.decode_positions(value)), 0))
 
     def load(self, docnums) -> None:
         missing = sorted(d for d in docnums if d not in self.decoded)
         if not missing:
             return
-        decoded, decode = self.decoded, self._decode
+        decoded = self.decoded
         for offset, matcher in self.snapshot.matchers(self.field, self.term):
             # Walk the block headers; only blocks holding a wanted document are read and only
             # the wanted documents' positions decoded (a frequent word has thousands).
             first = bisect_left(missing, offset)
             while matcher.is_active() and first < len(missing):
-                high = offset + matcher._maxid
-                last = bisect_right(missing, high, first)
+                last = bisect_right(missing, offset + matcher._maxid, first)
                 if last > first:
                     ids, _, values = _block(matcher, offset, values=True)
                     where = dict(zip(ids, range(len(ids))))
-                    for docnum in missing[first:last]:
-                        index = where.get(docnum)
-                        if index is not None:
-                            decoded[docnum] = decode(values[index])
+                    found = [d for d in missing[first:last] if d in where]
+                    mask = self._mask
+                    decoded.update((d, mask(values[where[d]])) for d in found)
                 first = last
                 matcher._next_block()
 
@@ -158,18 +149,22 @@ class Snapshot:
     # ------------------------------------------------------------------ per-document data
 
     def _value_index(self) -> dict[str, dict]:
+        """Per facet: value -> document set; also fills ``per_document`` and ``sort_keys``."""
         from .searching import facet_values
         index: dict[str, dict] = {name: {} for name in ("keyword", "state", "district", "legal_form", "kind", "since",
                                                          "legal_form_raw", "year")}
+        self.per_document: dict[str, list] = {}
         for docnum in self.live:
             record = self.table[docnum]
             for name, values in facet_values(record).items():
                 bucket = index[name]
+                self.per_document.setdefault(name, [()] * self.doc_count)[docnum] = values
                 for value in values:
                     bucket.setdefault(value, set()).add(docnum)
             index["legal_form_raw"].setdefault(record["legal_form"], set()).add(docnum)
             if record["since"] is not None:
                 index["year"].setdefault(record["since"], set()).add(docnum)
+        self.sort_keys = {value: fold(value) for values in index.values() for value in values if isinstance(value, str)}
         return index
 
     def lengths(self, field: str) -> list:
@@ -182,8 +177,12 @@ class Snapshot:
                 column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
                 if column is None:
                     continue
-                for docnum in range(leaf.doc_count_all()):
-                    found[offset + docnum] = _LENGTH_OF_BYTE[column[docnum]] or 1
+                count = min(column._count, leaf.doc_count_all())
+                if getattr(column, "_typecode", None) == "B":  # one byte per document: read them at once
+                    codes = column._dbfile.get(column._basepos, count)
+                else:
+                    codes = [column[docnum] for docnum in range(count)]
+                found[offset:offset + count] = [_LENGTH_OF_BYTE[code] or 1 for code in codes]
             self._lengths[field] = found
         return found
 
@@ -267,12 +266,14 @@ class Snapshot:
         if found is not None:
             return found
         maxdist = 1 if len(term) < 8 else 2
+        # One automaton for every field (``reader.terms_within`` builds one per call, the costly part).
+        dfa = levenshtein_automaton(term, maxdist, prefix=2).to_dfa()
         frequency: dict[str, int] = {}
         for name in TEXT_FIELDS:
             try:
-                for candidate in self.reader.terms_within(name, term, maxdist, prefix=2):
+                for candidate in Automata.find_matches(dfa, self.reader.cursor(name)):
                     frequency[candidate] = frequency.get(candidate, 0) + self.reader.doc_frequency(name, candidate)
-            except TermNotFound:
+            except (TermNotFound, KeyError):
                 continue
         ordered = sorted(frequency, key=lambda t: (-frequency[t], t))[:MAX_FUZZY_TERMS]
         return self._fuzzy.put(term, tuple(ordered))
@@ -356,16 +357,19 @@ class Matcher:
             if not candidates:
                 continue
             first, *rest = [snap.positions(name, term, candidates) for term in terms]
-            rest = list(enumerate(rest, start=1))
-            hits = {}
-            for docnum in candidates:
-                starts = first[docnum]  # bit p: the phrase may start at position p
-                for step, masks in rest:
-                    starts &= masks[docnum] >> step
-                    if not starts:
-                        break
-                if starts:
-                    hits[docnum] = sum(scores[docnum] for scores in per_term)
+            if len(rest) == 1:  # the common case, as one comprehension
+                a, b, one, two = first.decoded, rest[0].decoded, per_term[0], per_term[1]
+                hits = {d: one[d] + two[d] for d in candidates if a[d] & (b[d] >> 1)}
+            else:
+                hits = {}
+                for docnum in candidates:
+                    starts = first[docnum]  # bit p: the phrase may start at position p
+                    for step, masks in enumerate(rest, start=1):
+                        starts &= masks[docnum] >> step
+                        if not starts:
+                            break
+                    if starts:
+                        hits[docnum] = sum(scores[docnum] for scores in per_term)
             if hits:
                 parts.append((hits, 1.0))
                 if positive:

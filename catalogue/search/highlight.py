@@ -3,53 +3,87 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from .analysis import _WORDS, fold, german_analyzer, is_kept_whole, may_be_compound
+from .analysis import _WORDS, german_analyzer, is_kept_whole, may_be_compound
 
 _ANALYZER = german_analyzer()
 _WHOLE_ANALYZER = german_analyzer(compounds=False)
 _WORD = re.compile(_WORDS, re.UNICODE)
+_WORD_CHARS = "_-.'"
 SNIPPET_FIELDS = ("summary", "body", "keywords", "orgs", "title")
 WIDTH = 220
-#: First the start of each field that matched is searched for a match to show; only when none
-#: has one there, the whole field (long texts cost time to analyse again, see README "Suche").
-SCAN_CHARS = 1200
+
+
+def _skeleton_table() -> dict[int, str]:
+    """Lower case without accents, one character for one (ä → a, ß → s), so offsets stay."""
+    table = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    for code in range(0xC0, 0x250):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(c))
+        if len(base) == 1:
+            table[code] = base.lower()
+    table.update({ord("ß"): "s", ord("ẞ"): "s"})
+    return table
+
+
+_SKELETON = _skeleton_table()
+
+
+@lru_cache(maxsize=1024)
+def _term_pattern(terms: frozenset[str]) -> re.Pattern:
+    """Finds, in a text's skeleton, every place where one of ``terms`` may have come from.
+
+    Analysing every word of a text again (compound-split above all) was most of the time of a
+    search; only the words around these places are. A term is a folded stem: the text's
+    letters with ä/ae read as a (and ö/oe, ü/ue alike), ß as ss, an ending cut off."""
+    def letters(term: str) -> str:
+        pattern = "".join(c + "e?" if c in "aou" else re.escape(c) for c in term)
+        return pattern.replace("ss", "ss?")
+
+    return re.compile("|".join(letters(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
 
 
 @lru_cache(maxsize=100_000)
 def _word_terms(word: str, whole: bool = False) -> tuple[tuple[str, int, int], ...]:
     """The index terms of one word with their spans inside it (the analyzer has no context
-    across words, so a text's terms are its words' terms: analysing each word once is enough).
+    across words, so a text's terms are its words' terms: analysing each word alone is enough).
     ``whole``: analysed without compound parts."""
     analyzer = _WHOLE_ANALYZER if whole else _ANALYZER
     return tuple((token.text, token.startchar, token.endchar)
                  for token in analyzer(word, chars=True, mode="index", removestops=False))
 
 
-@lru_cache(maxsize=1024)
-def _part_pattern(terms: frozenset[str]) -> re.Pattern:
-    """Matches a folded word that may contain one of ``terms`` as a compound part.
-
-    Splitting a word (compound-split) costs a hundred times more than stemming it, so only
-    words that pass this test are split. A stem is the folded word's letters with ae/oe/ue
-    read as a/o/u and an ending cut off: each a, o, u of a term may be followed by an e."""
-    alternatives = ("".join(char + "e?" if char in "aou" else re.escape(char) for char in term)
-                    for term in sorted(terms))
-    return re.compile("|".join(alternatives))
+def _words_around(text: str, hits) -> list[re.Match]:
+    """The words of ``text`` that contain one of the ``hits``, each once, in order."""
+    words, end = [], 0
+    for hit in hits:
+        if hit.start() < end:
+            continue
+        start = hit.start()
+        while start > end and (text[start - 1].isalnum() or text[start - 1] in _WORD_CHARS):
+            start -= 1
+        word = _WORD.search(text, start)
+        while word is not None and word.end() <= hit.start():
+            word = _WORD.search(text, word.end())
+        if word is not None and word.start() <= hit.start():
+            words.append(word)
+            end = word.end()
+    return words
 
 
 def matched_spans(text: str, terms: set[str], whole: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Character spans of the words (or compound parts) of ``text`` that are among ``terms``;
     ``whole``: lower-cased words kept whole in this document (as ``analysis.kept_whole``)."""
-    parts = _part_pattern(frozenset(terms))
+    if not terms or not text:
+        return []
     spans = []
-    for match in _WORD.finditer(text):
+    for match in _words_around(text, _term_pattern(frozenset(terms)).finditer(text.translate(_SKELETON))):
         word = match.group()
         lower = word.lower()
-        split = may_be_compound(lower) and parts.search(fold(lower)) is not None and not is_kept_whole(lower, whole)
+        split = may_be_compound(lower) and not is_kept_whole(lower, whole)
         spans += [(match.start() + start, match.start() + end)
                   for term, start, end in _word_terms(word, not split) if term in terms]
     merged: list[tuple[int, int]] = []
@@ -81,29 +115,24 @@ def snippet(stored: dict, terms: set[str], fields: set[str] | None = None,
     ``fields``: the fields known to contain a term (from the postings); others are not analysed;
     ``whole``: the document's place words, not split (as at index time)."""
     chosen, spans = "", []
-    names = [name for name in SNIPPET_FIELDS if (fields is None or name in fields) and stored.get(name)]
-    for limit in (SCAN_CHARS, None) if terms else ():
-        for name in names:
-            text = stored[name][:limit]
-            spans = matched_spans(text, terms, whole)
+    for name in SNIPPET_FIELDS:
+        if terms and stored.get(name) and (fields is None or name in fields):
+            spans = matched_spans(stored[name], terms, whole)
             if spans:
-                chosen = text
+                chosen = stored[name]
                 break
-        if spans or not any(len(stored[name]) > SCAN_CHARS for name in names):
-            break
     if not spans:
-        chosen = stored.get("summary") or stored.get("body") or ""
-    chosen = " ".join(chosen.split())  if not spans else chosen
+        chosen = " ".join((stored.get("summary") or stored.get("body") or "").split())
     start, end = _window(chosen, spans)
-    parts = [Markup("… ") if start else Markup("")]
+    parts = ["… " if start else ""]
     position = start
     for span_start, span_end in spans:
         if span_start < start or span_end > end:
             continue
-        parts.append(escape(chosen[position:span_start]))
-        parts.append(Markup("<mark>") + escape(chosen[span_start:span_end]) + Markup("</mark>"))
+        parts += [escape(chosen[position:span_start]), "<mark>", escape(chosen[span_start:span_end]), "</mark>"]
         position = span_end
     parts.append(escape(chosen[position:end]))
     if end < len(chosen):
-        parts.append(Markup(" …"))
-    return Markup(" ".join(Markup("").join(parts).split()))
+        parts.append(" …")
+    # Every piece of text is escaped; the only markup is our own <mark>.
+    return Markup(" ".join("".join(parts).split()))

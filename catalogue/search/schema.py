@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from array import array
+from functools import reduce
+from operator import or_
+
 from whoosh.columns import PickleColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE, pack_uint
 
 from .analysis import folding_analyzer, german_analyzer, kept_whole, place_words
 
@@ -17,6 +24,55 @@ PLACE_KINDS = frozenset({"municipality", "district", "municipal_association", "s
 INDEX_VERSION = 2
 
 
+class PhrasePositions(Positions):
+    """Positions as a bit mask (bit p: the term is at position p) when that is the shorter
+    encoding (a frequent term), else as 16- or 32-bit integers (a rare one). Whoosh pickles a
+    list of deltas; unpickling, summing and masking it per document was most of the time of a
+    phrase of frequent words (see engine.Snapshot.positions). Pickled into the index schema:
+    keep this class at this module path."""
+
+    _ONE = 1
+
+    def encode(self, poslist):
+        mask = reduce(or_, map(self._ONE.__lshift__, poslist), 0)
+        packed = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+        numbers = array("H" if poslist[-1] < 65536 else "I", poslist)
+        if sys.byteorder == "big":
+            numbers.byteswap()
+        raw = numbers.tobytes()
+        if len(packed) <= len(raw):
+            return pack_uint(len(poslist)) + b"m" + packed
+        return pack_uint(len(poslist)) + numbers.typecode.encode() + raw
+
+    @staticmethod
+    def mask(value: bytes) -> int:
+        """The bit mask of an encoded value."""
+        kind = value[_INT_SIZE:_INT_SIZE + 1]
+        if kind == b"m":
+            return int.from_bytes(value[_INT_SIZE + 1:], "little")
+        return reduce(or_, map(PhrasePositions._ONE.__lshift__, PhrasePositions._numbers(value)), 0)
+
+    @staticmethod
+    def _numbers(value: bytes) -> array:
+        numbers = array(value[_INT_SIZE:_INT_SIZE + 1].decode(), value[_INT_SIZE + 1:])
+        if sys.byteorder == "big":
+            numbers.byteswap()
+        return numbers
+
+    def decode_positions(self, valuestring):
+        if valuestring[_INT_SIZE:_INT_SIZE + 1] == b"m":
+            mask = int.from_bytes(valuestring[_INT_SIZE + 1:], "little")
+            return [bit for bit in range(mask.bit_length()) if mask >> bit & 1]
+        return list(self._numbers(valuestring))
+
+
+def _text_field(field: str) -> TEXT:
+    """A stored text field with the field's analyzer and positions as PhrasePositions."""
+    text = TEXT(analyzer=field_analyzer(field), stored=True)
+    text.format = PhrasePositions(field_boost=text.format.field_boost)
+    return text
+
+
 def field_analyzer(field: str):
     """The analyzer of a text field: names of organisations are places, never split as compounds."""
     return german_analyzer(compounds=field != "orgs")
@@ -26,7 +82,7 @@ def build_schema() -> Schema:
     """Text fields are stored for snippets; facet values live in one pickled column per document."""
     return Schema(
         id=ID(stored=True, unique=True),
-        **{name: TEXT(analyzer=field_analyzer(name), stored=True) for name in TEXT_FIELDS},
+        **{name: _text_field(name) for name in TEXT_FIELDS},
         spell=TEXT(analyzer=folding_analyzer(), phrase=False),
         facets=COLUMN(PickleColumn(VarBytesColumn())),
         meta=STORED(),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 
 from markupsafe import Markup
 
@@ -63,19 +64,20 @@ def facet_values(record: dict) -> dict[str, tuple]:
 
 def _count_facets(snapshot, base: set, passes: dict[str, set]) -> dict[str, list[tuple[str, int]]]:
     """Counts per facet value over the documents passing every filter but that facet's own,
-    so that choosing a second value of a facet (OR) shows what it would add. Each count is an
-    intersection with the cached document set of that value."""
-    ordered = {}
+    so that choosing a second value of a facet (OR) shows what it would add. A facet with few
+    values counts by intersecting with the cached document set of each value; one with many
+    values (districts) and a small pool counts the values of the pool's documents."""
+    ordered, keys = {}, snapshot.sort_keys
     for name in FACETS:
         others = [docs for facet, docs in passes.items() if facet != name]
         pool = base.intersection(*others) if others else base
-        counts = []
-        if pool:
-            for value, docs in snapshot.values[name].items():
-                count = len(pool & docs) if len(docs) < len(pool) else len(docs & pool)
-                if count:
-                    counts.append((value, count))
-        ordered[name] = sorted(counts, key=lambda item: (-item[1], fold(item[0])))
+        index = snapshot.values[name]
+        if len(pool) < 8 * len(index):
+            per_document = snapshot.per_document.get(name, ())
+            counts = list(Counter(chain.from_iterable(map(per_document.__getitem__, pool))).items()) if pool else []
+        else:
+            counts = [(value, count) for value, docs in index.items() if (count := len(pool & docs))]
+        ordered[name] = sorted(counts, key=lambda item: (-item[1], keys[item[0]]))
     order = [label for label, _, _ in SINCE_RANGES]
     ordered["since"] = sorted(ordered["since"], key=lambda item: order.index(item[0]))
     return ordered

@@ -56,6 +56,7 @@ def test_put_replaces_and_needs_if_match(client, editor, make_project):
     problem_of(client.put(url, json={**document, "title": "Überschrieben?"}, headers={**editor, "If-Match": stale}), 412)
     problem_of(client.patch(url, json={"title": "Überschrieben?"}, headers={**editor, "If-Match": stale}), 412)
     problem_of(client.put(url, json=document, headers={**editor, "If-Match": '"quatsch"'}), 412)
+    problem_of(client.put(url, json=document, headers={**editor, "If-Match": "*"}), 412)  # must name a version
     assert client.get(url).get_json()["title"] == "Neuer Titel"
 
 

@@ -1,0 +1,286 @@
+"""API views of profiles: the list with search and facets, the document, and the writes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from flask import current_app, g, redirect, request, url_for
+from flask.views import MethodView
+
+from .. import queries
+from ..editing import NotAllowed, audit_status_change, check_status_change
+from ..extensions import db
+from ..models import Project
+from ..schemas import ProjectOutputSchema
+from ..services import ServiceError, VersionConflict, change_status, create_project, find_project, update_project
+from . import bp, reading
+from .openapi import LOCATION, PROJECT_EXAMPLE, PROJECT_LINKS, WRITE_PROBLEMS, links_from, problems, write
+from .protocol import (
+    content_hash,
+    expected_version,
+    link_header,
+    load_patched,
+    merge_patch_body,
+    problem,
+    project_etag,
+    require_editor,
+    sees_unpublished,
+)
+from .schemas import SORTS, ApiProjectInputSchema, ProjectPageSchema, ProjectQuerySchema, ProjectSchema
+from .urls import absolute
+
+PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
+
+
+def search_module():
+    """catalogue.search when it is installed; the API works without it except for ``q``."""
+    try:
+        from .. import search
+    except ImportError:
+        return None
+    return search
+
+
+def search_unavailable():
+    """503 for a failing search engine; the cause goes to the log, not to the client (it may name SQL or paths)."""
+    current_app.logger.exception("Search unavailable on %s", request.path)
+    return problem(503, "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. "
+                        "Filter ohne q funktionieren weiter.", retry_after=30)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _visible(slug: str) -> tuple[Project, bool]:
+    """The project at ``slug`` and whether the slug is an old one; 404 when unknown or
+    unpublished (editors with a token see drafts and archived profiles)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in slug):
+        raise problem(404, PROJECT_NOT_FOUND)  # PostgreSQL refuses NUL in a parameter
+    project, is_old_slug = find_project(slug)
+    if project is None or not (project.is_public or sees_unpublished()):
+        raise problem(404, PROJECT_NOT_FOUND)
+    return project, is_old_slug
+
+
+def _project_response(project: Project, status: int = 200):
+    """The full document with the ETag that PUT/PATCH/DELETE expect in If-Match."""
+    body = json.dumps(ProjectSchema().dump(project), ensure_ascii=False)
+    response = current_app.response_class(body, status=status, mimetype="application/json")
+    response.headers["ETag"] = project_etag(project, content_hash(body.encode()))
+    organisations = [p.organisation.updated_at for p in project.participations]
+    g.last_modified = max([project.updated_at, *organisations])
+    return response
+
+
+@bp.route("/projects", endpoint="projects")
+class Projects(MethodView):
+    @bp.arguments(ProjectQuerySchema, location="query", as_kwargs=True)
+    @bp.response(200, ProjectPageSchema, headers={
+        "Link": {"description": "first/prev/next/last (RFC 8288)", "schema": {"type": "string"}},
+        "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
+    })
+    @problems({400: "Suchanfrage q nicht verständlich", 503: "Volltextsuche gerade nicht verfügbar"})
+    def get(self, q, page, per_page, facets, sort, **filter_args):
+        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated."""
+        filters = {
+            "keywords": filter_args["keyword"], "states": filter_args["state"],
+            "districts": filter_args["district"], "legal_forms": filter_args["legal_form"],
+            "kinds": filter_args["kind"], "since_from": filter_args["since_from"],
+            "since_to": filter_args["since_to"],
+        }
+        # since_from > since_to is a valid question with an empty answer, not an error.
+        per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])
+        search = search_module()
+        if q.strip() or (facets and search is not None):
+            page_data = _search_page(search, q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
+                                     page, per_page, facets)
+        else:
+            page_data = _sql_page(filters, SORTS[sort or "title"], page, per_page, facets)
+        link_header(page, page_data["pages"], page_data["total"])
+        return page_data
+
+
+def _sql_page(filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
+    if sort == "relevanz":
+        sort = "titel"  # without words to rank by, relevance is the title order
+    pagination = queries.paginate_projects({**filters, "sort": sort, "page": page}, per_page)
+    return {
+        "items": pagination.items, "total": pagination.total, "page": page, "per_page": per_page,
+        "pages": pagination.pages, "suggestion": None,
+        "facets": _facets_out(reading.sql_facets({**filters, "sort": sort})) if with_facets else None,
+    }
+
+
+def _search_page(search, q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
+    if search is None:
+        raise problem(503, "Die Volltextsuche ist auf diesem Server nicht verfügbar; Filter ohne q funktionieren.")
+    try:
+        result = search.search_projects(q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page,
+                                        with_facets=with_facets)
+    except search.SearchQueryError as error:
+        raise problem(400, f"Suchanfrage nicht verständlich: {error}")
+    except search.SearchUnavailable:
+        raise search_unavailable()
+    return {
+        "items": reading.projects_by_ids(list(result.ids)), "total": result.total, "page": page,
+        "per_page": per_page, "pages": math.ceil(result.total / per_page) if result.total else 0,
+        "suggestion": result.suggestion,
+        "facets": _facets_out(result.facets) if with_facets else None,
+    }
+
+
+#: API facet names → the search engine's (SQL facets already use the API's names).
+_FACET_NAMES = {"keywords": "keyword", "states": "state", "districts": "district", "legal_forms": "legal_form",
+                "kinds": "kind", "since": "since"}
+
+
+def _facets_out(facets: dict) -> dict:
+    return {name: [{"value": str(v), "count": n} for v, n in facets.get(name, facets.get(engine, []))]
+            for name, engine in _FACET_NAMES.items()}
+
+
+@bp.route("/projects/<slug>", endpoint="project_detail")
+class ProjectResource(MethodView):
+    @bp.response(200, ProjectSchema)
+    @links_from(200, PROJECT_LINKS)
+    @bp.alt_response(301, description="alte Adresse: Location nennt die neue", headers={"Location": LOCATION})
+    @problems({404: "unbekannt oder nicht veröffentlicht (Entwürfe sieht nur, wer ein Token hat)"})
+    def get(self, slug):
+        """The whole profile; an old slug answers 301 to the new one."""
+        project, is_old_slug = _visible(slug)
+        if is_old_slug:
+            return redirect(absolute(url_for("api.project_detail", slug=project.slug)), code=301)  # body: see init_app
+        return _project_response(project)
+
+    @bp.arguments(ApiProjectInputSchema)
+    @bp.response(200, ProjectSchema)
+    @write(links=PROJECT_LINKS)
+    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "Adresse (slug) vergeben", 412: "If-Match veraltet",
+               428: "If-Match fehlt"})
+    def put(self, data, slug):
+        """Replace the whole profile (If-Match required)."""
+        user, actor = require_editor()
+        project = _for_write(slug)
+        return _save(project, data, user, actor)
+
+    @bp.response(200, ProjectSchema)
+    @write(links=PROJECT_LINKS)
+    @bp.doc(requestBody={"required": True, "content": {ct: {"schema": {
+        "type": "object", "description": "die zu ändernden Felder der Projektdarstellung (RFC 7396: null "
+                                         "leert ein Feld, Listen werden ganz ersetzt)",
+        "example": {"summary": "Zwei Städte teilen Wissen und Aufgaben."}}}
+        for ct in ("application/merge-patch+json", "application/json")}})
+    @problems({**WRITE_PROBLEMS, 400: "kein JSON-Objekt", 404: "unbekannt", 409: "Adresse (slug) vergeben",
+               412: "If-Match veraltet", 415: "kein JSON", 422: "ungültige Felder", 428: "If-Match fehlt"})
+    def patch(self, slug):
+        """Change some fields (JSON merge patch onto the representation; If-Match required)."""
+        body = merge_patch_body()
+        user, actor = require_editor()
+        project = _for_write(slug)
+        data = load_patched(ApiProjectInputSchema(), ProjectOutputSchema().dump(project), body,
+                             "Das Profil ist nach der Änderung ungültig.")
+        return _save(project, data, user, actor)
+
+    @bp.response(204)
+    @write()
+    @problems({**WRITE_PROBLEMS, 403: "Token ohne Recht zu veröffentlichen", 404: "unbekannt",
+               412: "If-Match veraltet", 428: "If-Match fehlt"})
+    def delete(self, slug):
+        """Archive the profile (soft delete): it leaves the catalogue and /changes shows a tombstone."""
+        user, actor = require_editor()
+        return _status_change(_for_write(slug), "archived", user, actor)
+
+
+def _for_write(slug: str) -> Project:
+    project, _ = find_project(slug) if all(ord(c) >= 32 for c in slug) else (None, False)
+    if project is None:
+        raise problem(404, PROJECT_NOT_FOUND)
+    return project
+
+
+def _allow_status_change(old: str | None, new: str | None, user) -> None:
+    """The admin's rule (catalogue.editing): publishing and taking offline need the right to publish."""
+    try:
+        check_status_change(old, new, user)
+    except NotAllowed as error:
+        raise problem(403, str(error))
+
+
+def _save(project: Project, data: dict, user, actor: str):
+    version = expected_version(project)
+    old_status = project.status
+    _allow_status_change(old_status, data.get("status"), user)
+    try:
+        update_project(project, data, actor, expected_version=version)
+    except VersionConflict as error:
+        db.session.rollback()
+        raise problem(412, str(error))
+    except ServiceError as error:
+        db.session.rollback()
+        raise problem(409, str(error))
+    audit_status_change(project, old_status, project.status, actor)
+    db.session.commit()
+    return _project_response(project)
+
+
+def _status_change(project: Project, status: str, user, actor: str):
+    version = expected_version(project)
+    old_status = project.status
+    _allow_status_change(old_status, status, user)
+    try:
+        change_status(project, status, actor, expected_version=version)
+    except VersionConflict as error:
+        db.session.rollback()
+        raise problem(412, str(error))
+    audit_status_change(project, old_status, project.status, actor)
+    db.session.commit()
+    if status == "archived":
+        return "", 204
+    return _project_response(project)
+
+
+@bp.route("/projects", methods=["POST"], endpoint="project_create")
+@bp.arguments(ApiProjectInputSchema, example=PROJECT_EXAMPLE)
+@bp.response(201, ProjectSchema, headers={"Location": LOCATION})
+@write(if_match=False, links=PROJECT_LINKS, status=201)
+@problems({**WRITE_PROBLEMS, 409: "Adresse (slug) vergeben", 415: "kein JSON"})
+def create(data):
+    """Create a profile (a draft unless `status` says otherwise)."""
+    user, actor = require_editor()
+    _allow_status_change(None, data.get("status"), user)
+    if data.get("slug") and find_project(data["slug"])[0] is not None:
+        raise problem(409, f"Die Adresse „{data['slug']}“ gehört schon zu einem Profil.")
+    project = create_project(data, actor).project
+    audit_status_change(project, None, project.status, actor)
+    db.session.commit()
+    response = _project_response(project, 201)
+    response.headers["Location"] = absolute(url_for("api.project_detail", slug=project.slug))
+    return response
+
+
+def _decorated(view, *decorators):
+    """Apply decorators listed top-down, as they would be written above a def."""
+    for decorator in reversed(decorators):
+        view = decorator(view)
+    return view
+
+
+for _name, _status, _doc in (
+    ("publish", "published", "Publish the profile (If-Match required)."),
+    ("unpublish", "draft", "Take the profile offline as a draft (If-Match required)."),
+):
+    def _view(slug, _status=_status):
+        user, actor = require_editor()
+        return _status_change(_for_write(slug), _status, user, actor)
+
+    _view.__doc__ = _doc
+    _view.__name__ = f"project_{_name}"
+    _decorated(
+        _view,
+        bp.route(f"/projects/<slug>/{_name}", methods=["POST"], endpoint=f"project_{_name}"),
+        bp.response(200, ProjectSchema),
+        write(links=PROJECT_LINKS),
+        problems({**WRITE_PROBLEMS, 403: "Token ohne Recht zu veröffentlichen", 404: "unbekannt",
+                  412: "If-Match veraltet", 415: "ein Inhalt, der kein JSON ist", 428: "If-Match fehlt"}),
+    )
