@@ -287,6 +287,17 @@ class SuggestionSchema(Schema):
     url = fields.String()
 
 
+class ProposalSchema(Schema):
+    """A change kept for review (202): a token without the right to publish changed a published profile."""
+
+    id = fields.Integer(metadata={"description": "Nummer des Vorschlags", "example": 7})
+    status = fields.String(metadata={"description": "Stand des Vorschlags", "enum": ["open"]})
+    base_version = fields.Integer(metadata={"description": "Version des Profils, auf der der Vorschlag beruht"})
+    project = fields.String(metadata={"description": "slug des Profils"})
+    detail = fields.String(metadata={"description": "Erklärung für Menschen"})
+    review_url = fields.String(metadata={"description": "Seite der Redaktion, auf der der Vorschlag geprüft wird"})
+
+
 class ChangeSchema(Schema):
     """One entry of the change log: the profile's current state, or a tombstone."""
 

@@ -9,7 +9,7 @@ from flask import current_app, g, redirect, request, url_for
 from flask.views import MethodView
 
 from .. import queries
-from ..editing import NotAllowed, audit_status_change, check_status_change
+from ..editing import NotAllowed, audit_status_change, check_status_change, input_as_raw, needs_review, propose_change
 from ..extensions import db
 from ..models import Project
 from ..schemas import ProjectOutputSchema
@@ -27,10 +27,12 @@ from .protocol import (
     require_editor,
     sees_unpublished,
 )
-from .schemas import SORTS, ApiProjectInputSchema, ProjectPageSchema, ProjectQuerySchema, ProjectSchema
+from .schemas import SORTS, ApiProjectInputSchema, ProjectPageSchema, ProjectQuerySchema, ProjectSchema, ProposalSchema
 from .urls import absolute
 
 PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
+PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Recht zu veröffentlichen ändert ein "
+                "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag.")
 
 
 def search_module():
@@ -155,6 +157,7 @@ class ProjectResource(MethodView):
 
     @bp.arguments(ApiProjectInputSchema)
     @bp.response(200, ProjectSchema)
+    @bp.alt_response(202, schema=ProposalSchema, description=PROPOSAL_DOC)
     @write(links=PROJECT_LINKS)
     @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "Adresse (slug) vergeben", 412: "If-Match veraltet",
                428: "If-Match fehlt"})
@@ -165,6 +168,7 @@ class ProjectResource(MethodView):
         return _save(project, data, user, actor)
 
     @bp.response(200, ProjectSchema)
+    @bp.alt_response(202, schema=ProposalSchema, description=PROPOSAL_DOC)
     @write(links=PROJECT_LINKS)
     @bp.doc(requestBody={"required": True, "content": {ct: {"schema": {
         "type": "object", "description": "die zu ändernden Felder der Projektdarstellung (RFC 7396: null "
@@ -211,6 +215,8 @@ def _save(project: Project, data: dict, user, actor: str):
     version = expected_version(project)
     old_status = project.status
     _allow_status_change(old_status, data.get("status"), user)
+    if needs_review(project, user):
+        return _propose(project, data, user, version)
     try:
         update_project(project, data, actor, expected_version=version)
     except VersionConflict as error:
@@ -222,6 +228,30 @@ def _save(project: Project, data: dict, user, actor: str):
     audit_status_change(project, old_status, project.status, actor)
     db.session.commit()
     return _project_response(project)
+
+
+def _propose(project: Project, data: dict, user, version: int):
+    """A review-only editor's change of a published profile is kept as a proposal (202), as in the
+    admin: the published version stays what the public, the search and /changes see."""
+    try:
+        proposal = propose_change(project, input_as_raw(data), user, version)
+    except VersionConflict as error:
+        db.session.rollback()
+        raise problem(412, str(error))
+    except ServiceError as error:
+        db.session.rollback()
+        raise problem(409, str(error))
+    if proposal is None:  # changes nothing
+        return _project_response(project)
+    db.session.commit()
+    body = ProposalSchema().dump({
+        "id": proposal.id, "status": proposal.status, "base_version": proposal.base_version,
+        "project": project.slug, "detail": PROPOSAL_DOC,
+        "review_url": absolute(url_for("admin.proposal_detail", proposal_id=proposal.id)),
+    })
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=202, mimetype="application/json")
+    response.headers["Location"] = body["review_url"]
+    return response
 
 
 def _status_change(project: Project, status: str, user, actor: str):

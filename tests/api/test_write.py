@@ -116,6 +116,40 @@ def test_an_editor_without_publishing_right_gets_403(client, make_token, make_pr
     assert client.delete(url, headers={**limited, "If-Match": ok.headers["ETag"]}).status_code == 204
 
 
+def test_a_review_only_token_proposes_changes_to_a_published_profile(client, make_token, make_project, admin):
+    """As in the admin: the change waits for review (202) and the public, the search and
+    /changes keep the published version until a publisher accepts it."""
+    from catalogue.editing import accept_proposal
+    from catalogue.models import ChangeProposal, User
+
+    limited = make_token("editor", can_publish=False)
+    project = make_project(title="Gemeinsamer Bauhof Vorschlagstal")
+    url = f"{API}/projects/{project.slug}"
+    etag = client.get(url).headers["ETag"]
+    changes_before = client.get(f"{API}/changes?since=0").get_json()["latest"]
+
+    proposed = client.patch(url, json={"summary": "Zwei Bauhöfe teilen Geräte mit Quaxelbronn."}, headers={**limited, "If-Match": etag})
+    assert proposed.status_code == 202, proposed.get_data(as_text=True)
+    body = proposed.get_json()
+    assert body["status"] == "open" and body["project"] == project.slug and body["base_version"] == 1
+    assert proposed.headers["Location"] == body["review_url"] and "/admin/vorschlaege/" in body["review_url"]
+    assert client.get(url).get_json()["summary"] == "Zwei Gemeinden teilen sich ein Standesamt."  # unchanged
+    assert client.get(url).headers["ETag"] == etag
+    assert client.get(f"{API}/changes?since=0").get_json()["latest"] == changes_before
+    assert client.get(f"{API}/projects?q=Quaxelbronn").get_json()["total"] == 0
+    # Unchanged input proposes nothing; a stale ETag is still refused.
+    same = client.patch(url, json={"title": project.title}, headers={**limited, "If-Match": etag})
+    assert same.status_code == 200
+    problem_of(client.patch(url, json={"summary": "x"}, headers={**limited, "If-Match": '"veraltet"'}), 412)
+
+    proposal = db.session.get(ChangeProposal, body["id"])
+    reviewer = db.session.scalar(select(User).where(User.role == "admin"))
+    accept_proposal(proposal, reviewer, expected_version=1)
+    db.session.commit()
+    assert client.get(url).get_json()["summary"] == "Zwei Bauhöfe teilen Geräte mit Quaxelbronn."
+    assert client.get(f"{API}/projects?q=Quaxelbronn").get_json()["total"] == 1
+
+
 def test_status_changes_in_a_body_are_audited(client, admin, make_project):
     project = make_project(status="draft")
     url = f"{API}/projects/{project.slug}"
