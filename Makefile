@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app catalogue
 
-.PHONY: run setup test db seed serve bench clean
+.PHONY: run setup test db seed serve bench clean translations
 
 run: setup db seed serve
 
@@ -30,6 +30,14 @@ serve: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing texts of the public site: extract them, merge into the catalogs, translate the
+# new entries in catalogue/translations/en/LC_MESSAGES/messages.po, then run this again to compile.
+TRANSLATIONS := catalogue/translations
+translations: setup
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k lazy_gettext -k N_ --no-location --sort-output --project ikz-katalog -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

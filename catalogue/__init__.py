@@ -15,14 +15,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(build_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from . import accounts, cli, database, errors, formatting
-    from .extensions import babel, csrf, db, limiter, migrate
+    from . import accounts, cli, database, errors, formatting, i18n
+    from .extensions import csrf, db, limiter, migrate
     from .public import bp as public_bp
 
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    babel.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     accounts.init_app(app)

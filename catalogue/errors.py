@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -26,12 +27,13 @@ _API_EXPLANATIONS = {
 }
 
 _EXPLANATIONS = {
-    400: "Die Anfrage enthält ungültige Angaben.",
-    404: "Diese Seite gibt es nicht (mehr).",
-    405: "Diese Aktion ist an dieser Adresse nicht möglich.",
-    413: "Die Anfrage ist zu groß.",
-    429: "Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es gleich noch einmal.",
-    500: "Ein interner Fehler ist aufgetreten. Wir kümmern uns darum.",
+    400: lazy_gettext("Die Anfrage enthält ungültige Angaben."),
+    404: lazy_gettext("Diese Seite gibt es nicht (mehr)."),
+    405: lazy_gettext("Diese Aktion ist an dieser Adresse nicht möglich."),
+    413: lazy_gettext("Die Anfrage ist zu groß."),
+    429: lazy_gettext("Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es gleich noch einmal."),
+    500: lazy_gettext("Ein interner Fehler ist aufgetreten. Wir kümmern uns darum."),
+    503: lazy_gettext("Dieser Dienst ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."),
 }
 
 

@@ -1,27 +1,29 @@
-"""Jinja filters for German display of numbers, dates and plain-text paragraphs."""
+"""Jinja filters for the display of numbers, dates, labels and plain-text paragraphs in the
+page's language (German, or English: see catalogue.i18n)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext
 
 from .models import ORGANISATION_KINDS, STATES
+from .i18n import current_language
 from .textutil import linkify, paragraphs
 
 KIND_LABELS = {
-    "municipality": "Gemeinde / Stadt",
-    "district": "Kreis",
-    "municipal_association": "Gemeindeverband",
-    "state_authority": "Landesbehörde",
-    "association": "Verband / Verein",
-    "company": "Unternehmen",
-    "other": "Sonstige",
+    "municipality": lazy_gettext("Gemeinde / Stadt"),
+    "district": lazy_gettext("Kreis"),
+    "municipal_association": lazy_gettext("Gemeindeverband"),
+    "state_authority": lazy_gettext("Landesbehörde"),
+    "association": lazy_gettext("Verband / Verein"),
+    "company": lazy_gettext("Unternehmen"),
+    "other": lazy_gettext("Sonstige"),
 }
 assert set(KIND_LABELS) == set(ORGANISATION_KINDS)
 
-ROLE_LABELS = {"lead": "Hauptverantwortlich", "partner": "Beteiligt"}
+ROLE_LABELS = {"lead": lazy_gettext("Hauptverantwortlich"), "partner": lazy_gettext("Beteiligt")}
 
 
 def partial_date(date: dt.date, precision: str) -> str:
@@ -33,17 +35,37 @@ def partial_date(date: dt.date, precision: str) -> str:
     return format_date(date, "d. MMMM yyyy")
 
 
+def short_date(value) -> str:
+    """31.12.2020 on German pages, 31 Dec 2020 on English ones (never the ambiguous 12/31/2020)."""
+    if not value:
+        return ""
+    return format_date(value, "dd.MM.yyyy" if current_language() == "de" else "d MMM yyyy")
+
+
+def short_datetime(value) -> str:
+    """Date and time of day in the page's language."""
+    if not value:
+        return ""
+    return format_datetime(value, "dd.MM.yyyy, HH:mm" if current_language() == "de" else "d MMM yyyy, HH:mm")
+
+
+def state_name(code: str | None) -> str:
+    """The state's name in the page's language (the names are marked for translation in models)."""
+    name = STATES.get(code or "")
+    return gettext(name) if name else (code or "")
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and template globals."""
     app.jinja_env.filters.update(
         number=lambda value, digits=0: format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else "")),
         decimal=lambda value: format_decimal(value),
-        date_de=lambda value: format_date(value, "dd.MM.yyyy") if value else "",
-        datetime_de=lambda value: format_datetime(value, "dd.MM.yyyy, HH:mm") if value else "",
+        date_de=short_date,
+        datetime_de=short_datetime,
         partial_date=partial_date,
         paragraphs=paragraphs,
         linkify=linkify,
-        state_name=lambda code: STATES.get(code or "", code or ""),
+        state_name=state_name,
         kind_label=lambda kind: KIND_LABELS.get(kind, kind),
         role_label=lambda role: ROLE_LABELS.get(role, role),
     )

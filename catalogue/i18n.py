@@ -8,8 +8,8 @@ German only: their users are German municipal staff and the API's messages are d
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
+from flask_babel import get_locale, refresh
 from markupsafe import Markup
 
 #: Interface languages, the default first.
@@ -31,6 +31,8 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name, which the ex
 
 def select_locale() -> str:
     """The visitor's choice (cookie), else the browser's preference, else German."""
+    if not has_request_context():  # CLI commands and background work speak German
+        return LANGUAGES[0]
     if request.blueprint in _GERMAN_ONLY or request.path.startswith(("/admin", "/api/")):
         return LANGUAGES[0]
     chosen = request.cookies.get(COOKIE)
@@ -73,6 +75,12 @@ def init_app(app: Flask) -> None:
         current_language=current_language, content_lang=content_lang,
         LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
+
+    @app.before_request
+    def _choose_language_afresh():
+        # Flask-Babel caches the locale on the application context, which a request shares
+        # with an enclosing one (CLI commands, tests): choose for this request, not an earlier one.
+        refresh()
 
     @app.after_request
     def _vary_by_language(response):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .i18n import N_
 
 PROJECT_STATUSES = ("draft", "published", "archived")
 PARTICIPANT_ROLES = ("lead", "partner")
@@ -37,22 +38,22 @@ ORGANISATION_KINDS = (
 )
 #: ISO 3166-2 codes of the sixteen German states.
 STATES = {
-    "DE-BW": "Baden-Württemberg",
-    "DE-BY": "Bayern",
-    "DE-BE": "Berlin",
-    "DE-BB": "Brandenburg",
-    "DE-HB": "Bremen",
-    "DE-HH": "Hamburg",
-    "DE-HE": "Hessen",
-    "DE-MV": "Mecklenburg-Vorpommern",
-    "DE-NI": "Niedersachsen",
-    "DE-NW": "Nordrhein-Westfalen",
-    "DE-RP": "Rheinland-Pfalz",
-    "DE-SL": "Saarland",
-    "DE-SN": "Sachsen",
-    "DE-ST": "Sachsen-Anhalt",
-    "DE-SH": "Schleswig-Holstein",
-    "DE-TH": "Thüringen",
+    "DE-BW": N_("Baden-Württemberg"),
+    "DE-BY": N_("Bayern"),
+    "DE-BE": N_("Berlin"),
+    "DE-BB": N_("Brandenburg"),
+    "DE-HB": N_("Bremen"),
+    "DE-HH": N_("Hamburg"),
+    "DE-HE": N_("Hessen"),
+    "DE-MV": N_("Mecklenburg-Vorpommern"),
+    "DE-NI": N_("Niedersachsen"),
+    "DE-NW": N_("Nordrhein-Westfalen"),
+    "DE-RP": N_("Rheinland-Pfalz"),
+    "DE-SL": N_("Saarland"),
+    "DE-SN": N_("Sachsen"),
+    "DE-ST": N_("Sachsen-Anhalt"),
+    "DE-SH": N_("Schleswig-Holstein"),
+    "DE-TH": N_("Thüringen"),
 }
 #: What kind of write a change-log row stands for (consumed by search and the API feed).
 CHANGE_ACTIONS = ("create", "update", "publish", "unpublish", "delete")

@@ -22,6 +22,7 @@ from marshmallow import (
     validates,
     validates_schema,
 )
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from .extensions import db
@@ -458,38 +459,38 @@ class ProjectFilterSchema(Schema):
 
     keywords = fields.List(Line(max_length=80), data_key="stichwort", load_default=list)
     states = fields.List(
-        fields.String(validate=validate.OneOf(STATES, error="Unbekanntes Land: bitte einen Code wie DE-NW verwenden.")),
+        fields.String(validate=validate.OneOf(STATES, error=lazy_gettext("Unbekanntes Land: bitte einen Code wie DE-NW verwenden."))),
         data_key="land", load_default=list,
     )
     districts = fields.List(Line(), data_key="kreis", load_default=list)
     legal_forms = fields.List(Line(max_length=120), data_key="rechtsform", load_default=list)
     kinds = fields.List(
-        fields.String(validate=validate.OneOf(ORGANISATION_KINDS, error="Unbekannte Art der Organisation.")),
+        fields.String(validate=validate.OneOf(ORGANISATION_KINDS, error=lazy_gettext("Unbekannte Art der Organisation."))),
         data_key="art", load_default=list,
     )
     since_from = fields.Integer(
         data_key="seit_von", load_default=None, allow_none=True,
-        validate=validate.Range(min=1900, max=2100, error="Jahr zwischen 1900 und 2100 erwartet."),
-        error_messages={"invalid": "Jahr als Zahl erwartet."},
+        validate=validate.Range(min=1900, max=2100, error=lazy_gettext("Jahr zwischen 1900 und 2100 erwartet.")),
+        error_messages={"invalid": lazy_gettext("Jahr als Zahl erwartet.")},
     )
     since_to = fields.Integer(
         data_key="seit_bis", load_default=None, allow_none=True,
-        validate=validate.Range(min=1900, max=2100, error="Jahr zwischen 1900 und 2100 erwartet."),
-        error_messages={"invalid": "Jahr als Zahl erwartet."},
+        validate=validate.Range(min=1900, max=2100, error=lazy_gettext("Jahr zwischen 1900 und 2100 erwartet.")),
+        error_messages={"invalid": lazy_gettext("Jahr als Zahl erwartet.")},
     )
     sort = fields.String(
         load_default="titel",
-        validate=validate.OneOf(SORT_ORDERS, error="Sortierung titel, neueste oder seit erwartet."),
+        validate=validate.OneOf(SORT_ORDERS, error=lazy_gettext("Sortierung titel, neueste oder seit erwartet.")),
     )
     page = fields.Integer(
         data_key="seite", load_default=1,
-        validate=validate.Range(min=1, max=100_000, error="Seitenzahl ab 1 erwartet."),
-        error_messages={"invalid": "Seitenzahl als Zahl erwartet."},
+        validate=validate.Range(min=1, max=100_000, error=lazy_gettext("Seitenzahl ab 1 erwartet.")),
+        error_messages={"invalid": lazy_gettext("Seitenzahl als Zahl erwartet.")},
     )
     per_page = fields.Integer(
         data_key="pro_seite", load_default=None, allow_none=True,
-        validate=validate.Range(min=1, max=100, error="Zwischen 1 und 100 Einträge pro Seite."),
-        error_messages={"invalid": "Anzahl als Zahl erwartet."},
+        validate=validate.Range(min=1, max=100, error=lazy_gettext("Zwischen 1 und 100 Einträge pro Seite.")),
+        error_messages={"invalid": lazy_gettext("Anzahl als Zahl erwartet.")},
     )
 
     LIST_KEYS = ("stichwort", "land", "kreis", "rechtsform", "art")
@@ -506,5 +507,5 @@ class ProjectFilterSchema(Schema):
                 raw[key] = values[-1]
         filters = cls().load(raw)
         if filters["since_from"] and filters["since_to"] and filters["since_from"] > filters["since_to"]:
-            raise ValidationError({"seit_von": ["„seit“-Jahr von darf nicht nach „bis“ liegen."]})
+            raise ValidationError({"seit_von": [gettext("„seit“-Jahr von darf nicht nach „bis“ liegen.")]})
         return filters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -33,12 +34,12 @@ def _parse_args():
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _KEYS])
     sort = args.get("sort") or "relevanz"
     if sort not in search.SORTS:
-        raise bad_request("Ungültige Sortierung – relevanz, titel, neueste oder seit erwartet.")
+        raise bad_request(gettext("Ungültige Sortierung – relevanz, titel, neueste oder seit erwartet."))
     try:
         filters = ProjectFilterSchema.from_args(MultiDict([(k, v) for k, v in args.items(multi=True) if k != "sort"]))
     except ValidationError as error:
         message = " ".join(f"{field}: {text}" for field, text in flatten_errors(error.messages))
-        raise bad_request(f"Ungültiger Filter – {message}")
+        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=message))
     return args, args.get("q", ""), sort, filters
 
 
@@ -86,11 +87,12 @@ def search_page():
     except search.SearchQueryError as error:
         raise _shown_error(error.status, str(error))
     except search.SearchUnavailable:
-        error = ServiceUnavailable("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.")
+        error = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."))
         error._catalogue_detail = True
         raise error
     if filters["page"] > result.pages:
-        raise not_found(f"Seite {filters['page']} gibt es nicht; die Trefferliste hat {result.pages} Seite(n).")
+        raise not_found(gettext("Seite %(page)s gibt es nicht; die Trefferliste hat %(pages)s Seite(n).",
+                                page=filters["page"], pages=result.pages))
     return render_template(
         "public/search.html", q=text, sort=sort, filters=filters, result=result, projects=_load(result.ids),
         facets=facet_links(args, result.facets), args=args,

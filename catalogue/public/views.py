@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -47,11 +48,12 @@ def project_list():
         filters = ProjectFilterSchema.from_args(request.args)
     except ValidationError as error:
         message = " ".join(f"{field}: {text}" for field, text in flatten_errors(error.messages))
-        raise bad_request(f"Ungültiger Filter – {message}")
+        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=message))
     per_page = filters["per_page"] or current_app.config["PAGE_SIZE"]
     page = queries.paginate_projects(filters, min(per_page, current_app.config["MAX_PAGE_SIZE"]))
     if filters["page"] > 1 and filters["page"] > page.pages:
-        raise not_found(f"Seite {filters['page']} gibt es nicht; die Liste hat {page.pages or 1} Seite(n).")
+        raise not_found(gettext("Seite %(page)s gibt es nicht; die Liste hat %(pages)s Seite(n).",
+                                page=filters["page"], pages=page.pages or 1))
     return render_template(
         "public/project_list.html",
         page=page,

@@ -9,6 +9,7 @@ from itertools import chain, islice
 
 from markupsafe import Markup
 
+from ..i18n import N_
 from .analysis import fold, place_words
 from .engine import Matcher, filter_sets
 from .highlight import snippet
@@ -18,7 +19,10 @@ from .store import IndexStore
 
 SORTS = ("relevanz", "titel", "neueste", "seit")
 FACETS = ("keyword", "state", "district", "legal_form", "kind", "since")
-SINCE_RANGES = (("vor 2000", None, 1999), ("2000–2009", 2000, 2009), ("2010–2019", 2010, 2019), ("ab 2020", 2020, None))
+#: Since-year facet: (label, first year, last year); labels are marked for the page's translation.
+SINCE_RANGES = (
+    (N_("vor 2000"), None, 1999), ("2000–2009", 2000, 2009), ("2010–2019", 2010, 2019), (N_("ab 2020"), 2020, None),
+)
 _FEW = 3
 
 
