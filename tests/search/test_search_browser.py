@@ -1,0 +1,99 @@
+"""The search box in a real headless Chromium (Debian's /usr/bin/chromium via Playwright):
+suggestions from /api/v1/suggest as one types, chosen with the keyboard; and the search page,
+its facets and pages without JavaScript."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from werkzeug.serving import make_server
+
+from catalogue.search.analysis import fold
+
+CHROMIUM = Path(os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium"))
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)"),
+]
+# The flags keep Chromium from calling out to Google's services on this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_server(app, seeded):
+    """The app with the seed data, served over real HTTP on a free local port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def test_search_box_suggests_from_the_api_as_one_types(browser, live_server):
+    page = browser.new_page(locale="de-DE")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(live_server + "/projekte")
+    page.fill("#site-search-q", "Arns")
+    page.wait_for_selector("#site-search-suggestions li", state="visible")
+    assert any("/api/v1/suggest?q=Arns" in url for url in asked)
+    labels = page.locator("#site-search-suggestions li").all_inner_texts()
+    assert any("Stadt Arnsberg" in label and "Organisation" in label for label in labels)
+    assert page.get_attribute("#site-search-q", "aria-expanded") == "true"
+
+    page.press("#site-search-q", "ArrowDown")  # into the list, then follow the first suggestion
+    first = page.locator("#site-search-suggestions a").first
+    assert page.evaluate("() => document.activeElement.closest('#site-search-suggestions') !== null")
+    target = first.get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(urljoin(live_server + "/", target))
+    assert page.locator("h1").count() == 1
+
+    page.fill("#site-search-q", "Arns")
+    page.wait_for_selector("#site-search-suggestions li", state="visible")
+    page.press("#site-search-q", "Escape")
+    assert page.locator("#site-search-suggestions").is_hidden()
+    page.close()
+
+
+def test_search_works_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, locale="de-DE")
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.fill("#site-search-q", "Grosspoesna")
+    page.press("#site-search-q", "Enter")
+    assert "/suche?q=Grosspoesna" in page.url
+    assert "Interkommunaler Verbundraum Region Partheland" in page.locator(".card__title").all_inner_texts()
+    assert page.locator(".search-snippet mark").count() >= 1
+    assert page.locator("#site-search-suggestions").count() == 0  # nothing of the script ran
+
+    page.goto(live_server + "/suche?q=Verwaltung")
+    total = int(page.inner_text("#result-heading").split()[0])
+    facet_count = int(page.inner_text(".facet .facet__count >> nth=0").strip("()"))
+    page.click(".facet a >> nth=0")  # the most frequent keyword of the hits
+    assert "stichwort=" in page.url and page.locator(".facet--selected").count() == 1
+    assert int(page.inner_text("#result-heading").split()[0]) == facet_count <= total
+    page.select_option("#s-sort", "titel")
+    page.click("form.search-form button[type=submit]")
+    assert "sort=titel" in page.url and "stichwort=" in page.url  # the chosen filter is kept
+    titles = page.locator(".card__title").all_inner_texts()
+    assert len(titles) == facet_count and titles == sorted(titles, key=fold)
+    context.close()
