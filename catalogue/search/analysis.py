@@ -33,8 +33,9 @@ will wir wird wirst wo wollen wollte während würde würden zu zum zur zwar zwi
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 
 #: Splits below this confidence of compound-split are not trusted. Tuned on the seed data:
-#: real compounds score ≥ 0.68 (Kommunal|verwaltung, Feuer|wehr), place names mostly below
-#: (Arns|berg 0.41, Sun|dern 0.08); the part lengths below keep Bors|dorf (0.70) whole.
+#: real compounds score ≥ 0.63 (Pflege|heim, Kommunal|verwaltung 0.69), many place names below
+#: (Arns|berg 0.41, Sun|dern 0.08), the part lengths keep Bors|dorf (0.70) whole; the place
+#: names that score like compounds are kept whole per document (``kept_whole``).
 COMPOUND_THRESHOLD = 0.6
 _MIN_HEAD, _MIN_TAIL, _MIN_WORD = 5, 4, 9
 

@@ -39,7 +39,8 @@ FUZZY_BOOST = 0.7
 MAX_FUZZY_TERMS = 12
 #: Shorter terms are not matched fuzzily: one edit turns "grun" (Grün) into "grund" (Grundlage).
 MIN_FUZZY_LENGTH = 5
-_CACHE_SIZE = 4096
+#: Cache bounds, in posting entries (about 100 bytes each) and in cached terms.
+POSTINGS_CACHE, POSITIONS_CACHE, FUZZY_CACHE = 2_000_000, 1_000_000, 4096
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _ONE = 1
 
@@ -69,23 +70,29 @@ def _block(matcher, offset: int, values: bool = False) -> tuple:
 
 
 class _LRU:
-    """A small bounded mapping (thread-safe enough for caches: a lost race recomputes)."""
+    """A mapping bounded by the total weight of its values (for a posting dict: its length),
+    least recently used first out; thread-safe enough for caches (a lost race recomputes)."""
 
-    def __init__(self, size: int):
-        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+    def __init__(self, capacity: int):
+        self.capacity, self.total = capacity, 0
+        self.data: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key):
         with self.lock:
-            value = self.data.get(key)
-            if value is not None:
-                self.data.move_to_end(key)
-            return value
+            found = self.data.get(key)
+            if found is None:
+                return None
+            self.data.move_to_end(key)
+            return found[0]
 
-    def put(self, key, value):
+    def put(self, key, value, weight: int = 1):
         with self.lock:
-            self.data[key] = value
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
+            old = self.data.pop(key, None)
+            self.total += weight - (old[1] if old else 0)
+            self.data[key] = (value, weight)
+            while self.total > self.capacity and len(self.data) > 1:
+                self.total -= self.data.popitem(last=False)[1][1]
         return value
 
 
@@ -139,9 +146,10 @@ class Snapshot:
         self.published = frozenset(d for d in self.live if table[d]["status"] == "published")
         self._lengths: dict[str, list] = {}
         self._avg: dict[str, float] = {}
-        self._postings = _LRU(_CACHE_SIZE)
-        self._positions = _LRU(256)
-        self._fuzzy = _LRU(_CACHE_SIZE)
+        self._postings = _LRU(POSTINGS_CACHE)
+        self._positions = _LRU(POSITIONS_CACHE)
+        self._fuzzy = _LRU(FUZZY_CACHE)
+        self._memo = _LRU(FUZZY_CACHE)
         self._orders: dict[str, list] = {}
         self._lock = threading.Lock()
         self.values = self._value_index()
@@ -212,6 +220,11 @@ class Snapshot:
             self._orders["_rank"] = found
         return found
 
+    def remembered(self, key, compute):
+        """``compute()``, once per generation for a key (bounded, least recently used out)."""
+        found = self._memo.get(key)
+        return found if found is not None else self._memo.put(key, compute())
+
     # ------------------------------------------------------------------ postings
 
     def matchers(self, field: str, term: str):
@@ -248,14 +261,14 @@ class Snapshot:
         scores: dict[int, float] = {}
         for ids, weights in self._blocks(field, term):
             scores.update({d: factor * w / (w + base + K1 * norm * lengths[d]) for d, w in zip(ids, weights)})
-        return self._postings.put(key, scores)
+        return self._postings.put(key, scores, len(scores) + 1)
 
     def positions(self, field: str, term: str, docnums) -> _Positions:
         """Positions of ``term`` in ``field`` for (at least) ``docnums`` (cached per generation)."""
         key = (field, term)
-        found = self._positions.get(key) or self._positions.put(key, _Positions(self, field, term))
+        found = self._positions.get(key) or _Positions(self, field, term)
         found.load(docnums)
-        return found
+        return self._positions.put(key, found, len(found.decoded) + 1)
 
     def known(self, term: str) -> bool:
         return any(self.reader.doc_frequency(name, term) for name in TEXT_FIELDS)
@@ -270,11 +283,14 @@ class Snapshot:
         dfa = levenshtein_automaton(term, maxdist, prefix=2).to_dfa()
         frequency: dict[str, int] = {}
         for name in TEXT_FIELDS:
-            try:
-                for candidate in Automata.find_matches(dfa, self.reader.cursor(name)):
-                    frequency[candidate] = frequency.get(candidate, 0) + self.reader.doc_frequency(name, candidate)
-            except (TermNotFound, KeyError):
-                continue
+            found: set[str] = set()
+            for leaf, _ in self.leaves:  # per segment: Whoosh's MultiCursor finds nothing
+                try:
+                    found.update(Automata.find_matches(dfa, leaf.cursor(name)))
+                except (TermNotFound, KeyError):
+                    continue
+            for candidate in found:
+                frequency[candidate] = frequency.get(candidate, 0) + self.reader.doc_frequency(name, candidate)
         ordered = sorted(frequency, key=lambda t: (-frequency[t], t))[:MAX_FUZZY_TERMS]
         return self._fuzzy.put(term, tuple(ordered))
 

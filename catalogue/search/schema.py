@@ -50,6 +50,8 @@ class PhrasePositions(Positions):
         kind = value[_INT_SIZE:_INT_SIZE + 1]
         if kind == b"m":
             return int.from_bytes(value[_INT_SIZE + 1:], "little")
+        if len(value) - _INT_SIZE - 1 == (2 if kind == b"H" else 4):  # one position, the usual case
+            return 1 << int.from_bytes(value[_INT_SIZE + 1:], "little")
         return reduce(or_, map(PhrasePositions._ONE.__lshift__, PhrasePositions._numbers(value)), 0)
 
     @staticmethod

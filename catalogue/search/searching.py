@@ -10,7 +10,7 @@ from itertools import chain, islice
 from markupsafe import Markup
 
 from ..i18n import N_
-from .analysis import fold, place_words
+from .analysis import place_words
 from .engine import Matcher, filter_sets
 from .highlight import snippet
 from .query import clean, parse

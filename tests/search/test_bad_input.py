@@ -2,6 +2,8 @@
 
 import pytest
 
+from catalogue import search
+
 
 @pytest.mark.parametrize("query", [
     '"unbalanced', "(Stadt", "Stadt)", "[x", "AND", "OR", "NOT", "-", "*", "?", "*wasser", "Stadt AND",
@@ -12,6 +14,14 @@ def test_odd_queries_are_text(client, make_project, query):
     response = client.get("/suche", query_string={"q": query})
     assert response.status_code == 200
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ['"Standesamt', "(Standesamt", "Standesamt)", "Standesamt AND", "AND Standesamt",
+                                   "*Standesamt*", "\x00Standesamt\x7f", "~Standesamt^", "+Standesamt", "Standesamt -"])
+def test_operators_and_wildcards_are_plain_text(make_project, query):
+    """What the query language does not know is text: the word is still searched for."""
+    project = make_project()
+    assert search.search_projects(query).ids == [project.id]
 
 
 def test_invalid_percent_encoding_is_text(client):
@@ -46,7 +56,25 @@ def test_unknown_keyword_or_district_just_finds_nothing(client, make_project):
     assert response.status_code == 200 and "0 Treffer" in response.get_data(as_text=True)
 
 
-def test_suggestion_endpoint_takes_anything(client, make_project):
+@pytest.mark.parametrize("query, status", [
+    ("", 422), ("\x00", 200), ("a" * 5000, 422), ("%ZZ", 200), ('"(', 200), ("*", 200), ("Stand", 200),
+])
+def test_suggestion_endpoint_takes_anything(client, make_project, query, status):
     make_project()
-    for query in ["", "\x00", "a" * 5000, "%ZZ", '"(']:
-        assert client.get("/suche/vorschlaege", query_string={"q": query}).status_code == 200
+    response = client.get("/api/v1/suggest", query_string={"q": query})
+    assert response.status_code == status
+    assert isinstance(response.get_json(), list if status == 200 else dict)
+    if query == "Stand":
+        assert any(item["label"] == "Standesamt" for item in response.get_json())
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "(x", "AND", "-", "*", "*wasser", "%ZZ", "\x00\x7f"])
+def test_api_search_takes_the_same_odd_queries(client, make_project, query):
+    make_project()
+    assert client.get("/api/v1/projects", query_string={"q": query}).status_code == 200
+
+
+def test_api_search_refuses_a_too_long_query_with_a_problem(client):
+    response = client.get("/api/v1/projects", query_string={"q": "a" * 10_000})
+    assert response.status_code in (400, 413, 422)  # the API answers every invalid parameter with 422
+    assert response.mimetype == "application/problem+json" and "q" in response.get_json()["detail"]

@@ -1,8 +1,11 @@
 """Searching the real seed data and made-up profiles through the public interface."""
 
+import re
+
 import pytest
 
 from catalogue import search
+from catalogue.accounts import create_user
 from catalogue.extensions import db
 from catalogue.models import Project
 from catalogue.services import change_status
@@ -220,3 +223,18 @@ def test_similar_projects_are_published_only(make_project):
     draft = make_project(status="draft", title="Feuerwehr Entwurf", keywords=["Feuerwehr"])
     similar = search.similar_projects(a.id)
     assert b.id in similar and draft.id not in similar and a.id not in similar
+
+
+def test_editors_find_drafts_by_their_text_in_the_admin(client, make_project):
+    """The public search never shows a draft; the admin list searches drafts through the index."""
+    draft = plain(make_project, status="draft", title="Unveröffentlicht", occasion="Eine Kläranlagenpartnerschaft entsteht.")
+    create_user("redaktion", "ein sehr langes Passwort", "editor", "test")
+    db.session.commit()
+    assert "Unveröffentlicht" not in client.get("/suche?q=Kläranlage").get_data(as_text=True)
+    login = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', login)
+    response = client.post("/admin/login", data={"csrf_token": token.group(1) or token.group(2),
+                                                 "username": "redaktion", "password": "ein sehr langes Passwort"})
+    assert response.status_code == 302
+    page = client.get("/admin/projekte?q=Kläranlage").get_data(as_text=True)  # a compound part, not the title
+    assert f"/admin/projekte/{draft.id}" in page and "Unveröffentlicht" in page
