@@ -55,6 +55,18 @@ def state_name(code: str | None) -> str:
     return gettext(name) if name else (code or "")
 
 
+def page_window(current: int, pages: int, around: int = 2) -> list[int | None]:
+    """Page numbers to link: the first, the last and ``around`` either side of the current one,
+    with None where numbers are left out (shown as "…")."""
+    shown = sorted({1, pages, *range(max(1, current - around), min(pages, current + around) + 1)})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - window[-1] > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and template globals."""
     app.jinja_env.filters.update(
@@ -69,6 +81,6 @@ def init_app(app: Flask) -> None:
         kind_label=lambda kind: KIND_LABELS.get(kind, kind),
         role_label=lambda role: ROLE_LABELS.get(role, role),
     )
-    app.jinja_env.globals.update(STATES=STATES, KIND_LABELS=KIND_LABELS)
+    app.jinja_env.globals.update(STATES=STATES, KIND_LABELS=KIND_LABELS, page_window=page_window)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

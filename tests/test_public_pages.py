@@ -258,3 +258,13 @@ def test_every_asset_is_local(seeded, client):
             assert asset.startswith("/static/"), asset
     with client.get("/static/catalogue.css") as response:
         assert response.status_code == 200 and response.mimetype == "text/css"
+
+
+def test_page_links_show_first_last_and_the_neighbourhood():
+    from catalogue.formatting import page_window
+
+    assert page_window(1, 1) == [1]
+    assert page_window(1, 3) == [1, 2, 3]
+    assert page_window(4, 7) == [1, 2, 3, 4, 5, 6, 7]
+    assert page_window(5, 10) == [1, None, 3, 4, 5, 6, 7, None, 10]
+    assert page_window(10, 10) == [1, None, 8, 9, 10]
