@@ -4,11 +4,13 @@ built by the real migrations, the Flask test client and CLI runner, and profile 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from catalogue import create_app
 from catalogue.extensions import db
@@ -17,6 +19,22 @@ from catalogue.services import create_project, ensure_legal_form
 
 REPO = Path(__file__).resolve().parent.parent
 FILES = Path(__file__).resolve().parent / "files"
+
+#: Debian's Chromium, driven by Playwright (never a browser download).
+CHROMIUM = Path(os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium"))
+#: Marks for a module of browser tests: skipped, with the reason, where Chromium is missing.
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)"),
+]
+# The flags keep Chromium from calling out to Google's services on this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+#: JavaScript for page.evaluate: names of form controls that have no label.
+UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name)"""
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -67,6 +85,29 @@ def _clean_database(app):
                 # Restart AUTOINCREMENT counters (the change-log cursor) like RESTART IDENTITY does.
                 if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
                     connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real socket (a free local port), serving each request in its own thread.
+    A module that needs data first overrides it: ``def live_server(live_server, seeded)``."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

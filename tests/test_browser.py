@@ -3,23 +3,12 @@ layout on a phone and a desktop, landmarks and labels, and the filter form witho
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = Path(os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium"))
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)"),
-]
-# The flags keep Chromium from calling out to Google's services on this closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from conftest import BROWSER_TESTS, UNLABELLED_CONTROLS
+
+pytestmark = BROWSER_TESTS
 PAGES = [
     "/",
     "/projekte",
@@ -34,30 +23,15 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
-def live_server(app, seeded):
-    """The app served over real HTTP on a free local port, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+def live_server(live_server, seeded):
+    """The live server, with the seed data loaded first."""
+    return live_server
 
 
 NO_OVERFLOW = "() => document.scrollingElement.scrollWidth <= window.innerWidth + 1"
-UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name)"""
 
 
 @pytest.mark.parametrize("width,language", [(390, "de"), (1280, "de"), (390, "en")])

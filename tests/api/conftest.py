@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from catalogue.accounts import create_api_token, create_user, revoke_api_token
 from catalogue.extensions import db, limiter
@@ -53,13 +50,3 @@ def revoked(make_token):
     db.session.commit()
     return headers
 
-
-@pytest.fixture
-def live_server(app):
-    """The real app on a real socket, serving each request in its own thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()

@@ -4,47 +4,23 @@ its facets and pages without JavaScript."""
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-from werkzeug.serving import make_server
+
+from conftest import BROWSER_TESTS
 
 from catalogue.search.analysis import fold
 
-CHROMIUM = Path(os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium"))
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (apt-get install chromium)"),
-]
-# The flags keep Chromium from calling out to Google's services on this closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+pytestmark = BROWSER_TESTS
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
-def live_server(app, seeded):
-    """The app with the seed data, served over real HTTP on a free local port, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+def live_server(live_server, seeded):
+    """The live server, with the seed data loaded first."""
+    return live_server
 
 
 def test_search_box_suggests_from_the_api_as_one_types(browser, live_server):
