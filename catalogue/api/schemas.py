@@ -93,8 +93,9 @@ class PageArgsSchema(Schema):
 class ProjectQuerySchema(PageArgsSchema):
     """Filters, full text, sorting and facets of the project list (the site's, in English)."""
 
-    q = fields.String(load_default="", validate=validate.Length(max=200),
-                      metadata={"description": "Volltextsuche", "example": "Standesamt"})
+    # No length rule here: the search engine refuses an over-long query itself, with 413 as on the site.
+    q = fields.String(load_default="", metadata={
+        "description": "Volltextsuche (höchstens 500 Zeichen; länger: 413)", "example": "Standesamt"})
     keyword = _list_of("Stichwort (mehrfach: ODER)", "Digitalisierung", validate=validate.Length(max=80))
     state = _list_of("Land als ISO-3166-2-Code (mehrfach: ODER)", "DE-NW", validate=validate.OneOf(list(STATES)))
     district = _list_of("Kreis (mehrfach: ODER)", "Hochsauerlandkreis", validate=validate.Length(max=200))

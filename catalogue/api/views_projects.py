@@ -82,7 +82,7 @@ class Projects(MethodView):
         "Link": {"description": "first/prev/next/last (RFC 8288)", "schema": {"type": "string"}},
         "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
     })
-    @problems({400: "Suchanfrage q nicht verständlich", 503: "Volltextsuche gerade nicht verfügbar"})
+    @problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
     def get(self, q, page, per_page, facets, sort, **filter_args):
         """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated."""
         filters = {
@@ -120,6 +120,8 @@ def _search_page(search, q: str, filters: dict, sort: str, page: int, per_page: 
     try:
         result = search.search_projects(q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page,
                                         with_facets=with_facets)
+    except search.SearchQueryTooLong as error:
+        raise problem(413, f"q: {error}")
     except search.SearchQueryError as error:
         raise problem(400, f"Suchanfrage nicht verständlich: {error}")
     except search.SearchUnavailable:

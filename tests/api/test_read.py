@@ -152,7 +152,7 @@ def test_full_text_search_and_suggest(client, make_project):
     assert any("Klima" in s["label"] for s in suggestions)
     assert all(s["url"].startswith("http://localhost/") for s in suggestions)  # portals live elsewhere
     problem_of(client.get(f"{API}/suggest"), 422)
-    problem_of(client.get(f"{API}/projects?q=" + "x" * 201), 422)
+    problem_of(client.get(f"{API}/projects?q=" + "x" * 501), 413)  # too long, as on the site
 
 
 def test_full_profile_with_urls_and_lead(client, make_project):
