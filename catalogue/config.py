@@ -97,6 +97,10 @@ def _derive(settings: dict) -> dict:
     settings.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin")
     settings.setdefault("JSON_SORT_KEYS", False)
     settings.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A rate-limit store that is down (Redis restarting) must not take the site down with it:
+    # count per process meanwhile, and never answer a visitor's request with that error.
+    settings.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    settings.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     settings.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     settings.setdefault("REMEMBER_COOKIE_SECURE", production)
     settings.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")

@@ -90,3 +90,25 @@ def test_redis_storage_shares_the_limit_between_worker_processes(app, tmp_path):
             worker.terminate()
             worker.wait(timeout=10)
             file.close()
+
+
+
+_DOWN_STORE_PROBE = """
+import sys
+from catalogue import create_app
+app = create_app({"DATABASE_URL": sys.argv[1], "INDEX_DIR": sys.argv[2], "RATELIMIT_STORAGE_URI": sys.argv[3]})
+client = app.test_client()
+print(client.get("/api/v1/legal-forms").status_code, client.get("/projekte").status_code)
+"""
+
+
+def test_a_rate_limit_store_that_is_down_does_not_take_the_site_down(app, tmp_path):
+    """Redis restarting: requests are still answered (counted per process meanwhile), never a 500.
+    In a process of its own, because the limiter's storage is process-wide."""
+    dead = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-c", _DOWN_STORE_PROBE, app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path / "index"), dead],
+        capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["200", "200"], result.stderr[-3000:]
