@@ -6,6 +6,7 @@ from __future__ import annotations
 import http
 
 from flask import Flask, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_cors import CORS
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
@@ -96,6 +97,21 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(bp)
     app.extensions["catalogue_api"] = api
     app.after_request(_no_html_redirect_bodies)
+    app.session_interface = NoApiSessionInterface()
+
+
+class NoApiSessionInterface(SecureCookieSessionInterface):
+    """The site's cookie sessions, never saved on API answers.
+
+    The API authenticates with tokens only. Flask-Login looks into the session after every
+    request, and a looked-at session makes Flask add ``Vary: Cookie``, which keeps CDNs and
+    portals' caches from sharing one cached answer among all clients.
+    """
+
+    def save_session(self, app, session, response):
+        if is_api_path(request.path):
+            return None
+        return super().save_session(app, session, response)
 
 
 def _no_html_redirect_bodies(response):

@@ -81,6 +81,16 @@ def test_every_get_has_validators_and_answers_304(client, make_project):
     problem_of(client.get(f"{API}/projects.csv", headers={"Accept": "application/json"}), 406)
 
 
+def test_public_reads_are_one_answer_for_every_client(client, make_project):
+    """No session cookie and no Vary: Cookie on the API: a CDN may serve one cached answer to all."""
+    make_project()
+    for url in (f"{API}/projects", f"{API}/keywords", f"{API}/projects/gemeinsames-standesamt-musterstadt"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Cookie" not in response.vary and "Set-Cookie" not in response.headers, url
+    assert "Cookie" in client.get("/projekte").vary  # the site's pages do depend on the cookie (language)
+
+
 def test_a_bad_token_is_refused_on_reads_too(client, make_project, editor, revoked):
     make_project()
     for headers in ({"Authorization": "Bearer ikz_ausgedacht"}, revoked, {"Authorization": "Basic eDp5"}):
