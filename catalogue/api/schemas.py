@@ -82,12 +82,29 @@ class ApiOrganisationInputSchema(OrganisationInputSchema):
 
 # ---------------------------------------------------------------- query arguments
 
+# The API speaks German, like its problem details: messages for marshmallow's rules.
+NOT_AN_INTEGER = {"invalid": "Ganze Zahl erwartet."}
+NOT_A_BOOLEAN = {"invalid": "true oder false erwartet."}
+
+
+def _range(low: int, high: int) -> validate.Range:
+    return validate.Range(min=low, max=high, error=f"Zahl von {low} bis {high} erwartet.")
+
+
+def _one_of(choices) -> validate.OneOf:
+    return validate.OneOf(choices, error="Erlaubt: {choices}.")
+
+
+def _length(maximum: int, minimum: int | None = None) -> validate.Length:
+    error = f"{minimum} bis {maximum} Zeichen erwartet." if minimum else f"Höchstens {maximum} Zeichen."
+    return validate.Length(min=minimum, max=maximum, error=error)
+
 
 class PageArgsSchema(Schema):
     """Pagination: bounded pages, so no response grows without limit."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000), metadata={"example": 1})
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100), metadata={"example": 20})
+    page = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=1, validate=_range(1, 100_000), metadata={"example": 1})
+    per_page = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=20, validate=_range(1, 100), metadata={"example": 20})
 
 
 class ProjectQuerySchema(PageArgsSchema):
@@ -96,37 +113,38 @@ class ProjectQuerySchema(PageArgsSchema):
     # No length rule here: the search engine refuses an over-long query itself, with 413 as on the site.
     q = fields.String(load_default="", metadata={
         "description": "Volltextsuche (höchstens 500 Zeichen; länger: 413)", "example": "Standesamt"})
-    keyword = _list_of("Stichwort (mehrfach: ODER)", "Digitalisierung", validate=validate.Length(max=80))
-    state = _list_of("Land als ISO-3166-2-Code (mehrfach: ODER)", "DE-NW", validate=validate.OneOf(list(STATES)))
-    district = _list_of("Kreis (mehrfach: ODER)", "Hochsauerlandkreis", validate=validate.Length(max=200))
+    keyword = _list_of("Stichwort (mehrfach: ODER)", "Digitalisierung", validate=_length(80))
+    state = _list_of("Land als ISO-3166-2-Code (mehrfach: ODER)", "DE-NW", validate=_one_of(list(STATES)))
+    district = _list_of("Kreis (mehrfach: ODER)", "Hochsauerlandkreis", validate=_length(200))
     legal_form = _list_of("Rechtsform (mehrfach: ODER)", "öffentlich-rechtliche Vereinbarung",
-                          validate=validate.Length(max=120))
+                          validate=_length(120))
     kind = _list_of("Art einer beteiligten Organisation (mehrfach: ODER)", "municipality",
-                    validate=validate.OneOf(ORGANISATION_KINDS))
-    since_from = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100),
+                    validate=_one_of(ORGANISATION_KINDS))
+    since_from = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(1900, 2100),
                                 metadata={"description": "Zusammenarbeit seit frühestens", "example": 2015})
-    since_to = fields.Integer(load_default=None, validate=validate.Range(min=1900, max=2100),
+    since_to = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(1900, 2100),
                               metadata={"description": "Zusammenarbeit seit spätestens", "example": 2024})
-    sort = fields.String(load_default=None, validate=validate.OneOf(list(SORTS)),
+    sort = fields.String(load_default=None, validate=_one_of(list(SORTS)),
                          metadata={"description": "Standard: relevance mit q, sonst title"})
-    facets = fields.Boolean(load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"})
+    facets = fields.Boolean(error_messages=NOT_A_BOOLEAN, load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"})
 
 
 class ChangesArgsSchema(Schema):
     """Cursor of the change feed."""
 
     # The seq column is a 32-bit integer; larger cursors would overflow PostgreSQL's parameter.
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1),
+    since = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=0, validate=_range(0, 2**31 - 1),
                            metadata={"description": "letzte gesehene seq (0: von Anfang an)", "example": 0})
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000),
+    limit = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=500, validate=_range(1, 1000),
                            metadata={"description": "Einträge dieser Seite; `next` führt lückenlos weiter"})
 
 
 class SuggestArgsSchema(Schema):
     """What the search box has typed so far."""
 
-    q = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "Stand"})
-    limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
+    q = fields.String(required=True, validate=_length(100, minimum=1), metadata={"example": "Stand"},
+                      error_messages={"required": "Angabe fehlt."})
+    limit = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=8, validate=_range(1, 20))
 
 
 # ---------------------------------------------------------------- output

@@ -147,3 +147,15 @@ def test_tokens_from_the_command_line_write_until_revoked(runner, client, make_p
     problem_of(client.patch(url, json={"summary": "Noch einmal."},
                             headers={**headers, "If-Match": changed.headers["ETag"]}), 401)
     assert client.get(url).get_json()["summary"] == "Vom Portal."
+
+
+@pytest.mark.parametrize("query,field,message", [
+    ("page=abc", "page", "Ganze Zahl erwartet."),
+    ("per_page=1000", "per_page", "Zahl von 1 bis 100 erwartet."),
+    ("state=XX", "state.0", "Erlaubt: DE-BW"),
+    ("facets=vielleicht", "facets", "true oder false erwartet."),
+])
+def test_invalid_query_arguments_are_explained_in_german_per_field(client, query, field, message):
+    body = problem_of(client.get(f"{API}/projects?{query}"), 422)
+    assert [error["field"] for error in body["errors"]] == [field]
+    assert body["errors"][0]["message"].startswith(message)
