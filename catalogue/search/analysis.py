@@ -88,6 +88,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
 def place_words(names: tuple[str, ...]) -> frozenset[str]:
     """The lower-cased words of names of places that must stay whole (designations excluded)."""
     words = {token.text for name in names for token in _NAME_WORDS(name)}
+    words |= {piece for word in words for piece in hyphen_pieces(word)}
     return frozenset(words - DESIGNATIONS)
 
 
@@ -108,6 +109,41 @@ def kept_whole(words: frozenset[str]):
         yield
     finally:
         _KEPT_WHOLE.reset(reset)
+
+
+def hyphen_pieces(word: str) -> tuple[str, ...]:
+    """The pieces of a hyphenated word worth a term of their own: Nordrhein-Westfalen →
+    (nordrhein, westfalen); no single letters (E-Government) and no stop words (Stadt-und-Land)."""
+    if "-" not in word:
+        return ()
+    return tuple(piece for piece in word.split("-") if len(piece) > 1 and piece not in STOP_WORDS)
+
+
+class HyphenFilter(Filter):
+    """At index time, adds the pieces of a hyphenated word at its position, so "Westfalen" finds
+    "Nordrhein-Westfalen" and "Hochheide" finds "Westfeld-Hochheide". The tokenizer keeps the
+    hyphenated word whole, so a hyphenated query still matches exactly that word."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for token in tokens:
+            # The filters after this one change the token in place: keep the word.
+            word, start = token.text, getattr(token, "startchar", None)
+            yield token
+            if token.mode == "query" or token.stopped:
+                continue
+            offset = 0
+            for piece in word.split("-"):
+                begin, offset = offset, offset + len(piece) + 1
+                if piece not in hyphen_pieces(word):
+                    continue
+                token.text = piece
+                if start is not None:
+                    token.startchar = start + begin
+                    token.endchar = token.startchar + len(piece)
+                yield token
 
 
 class CompoundFilter(Filter):
@@ -176,11 +212,12 @@ _NAME_WORDS = RegexTokenizer(_WORDS) | LowercaseFilter()
 
 
 def german_analyzer(compounds: bool = True):
-    """Tokenize, lower-case, drop stop words, split compounds (index only), fold, stem."""
+    """Tokenize, lower-case, drop stop words, split hyphenated words and compounds (index
+    only), fold, stem."""
     # The stop filter numbers the positions of the words it keeps; compound parts come after it
     # and so share their compound's position: "starke Verwaltung" as a phrase matches "starke
     # Kommunalverwaltung", and a phrase across the next word is not broken by the parts.
-    chain = RegexTokenizer(_WORDS) | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
+    chain = RegexTokenizer(_WORDS) | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1) | HyphenFilter()
     if compounds:
         chain = chain | CompoundFilter()
     return chain | FoldFilter() | GermanStemFilter()

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from .analysis import _WORDS, german_analyzer, is_kept_whole, may_be_compound
+from .analysis import _WORDS, german_analyzer, hyphen_pieces, is_kept_whole, may_be_compound
 
 _ANALYZER = german_analyzer()
 _WHOLE_ANALYZER = german_analyzer(compounds=False)
@@ -83,7 +83,9 @@ def matched_spans(text: str, terms: set[str], whole: frozenset[str] = frozenset(
     for match in _words_around(text, _term_pattern(frozenset(terms)).finditer(text.translate(_SKELETON))):
         word = match.group()
         lower = word.lower()
-        split = may_be_compound(lower) and not is_kept_whole(lower, whole)
+        # As at index time: compound parts only of words (or hyphenated pieces) not kept whole.
+        split = any(may_be_compound(piece) and not is_kept_whole(piece, whole)
+                    for piece in (lower, *hyphen_pieces(lower)))
         spans += [(match.start() + start, match.start() + end)
                   for term, start, end in _word_terms(word, not split) if term in terms]
     merged: list[tuple[int, int]] = []

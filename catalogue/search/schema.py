@@ -21,7 +21,7 @@ META_ID = "meta"
 #: Kinds of organisation whose names are names of places (kept whole in the texts, see analysis).
 PLACE_KINDS = frozenset({"municipality", "district", "municipal_association", "state_authority"})
 #: Raised whenever analysis or documents change, so that start-up rebuilds an index made the old way.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 class PhrasePositions(Positions):

@@ -56,6 +56,25 @@ def test_names_of_a_documents_places_stay_whole():
     assert {"birkenfeld", "stockstadt", "gemeind"} <= set(indexed)
 
 
+def test_hyphenated_words_add_their_pieces_at_index_time():
+    """The pieces share the word's position; stop words and single letters are no pieces."""
+    positions = {}
+    for token in ANALYZER("Land Nordrhein-Westfalen, E-Government und Stadt-und-Land", positions=True, mode="index"):
+        positions.setdefault(token.pos, []).append(token.text)
+    assert list(positions.values()) == [
+        ["land"], ["nordrhein-westfal", "nordrhein", "westfal"], ["e-government", "government"],
+        ["stadt-und-land", "stadt", "land"],
+    ]
+    assert terms("Nordrhein-Westfalen") == ["nordrhein-westfal"]  # a hyphenated query stays whole
+
+
+def test_pieces_of_hyphenated_words_are_split_as_compounds_unless_places():
+    assert {"hochwasserschutz", "hochwass", "schutz"} <= set(terms("Hochwasserschutz-Konzept", mode="index"))
+    with kept_whole(place_words(("Stadt Birkenfeld-Stockstadt",))):
+        indexed = terms("Birkenfeld-Stockstadt", mode="index")
+    assert indexed == ["birkenfeld-stockstadt", "birkenfeld", "stockstadt"]
+
+
 def test_german_stop_words_include_dass_in_both_spellings():
     assert terms("dass die Stadt und das Land") == terms("Stadt Land")
     assert terms("daß für über") == terms("dass fuer ueber") == []

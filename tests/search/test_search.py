@@ -70,6 +70,9 @@ def test_partner_names_are_searchable(seeded):
     ("Verwaltung", "Die Kommunalverwaltung wird modern."),
     ("Digitalisirung", "Die Digitalisierung der Ämter."),
     ("Wirtschaftsfoerderung", "Gemeinsame Wirtschaftsförderung im Tal."),
+    ("Westfalen", "Gefördert vom Land Nordrhein-Westfalen."),
+    ("Nordrhein-Westfalen", "Gefördert vom Land Nordrhein-Westfalen."),
+    ("Schutzkonzept", "Ein gemeinsames Hochwasser-Schutzkonzept."),
 ])
 def test_german_language_handling(make_project, q, text):
     wanted = plain(make_project, title="Ein Vorhaben im Tal", occasion=text)
@@ -123,6 +126,15 @@ def test_snippet_comes_from_the_field_that_matched_however_deep(make_project):
     assert "<mark>Feuerwehr</mark>wache" in snippet and "nichts" not in snippet
     keyword = plain(make_project, title="Etwas", summary="Kurz.", keywords=["Breitbandausbau"])
     assert "<mark>Breitband</mark>ausbau" in search.search_projects("Breitband").snippets[keyword.id]
+
+
+def test_pieces_of_hyphenated_names_find_and_mark(make_project):
+    org = {"role": "partner", "organisation": {"name": "Gemeinde Westfeld-Hochheide", "kind": "municipality"}}
+    project = plain(make_project, title="Bauhof", participants=[org],
+                    occasion="Westfeld-Hochheide teilt den Bauhof; gefördert vom Land Nordrhein-Westfalen.")
+    assert ids_of("Hochheide") == [project.id] and ids_of("Westfeld Hochheide") == [project.id]
+    snippet = search.search_projects("Westfalen").snippets[project.id]
+    assert "Nordrhein-<mark>Westfalen</mark>" in snippet
 
 
 def test_snippets_mark_no_part_of_a_place_name(make_project):
