@@ -564,6 +564,27 @@ def input_as_raw(data: dict) -> dict:
 # ---------------------------------------------------------------- organisations
 
 
+def delete_organisation(organisation: Organisation, actor: str) -> None:
+    """Delete an organisation that takes part in no profile (a typo, a duplicate with nothing on it).
+
+    One that still takes part in a profile – of any status, archived ones included, since they
+    can be restored – is refused: remove it there, or merge it into the right organisation.
+    Profiles' old revisions keep its facts, so restoring one brings it back as a new entry.
+    """
+    begin_write()
+    count = len(set(db.session.scalars(
+        select(Participation.project_id).where(Participation.organisation_id == organisation.id)
+    )))
+    if count:
+        raise ServiceError(
+            f"„{organisation.name}“ ist noch an {count} Profil(en) beteiligt (auch archivierte zählen): "
+            "dort erst entfernen oder mit einer anderen Organisation zusammenführen."
+        )
+    record_audit(actor, "organisation_delete", f"organisation:{organisation.slug}", name=organisation.name)
+    db.session.delete(organisation)
+    db.session.flush()
+
+
 def merge_organisations(duplicate: Organisation, keep: Organisation, actor: str) -> list[Project]:
     """Move every participation of ``duplicate`` to ``keep``, then delete ``duplicate``.
 

@@ -9,14 +9,14 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
-from ..editing import merge_keywords, merge_organisations, rename_keyword
+from ..editing import delete_organisation, merge_keywords, merge_organisations, rename_keyword
 from ..extensions import db
 from ..models import Keyword, Organisation, Participation, project_keywords
 from ..schemas import OrganisationInputSchema, flatten_errors
 from ..services import ServiceError, save_organisation
 from ..textutil import keyword_key
 from . import bp
-from .forms import KeywordRenameForm, MergeForm, OrganisationForm
+from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
 
 _ORGANISATION_FIELDS = (
     "name", "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
@@ -131,7 +131,7 @@ def _render_organisation(form, merge, organisation, status=200):
     errors = _summary(form) + _summary(merge)
     return render_template(
         "admin/organisation_form.html", form=form, merge=merge, organisation=organisation,
-        projects=projects, errors=errors,
+        projects=projects, errors=errors, actions=ActionForm(formdata=None),
     ), status
 
 
@@ -167,6 +167,23 @@ def organisation_merge(slug: str):
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) nennen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.organisation_edit", slug=target.slug), code=303)
+
+
+@bp.post("/organisationen/<slug>/loeschen")
+def organisation_delete(slug: str):
+    """Delete an organisation that takes part in no profile (a typo, an emptied duplicate)."""
+    organisation = _organisation(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = organisation.name
+    try:
+        delete_organisation(organisation, current_user.actor)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_template("errors/error.html", status=409, detail=str(error)), 409
+    db.session.commit()
+    flash(f"Organisation „{name}“ gelöscht.", "success")
+    return redirect(url_for("admin.organisation_list"), code=303)
 
 
 # ---------------------------------------------------------------- keywords

@@ -109,6 +109,7 @@ ORGANISATION_LINKS = _links("/api/v1/organisations/{slug}", {
     "read": ("", "get", "die Organisation neu lesen"),
     "replace": ("", "put", "ihre Angaben ersetzen (mit diesem ETag)"),
     "change": ("", "patch", "einzelne Angaben ändern (mit diesem ETag)"),
+    "delete": ("", "delete", "löschen, wenn sie an keinem Profil beteiligt ist (mit diesem ETag)"),
 })
 
 

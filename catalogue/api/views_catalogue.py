@@ -13,6 +13,7 @@ from .. import queries
 from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..schemas import OrganisationOutputSchema
+from ..editing import delete_organisation
 from ..services import ServiceError, begin_write, save_organisation
 from . import bp, reading
 from .openapi import LOCATION, ORGANISATION_EXAMPLE, ORGANISATION_LINKS, WRITE_PROBLEMS, links_from, problems, write
@@ -121,6 +122,23 @@ class OrganisationResource(MethodView):
         data = load_patched(ApiOrganisationInputSchema(), OrganisationOutputSchema().dump(organisation), body,
                              "Die Organisation ist nach der Änderung ungültig.")
         return _save_organisation(organisation, data, actor)
+
+    @bp.response(204)
+    @write()
+    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "noch an Profilen beteiligt", 412: "If-Match veraltet",
+               428: "If-Match fehlt"})
+    def delete(self, slug):
+        """Delete an organisation that takes part in no profile (If-Match required); one that
+        still does is a 409: remove it from those profiles first (or merge it in the admin)."""
+        user, actor = require_editor()
+        organisation = _current_organisation(slug)
+        try:
+            delete_organisation(organisation, actor)
+        except ServiceError as error:
+            db.session.rollback()
+            raise problem(409, str(error))
+        db.session.commit()
+        return "", 204
 
 
 def _current_organisation(slug: str) -> Organisation:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from catalogue.accounts import user_for_token
 from catalogue.extensions import db
 from catalogue.models import AuditEvent, Change, Keyword, Organisation, Participation, Project, Revision, User
+from catalogue.services import save_organisation
 
 from .conftest import PASSWORD, create, edit_form_data, login
 
@@ -62,6 +63,25 @@ def test_merge_duplicate_organisations_keeping_all_participations(editor, make_p
         assert revision.actor == "user:editor" and revision.changed_fields == ["participants"]
     assert db.session.scalar(select(func.count(Participation.id)).where(Participation.organisation_id == duplicate.id)) == 0
     assert "organisation_merge" in db.session.scalars(select(AuditEvent.action)).all()
+
+
+def test_delete_an_organisation_only_when_it_takes_part_in_nothing(editor, make_project):
+    make_project()
+    save_organisation({"name": "Gemeinde Vertippt", "kind": "municipality"}, "test")
+    db.session.commit()
+    page = editor.get("/admin/organisationen/stadt-musterstadt")
+    assert "kann nicht gelöscht werden" in page.text and "/loeschen" not in page.text
+    response = editor.post_form("/admin/organisationen/gemeinde-vertippt", {},
+                                action="/admin/organisationen/gemeinde-vertippt/loeschen")
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/organisationen"
+    db.session.expire_all()
+    assert _org("Gemeinde Vertippt") is None
+    assert "organisation_delete" in db.session.scalars(select(AuditEvent.action)).all()
+    # Posted anyway (an old tab): refused with a message, nothing lost.
+    refused = editor.post_form("/admin/organisationen/stadt-musterstadt", {},
+                               action="/admin/organisationen/stadt-musterstadt/loeschen")
+    assert refused.status_code == 409 and "beteiligt" in refused.text
+    assert _org("Stadt Musterstadt").participations
 
 
 def test_rename_and_merge_keywords(editor, make_project, client):

@@ -231,6 +231,27 @@ def test_organisation_patch_and_etags(client, editor, make_project):
     assert client.get(project_url).get_json()["lead"]["population"] == 4321
 
 
+def test_organisation_delete_only_when_it_takes_part_in_nothing(client, editor, make_project):
+    project = make_project()
+    created = client.post(f"{API}/organisations", json={"name": "Kreis Vertippt", "kind": "district"}, headers=editor)
+    url = created.headers["Location"]
+    problem_of(client.delete(url), 401)
+    problem_of(client.delete(url, headers=editor), 428)
+    problem_of(client.delete(url, headers={**editor, "If-Match": '"stale-000000000000"'}), 412)
+    assert client.delete(url, headers={**editor, "If-Match": created.headers["ETag"]}).status_code == 204
+    problem_of(client.get(url, headers=editor), 404)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "organisation_delete")).one()
+    assert event.target == "organisation:kreis-vertippt"
+    # One that takes part in a profile (also an archived one) stays, and nothing of it changes.
+    partner = f"{API}/organisations/stadt-musterstadt"
+    project_url = f"{API}/projects/{project.slug}"
+    client.delete(project_url, headers={**editor, "If-Match": client.get(project_url).headers["ETag"]})
+    before = client.get(partner, headers=editor)
+    body = problem_of(client.delete(partner, headers={**editor, "If-Match": before.headers["ETag"]}), 409)
+    assert "beteiligt" in body["detail"]
+    assert client.get(partner, headers=editor).get_json() == before.get_json()
+
+
 def test_api_writes_reach_the_search(client, admin):
     """Writes go through the services, so the search index follows them."""
     created = client.post(f"{API}/projects", json=project_data(title="Gemeinsamer Bauhof Quellenfeld", status="published"),
