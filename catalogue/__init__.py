@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from . import accounts, cli, database, errors, formatting, i18n
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import csrf, db, limiter, migrate, retry_after_only_when_refused
     from .public import bp as public_bp
 
     db.init_app(app)
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     i18n.init_app(app)
     csrf.init_app(app)
+    app.after_request(retry_after_only_when_refused)  # before the limiter: runs after its hook
     limiter.init_app(app)
     accounts.init_app(app)
     formatting.init_app(app)

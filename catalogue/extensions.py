@@ -46,3 +46,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://… with several workers).
 limiter = Limiter(key_func=client_key, default_limits=[])
+
+
+def retry_after_only_when_refused(response):
+    """Flask-Limiter sends Retry-After with every limited answer; on a 200 it would tell clients
+    and caches to wait for nothing (RFC 9110 gives it meaning on 429, 503 and redirects).
+    Registered before the limiter, so that it runs after the limiter has added its headers."""
+    if response.status_code not in (429, 503) and not 300 <= response.status_code < 400:
+        response.headers.pop("Retry-After", None)
+    return response

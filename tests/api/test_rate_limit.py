@@ -24,8 +24,10 @@ REDIS = "redis://127.0.0.1:6379/3"
 def test_too_many_requests_get_429_problem(app, client, editor):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     limiter.reset()
-    statuses = [client.get(f"{API}/legal-forms").status_code for _ in range(3)]
-    assert statuses == [200, 200, 200]
+    answers = [client.get(f"{API}/legal-forms") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    # The budget is announced on every answer, a time to wait only on the refusal.
+    assert answers[0].headers["X-RateLimit-Remaining"] == "2" and "Retry-After" not in answers[0].headers
     response = client.get(f"{API}/legal-forms")
     problem_of(response, 429)
     assert int(response.headers["Retry-After"]) > 0
