@@ -26,6 +26,7 @@ from .models import (
     Project,
     Revision,
     User,
+    project_keywords,
     utcnow,
 )
 from .schemas import CONTENT_FIELDS, ProjectInputSchema, flatten_errors, format_partial_date
@@ -340,6 +341,29 @@ def may_publish(user: User) -> bool:
 def needs_review(project: Project | None, user: User) -> bool:
     """Whether the user's save of this profile becomes a proposal instead of going live."""
     return project is not None and project.status == "published" and not may_publish(user)
+
+
+def shared_change_refusal(user: User, organisations=(), keywords=()) -> str | None:
+    """Why the user may not change these organisations or keywords, or None if they may.
+
+    Both appear on every profile that names them: changing one that a published profile names
+    (its facts, a merge, a rename) changes what the public sees without a review, so it needs
+    the right to publish, as publishing a profile does. Unpublished ones are free to edit."""
+    if may_publish(user):
+        return None
+    organisation_ids = [organisation.id for organisation in organisations]
+    keyword_ids = [keyword.id for keyword in keywords]
+    published = Project.status == "published"
+    shown = organisation_ids and db.session.scalar(
+        select(Participation.id).join(Project).where(Participation.organisation_id.in_(organisation_ids), published).limit(1)
+    )
+    shown = shown or keyword_ids and db.session.scalar(
+        select(project_keywords.c.project_id).join(Project).where(project_keywords.c.keyword_id.in_(keyword_ids), published).limit(1)
+    )
+    if not shown:
+        return None
+    return ("Das erscheint in veröffentlichten Profilen: ändern, zusammenführen oder löschen darf es nur, "
+            "wer veröffentlichen darf. Bitte wenden Sie sich an eine Redakteurin oder einen Redakteur mit diesem Recht.")
 
 
 def proposed_snapshot(project: Project, data: dict) -> dict:

@@ -9,7 +9,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
-from ..editing import delete_organisation, merge_keywords, merge_organisations, rename_keyword
+from ..editing import delete_organisation, merge_keywords, merge_organisations, rename_keyword, shared_change_refusal
+from ..errors import render_error
 from ..extensions import db
 from ..models import Keyword, Organisation, Participation, project_keywords
 from ..schemas import OrganisationInputSchema, flatten_errors
@@ -104,6 +105,9 @@ def organisation_edit(slug: str):
     form = OrganisationForm(data=data)
     merge = MergeForm(formdata=None)
     if request.method == "POST":
+        refusal = shared_change_refusal(current_user, organisations=[organisation])
+        if refusal:
+            return render_error(403, refusal)
         form.validate_on_submit()
         try:
             loaded = OrganisationInputSchema().load(_organisation_input(form))
@@ -132,6 +136,7 @@ def _render_organisation(form, merge, organisation, status=200):
     return render_template(
         "admin/organisation_form.html", form=form, merge=merge, organisation=organisation,
         projects=projects, errors=errors, actions=ActionForm(formdata=None),
+        refusal=shared_change_refusal(current_user, organisations=[organisation]),
     ), status
 
 
@@ -159,6 +164,9 @@ def organisation_merge(slug: str):
         merge.target.errors = ["Keine andere Organisation mit diesem Namen oder dieser Adresse gefunden."]
         form = OrganisationForm(formdata=None, data={n: getattr(organisation, n) for n in _ORGANISATION_FIELDS})
         return _render_organisation(form, merge, organisation, 422)
+    refusal = shared_change_refusal(current_user, organisations=[organisation, target])
+    if refusal:
+        return render_error(403, refusal)
     try:
         projects = merge_organisations(organisation, target, current_user.actor)
     except ServiceError as error:
@@ -206,6 +214,9 @@ def keyword_edit(slug: str):
     form = KeywordRenameForm(data={"name": keyword.name})
     merge = MergeForm(formdata=None)
     if request.method == "POST":
+        refusal = shared_change_refusal(current_user, keywords=[keyword])
+        if refusal:
+            return render_error(403, refusal)
         form.validate_on_submit()
         try:
             kept = rename_keyword(keyword, form.name.data or "", current_user.actor)
@@ -222,7 +233,7 @@ def keyword_edit(slug: str):
 def _render_keyword(form, merge, keyword, status=200):
     return render_template(
         "admin/keyword_form.html", form=form, merge=merge, keyword=keyword,
-        errors=_summary(form) + _summary(merge),
+        errors=_summary(form) + _summary(merge), refusal=shared_change_refusal(current_user, keywords=[keyword]),
     ), status
 
 
@@ -238,6 +249,10 @@ def keyword_merge(slug: str):
     if target is None:
         merge.target.errors = ["Kein anderes Stichwort mit diesem Namen gefunden."]
         return _render_keyword(KeywordRenameForm(formdata=None, data={"name": keyword.name}), merge, keyword, 422)
+    # Only the profiles of the merged-away keyword change; those of the target stay as they are.
+    refusal = shared_change_refusal(current_user, keywords=[keyword])
+    if refusal:
+        return render_error(403, refusal)
     try:
         projects = merge_keywords(keyword, target, current_user.actor)
     except ServiceError as error:

@@ -23,7 +23,8 @@ ETAG = {"description": "Version dieses Dokuments: für If-None-Match beim Lesen 
         "schema": {"type": "string"}}
 LOCATION = {"description": "Adresse des Dokuments", "schema": {"type": "string", "format": "uri"}}
 #: Every write can meet these.
-WRITE_PROBLEMS = {401: "kein, ein unbekanntes oder ein widerrufenes Token", 403: "Token ohne Schreibrecht"}
+WRITE_PROBLEMS = {401: "kein, ein unbekanntes oder ein widerrufenes Token",
+                  403: "Token ohne Schreibrecht (oder ohne Recht zu veröffentlichen, wo die Änderung Veröffentlichtes ändert)"}
 
 #: A request body to copy: the Arnsberg–Sundern record of the seed data, shortened. Without a
 #: slug the address comes from the title (a free one), and without status it becomes a draft.

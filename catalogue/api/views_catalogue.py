@@ -13,7 +13,7 @@ from .. import queries
 from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..schemas import OrganisationOutputSchema
-from ..editing import delete_organisation
+from ..editing import delete_organisation, shared_change_refusal
 from ..services import ServiceError, begin_write, save_organisation
 from . import bp, reading
 from .openapi import LOCATION, ORGANISATION_EXAMPLE, ORGANISATION_LINKS, WRITE_PROBLEMS, links_from, problems, write
@@ -103,7 +103,7 @@ class OrganisationResource(MethodView):
     def put(self, data, slug):
         """Replace an organisation's facts (If-Match required); its profiles show up in /changes."""
         user, actor = require_editor()
-        organisation = _current_organisation(slug)
+        organisation = _current_organisation(slug, user)
         return _save_organisation(organisation, data, actor)
 
     @bp.response(200, OrganisationDetailSchema)
@@ -118,7 +118,7 @@ class OrganisationResource(MethodView):
         """Change some of an organisation's facts (JSON merge patch; If-Match required)."""
         body = merge_patch_body()
         user, actor = require_editor()
-        organisation = _current_organisation(slug)
+        organisation = _current_organisation(slug, user)
         data = load_patched(ApiOrganisationInputSchema(), OrganisationOutputSchema().dump(organisation), body,
                              "Die Organisation ist nach der Änderung ungültig.")
         return _save_organisation(organisation, data, actor)
@@ -131,7 +131,7 @@ class OrganisationResource(MethodView):
         """Delete an organisation that takes part in no profile (If-Match required); one that
         still does is a 409: remove it from those profiles first (or merge it in the admin)."""
         user, actor = require_editor()
-        organisation = _current_organisation(slug)
+        organisation = _current_organisation(slug, user)
         try:
             delete_organisation(organisation, actor)
         except ServiceError as error:
@@ -141,9 +141,13 @@ class OrganisationResource(MethodView):
         return "", 204
 
 
-def _current_organisation(slug: str) -> Organisation:
-    """The organisation to change, if the client's If-Match names its current facts (else 428/412)."""
+def _current_organisation(slug: str, user) -> Organisation:
+    """The organisation to change, if the client's If-Match names its current facts (else 428/412)
+    and the token's user may change it (403: it is on published profiles and the user may not publish)."""
     organisation = _organisation(slug)
+    refusal = shared_change_refusal(user, organisations=[organisation])
+    if refusal:
+        raise problem(403, refusal)
     wanted = require_if_match().removeprefix("W/").strip('"')
     begin_write()  # hold the writers' lock while comparing, so no one slips in between
     db.session.refresh(organisation)

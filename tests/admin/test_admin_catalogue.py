@@ -71,6 +71,10 @@ def test_delete_an_organisation_only_when_it_takes_part_in_nothing(editor, make_
     db.session.commit()
     page = editor.get("/admin/organisationen/stadt-musterstadt")
     assert "kann nicht gelöscht werden" in page.text and "/loeschen" not in page.text
+    spare_page = editor.get("/admin/organisationen/gemeinde-vertippt").text
+    title = spare_page[spare_page.index("<title>"):spare_page.index("</title>")]
+    assert "löschen" not in title and spare_page.count('id="loeschen"') == 1
+    assert spare_page.index('action="/admin/organisationen/gemeinde-vertippt/loeschen"') > spare_page.index("<h1>")
     response = editor.post_form("/admin/organisationen/gemeinde-vertippt", {},
                                 action="/admin/organisationen/gemeinde-vertippt/loeschen")
     assert response.status_code == 303 and response.headers["Location"] == "/admin/organisationen"
@@ -82,6 +86,37 @@ def test_delete_an_organisation_only_when_it_takes_part_in_nothing(editor, make_
                                action="/admin/organisationen/stadt-musterstadt/loeschen")
     assert refused.status_code == 409 and "beteiligt" in refused.text
     assert _org("Stadt Musterstadt").participations
+
+
+def test_review_only_editors_change_only_what_no_published_profile_shows(limited, editor, make_project):
+    """An organisation or keyword on a published profile changes that page: it needs the right to
+    publish. On drafts only, a review-only editor keeps them right directly."""
+    make_project()  # published: Stadt Musterstadt, keyword Standesamt
+    make_project(status="draft", title="Entwurf Bauhof", keywords=["Bauhof"], participants=[
+        {"role": "lead", "organisation": {"name": "Gemeinde Entwurfsdorf", "kind": "municipality"}}])
+    shown, draft_only = _org("Stadt Musterstadt"), _org("Gemeinde Entwurfsdorf")
+    page = limited.get(f"/admin/organisationen/{shown.slug}").text
+    assert "nur, wer veröffentlichen darf" in page and "zusammenfuehren" not in page and "Speichern" not in page
+    data = {name: "" for name in ("ags", "state", "district", "administrative_region", "population", "population_date",
+                                  "population_source", "area_km2", "website", "latitude", "longitude")}
+    refused = limited.post_form(f"/admin/organisationen/{draft_only.slug}", {**data, "name": "Stadt Umbenannt", "kind": "municipality"},
+                                action=f"/admin/organisationen/{shown.slug}")
+    assert refused.status_code == 403 and "veröffentlichen darf" in refused.text
+    refused = limited.post_form(f"/admin/organisationen/{draft_only.slug}", {"target": shown.name},
+                                action=f"/admin/organisationen/{draft_only.slug}/zusammenfuehren")
+    assert refused.status_code == 403
+    standesamt = db.session.scalar(select(Keyword).where(Keyword.name == "Standesamt"))
+    refused = limited.post_form("/admin/stichworte/bauhof", {"name": "Amt"}, action=f"/admin/stichworte/{standesamt.slug}")
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert _org("Stadt Musterstadt") is not None and standesamt.name == "Standesamt"
+    # On drafts only: direct.
+    allowed = limited.post_form(f"/admin/organisationen/{draft_only.slug}",
+                                {**data, "name": "Gemeinde Entwurfsdorf", "kind": "municipality", "population": "1200"})
+    assert allowed.status_code == 303
+    assert limited.post_form("/admin/stichworte/bauhof", {"name": "Bauhöfe"}).status_code == 303
+    # Whoever may publish changes the shown ones.
+    assert editor.post_form("/admin/stichworte/" + standesamt.slug, {"name": "Standesämter"}).status_code == 303
 
 
 def test_rename_and_merge_keywords(editor, make_project, client):

@@ -252,6 +252,23 @@ def test_organisation_delete_only_when_it_takes_part_in_nothing(client, editor, 
     assert client.get(partner, headers=editor).get_json() == before.get_json()
 
 
+def test_a_review_only_token_changes_no_organisation_of_a_published_profile(client, make_token, make_project, editor):
+    make_project()
+    limited = make_token("editor", can_publish=False)
+    url = f"{API}/organisations/stadt-musterstadt"
+    etag = client.get(url).headers["ETag"]
+    body = problem_of(client.patch(url, json={"population": 1}, headers={**limited, "If-Match": etag}), 403)
+    assert "veröffentlichen" in body["detail"]
+    assert client.get(url).get_json()["population"] != 1
+    # One on drafts only is theirs to keep right; one they create, too.
+    created = client.post(f"{API}/organisations", json={"name": "Gemeinde Neu", "kind": "municipality"}, headers=limited)
+    assert created.status_code == 201
+    patched = client.patch(created.headers["Location"], json={"population": 900},
+                           headers={**limited, "If-Match": created.headers["ETag"]})
+    assert patched.status_code == 200 and patched.get_json()["population"] == 900
+    assert client.patch(url, json={"population": 1}, headers={**editor, "If-Match": etag}).status_code == 200
+
+
 def test_api_writes_reach_the_search(client, admin):
     """Writes go through the services, so the search index follows them."""
     created = client.post(f"{API}/projects", json=project_data(title="Gemeinsamer Bauhof Quellenfeld", status="published"),
