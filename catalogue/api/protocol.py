@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
 from flask import abort, current_app, g, request
@@ -15,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ..accounts import user_for_token
 from ..extensions import db
 from ..models import Project, User
-from ..services import begin_write
+from ..services import ServiceError, VersionConflict, begin_write
 from .urls import absolute
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -36,6 +37,20 @@ def problem(status: int, detail: str, **extra) -> HTTPException:
             setattr(error, key, value)
         return error
     raise AssertionError("unreachable")
+
+
+@contextmanager
+def service_problems():
+    """Around a service call: its refusals roll the session back and become problem details,
+    a stale version (If-Match) 412, any other refusal (slug or AGS taken, ...) 409."""
+    try:
+        yield
+    except VersionConflict as error:
+        db.session.rollback()
+        raise problem(412, str(error))
+    except ServiceError as error:
+        db.session.rollback()
+        raise problem(409, str(error))
 
 
 def check_acceptable() -> None:

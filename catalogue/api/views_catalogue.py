@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..schemas import OrganisationOutputSchema
 from ..editing import delete_organisation, shared_change_refusal
-from ..services import ServiceError, begin_write, save_organisation
+from ..services import begin_write, save_organisation
 from . import bp, reading
 from .openapi import LOCATION, ORGANISATION_EXAMPLE, ORGANISATION_LINKS, WRITE_PROBLEMS, links_from, problems, write
 from .protocol import (
@@ -26,6 +26,7 @@ from .protocol import (
     require_editor,
     require_if_match,
     sees_unpublished,
+    service_problems,
 )
 from .schemas import (
     ApiOrganisationInputSchema,
@@ -132,11 +133,8 @@ class OrganisationResource(MethodView):
         still does is a 409: remove it from those profiles first (or merge it in the admin)."""
         user, actor = require_editor()
         organisation = _current_organisation(slug, user)
-        try:
+        with service_problems():
             delete_organisation(organisation, actor)
-        except ServiceError as error:
-            db.session.rollback()
-            raise problem(409, str(error))
         db.session.commit()
         return "", 204
 
@@ -157,11 +155,8 @@ def _current_organisation(slug: str, user) -> Organisation:
 
 
 def _save_organisation(organisation: Organisation, data: dict, actor: str):
-    try:
+    with service_problems():
         save_organisation(data, actor, organisation)
-    except ServiceError as error:
-        db.session.rollback()
-        raise problem(409, str(error))
     db.session.commit()
     return _organisation_response(organisation)
 
@@ -174,11 +169,8 @@ def _save_organisation(organisation: Organisation, data: dict, actor: str):
 def organisation_create(data):
     """Create an organisation."""
     user, actor = require_editor()
-    try:
+    with service_problems():
         organisation, _ = save_organisation(data, actor)
-    except ServiceError as error:
-        db.session.rollback()
-        raise problem(409, str(error))
     db.session.commit()
     response = _organisation_response(organisation, 201)
     response.headers["Location"] = absolute(url_for("api.organisation_detail", slug=organisation.slug))

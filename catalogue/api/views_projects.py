@@ -13,7 +13,7 @@ from ..editing import NotAllowed, audit_status_change, check_status_change, inpu
 from ..extensions import db
 from ..models import Project
 from ..schemas import ProjectOutputSchema
-from ..services import ServiceError, VersionConflict, change_status, create_project, find_project, update_project
+from ..services import change_status, create_project, find_project, update_project
 from . import bp, reading
 from .openapi import LOCATION, PROJECT_EXAMPLE, PROJECT_LINKS, WRITE_PROBLEMS, links_from, problems, write
 from .protocol import (
@@ -26,6 +26,7 @@ from .protocol import (
     project_etag,
     require_editor,
     sees_unpublished,
+    service_problems,
 )
 from .schemas import SORTS, ApiProjectInputSchema, ProjectPageSchema, ProjectQuerySchema, ProjectSchema, ProposalSchema
 from .urls import absolute
@@ -219,14 +220,8 @@ def _save(project: Project, data: dict, user, actor: str):
     _allow_status_change(old_status, data.get("status"), user)
     if needs_review(project, user):
         return _propose(project, data, user, version)
-    try:
+    with service_problems():
         update_project(project, data, actor, expected_version=version)
-    except VersionConflict as error:
-        db.session.rollback()
-        raise problem(412, str(error))
-    except ServiceError as error:
-        db.session.rollback()
-        raise problem(409, str(error))
     audit_status_change(project, old_status, project.status, actor)
     db.session.commit()
     return _project_response(project)
@@ -235,14 +230,8 @@ def _save(project: Project, data: dict, user, actor: str):
 def _propose(project: Project, data: dict, user, version: int):
     """A review-only editor's change of a published profile is kept as a proposal (202), as in the
     admin: the published version stays what the public, the search and /changes see."""
-    try:
+    with service_problems():
         proposal = propose_change(project, input_as_raw(data), user, version)
-    except VersionConflict as error:
-        db.session.rollback()
-        raise problem(412, str(error))
-    except ServiceError as error:
-        db.session.rollback()
-        raise problem(409, str(error))
     if proposal is None:  # changes nothing
         return _project_response(project)
     db.session.commit()
@@ -260,11 +249,8 @@ def _status_change(project: Project, status: str, user, actor: str):
     version = expected_version(project)
     old_status = project.status
     _allow_status_change(old_status, status, user)
-    try:
+    with service_problems():
         change_status(project, status, actor, expected_version=version)
-    except VersionConflict as error:
-        db.session.rollback()
-        raise problem(412, str(error))
     audit_status_change(project, old_status, project.status, actor)
     db.session.commit()
     if status == "archived":
