@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 
 from .accounts import record_audit
 from .extensions import db
@@ -351,16 +351,16 @@ def shared_change_refusal(user: User, organisations=(), keywords=()) -> str | No
     the right to publish, as publishing a profile does. Unpublished ones are free to edit."""
     if may_publish(user):
         return None
-    organisation_ids = [organisation.id for organisation in organisations]
-    keyword_ids = [keyword.id for keyword in keywords]
     published = Project.status == "published"
-    shown = organisation_ids and db.session.scalar(
-        select(Participation.id).join(Project).where(Participation.organisation_id.in_(organisation_ids), published).limit(1)
-    )
-    shown = shown or keyword_ids and db.session.scalar(
-        select(project_keywords.c.project_id).join(Project).where(project_keywords.c.keyword_id.in_(keyword_ids), published).limit(1)
-    )
-    if not shown:
+    lookups = []
+    if organisations:
+        ids = [organisation.id for organisation in organisations]
+        lookups.append(select(Participation.id).join(Project).where(Participation.organisation_id.in_(ids), published))
+    if keywords:
+        ids = [keyword.id for keyword in keywords]
+        lookups.append(select(project_keywords.c.project_id).join(Project)
+                       .where(project_keywords.c.keyword_id.in_(ids), published))
+    if all(db.session.scalar(query.limit(1)) is None for query in lookups):
         return None
     return ("Das erscheint in veröffentlichten Profilen: ändern, zusammenführen oder löschen darf es nur, "
             "wer veröffentlichen darf. Bitte wenden Sie sich an eine Redakteurin oder einen Redakteur mit diesem Recht.")
@@ -596,9 +596,9 @@ def delete_organisation(organisation: Organisation, actor: str) -> None:
     Profiles' old revisions keep its facts, so restoring one brings it back as a new entry.
     """
     begin_write()
-    count = len(set(db.session.scalars(
-        select(Participation.project_id).where(Participation.organisation_id == organisation.id)
-    )))
+    count = db.session.scalar(
+        select(func.count(distinct(Participation.project_id))).where(Participation.organisation_id == organisation.id)
+    )
     if count:
         raise ServiceError(
             f"„{organisation.name}“ ist noch an {count} Profil(en) beteiligt (auch archivierte zählen): "

@@ -134,10 +134,10 @@ class HyphenFilter(Filter):
             yield token
             if token.mode == "query" or token.stopped:
                 continue
-            offset = 0
+            kept, offset = hyphen_pieces(word), 0
             for piece in word.split("-"):
                 begin, offset = offset, offset + len(piece) + 1
-                if piece not in hyphen_pieces(word):
+                if piece not in kept:
                     continue
                 token.text = piece
                 if start is not None:
