@@ -448,6 +448,15 @@ def review_proposal(proposal: ChangeProposal) -> ProposalReview:
     return ProposalReview(proposal, project.version, changes, own, since, problems)
 
 
+def _hold_open(proposal: ChangeProposal) -> None:
+    """Take the writers' lock and re-read the proposal: a decision needs it still open (two
+    reviewers, or a reviewer and the author withdrawing, must not both decide)."""
+    begin_write()
+    db.session.refresh(proposal)
+    if not proposal.is_open:
+        raise ServiceError("Über diesen Vorschlag ist schon entschieden.")
+
+
 def accept_proposal(
     proposal: ChangeProposal, user: User, expected_version: int, overwrite: bool = False, note: str = ""
 ) -> SaveResult:
@@ -458,10 +467,7 @@ def accept_proposal(
     """
     _check_reviewer(user)
     note = _clean_note(note, required=False)
-    begin_write()
-    db.session.refresh(proposal)
-    if not proposal.is_open:
-        raise ServiceError("Über diesen Vorschlag ist schon entschieden.")
+    _hold_open(proposal)
     project = proposal.project
     db.session.refresh(project)
     if expected_version != project.version:
@@ -487,10 +493,7 @@ def reject_proposal(proposal: ChangeProposal, user: User, note: str) -> None:
     """Close a proposal without applying it; the note tells the author why."""
     _check_reviewer(user)
     note = _clean_note(note, required=True)
-    begin_write()
-    db.session.refresh(proposal)
-    if not proposal.is_open:
-        raise ServiceError("Über diesen Vorschlag ist schon entschieden.")
+    _hold_open(proposal)
     _decide(proposal, "rejected", user, note)
     record_audit(user.actor, "proposal_reject", f"project:{proposal.project.slug}", proposal=proposal.id,
                  author=proposal.created_by)
@@ -500,10 +503,7 @@ def withdraw_proposal(proposal: ChangeProposal, user: User) -> None:
     """The author takes back an open proposal."""
     if proposal.created_by != user.actor:
         raise NotAllowed("Nur wer den Vorschlag gemacht hat, kann ihn zurückziehen.")
-    begin_write()
-    db.session.refresh(proposal)
-    if not proposal.is_open:
-        raise ServiceError("Über diesen Vorschlag ist schon entschieden.")
+    _hold_open(proposal)
     _decide(proposal, "withdrawn", user, "")
     record_audit(user.actor, "proposal_withdraw", f"project:{proposal.project.slug}", proposal=proposal.id)
 
