@@ -98,11 +98,29 @@ def browser():
         instance.close()
 
 
+def _closed_before_sending(app):
+    """The app's answers read to the end and closed before the server sends them.
+
+    When a browser drops a connection mid-answer (Chromium does, for the favicon, when it
+    navigates on), werkzeug's development server can skip closing the answer's file, and the
+    unclosed file surfaces as a ResourceWarning in whichever test runs next. Buffered answers
+    hold no file while bytes go out."""
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """The app on a real socket (a free local port), serving each request in its own thread.
     A module that needs data first overrides it: ``def live_server(live_server, seeded)``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sending(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
