@@ -15,8 +15,9 @@ from .extensions import db
 from .importing import RawRecord, ReadError, read_file, validate_record
 from .models import Keyword, Project
 from .schemas import ProjectOutputSchema
-from .services import ServiceError, ensure_legal_form, find_project, save_project, seed_project, snapshot
+from .services import ensure_legal_form, find_project, save_project, seed_project, snapshot
 from .textutil import slugify
+from .writes import ServiceError
 
 ACTION_LABELS = {
     "created": "angelegt",

@@ -28,7 +28,8 @@ from ..errors import bad_request, render_error
 from ..extensions import db
 from ..models import Project, Revision
 from ..schemas import ProjectInputSchema, flatten_errors
-from ..services import ServiceError, VersionConflict, create_project, snapshot, update_project
+from ..services import create_project, snapshot, update_project
+from ..writes import ServiceError, VersionConflict
 from . import bp, form_rescue
 from .forms import ROW_LISTS, ActionForm
 from .profile_form import apply_errors, build_form, form_to_input, take_keyword_pick

@@ -22,7 +22,7 @@ from ..editing import (
 from ..errors import render_error
 from ..extensions import db
 from ..models import ChangeProposal
-from ..services import ServiceError, VersionConflict
+from ..writes import ServiceError, VersionConflict
 from . import bp
 from .forms import AcceptProposalForm, ActionForm, RejectProposalForm
 from .views_projects import form_version
