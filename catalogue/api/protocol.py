@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from ..accounts import user_for_token
 from ..extensions import db
 from ..models import Project, User
-from ..writes import ServiceError, VersionConflict
+from ..writes import NotAllowed, ServiceError, VersionConflict
 from .urls import absolute
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -41,9 +41,12 @@ def problem(status: int, detail: str, **extra) -> HTTPException:
 @contextmanager
 def service_problems():
     """Around a service call: its refusals roll the session back and become problem details,
-    a stale version (If-Match) 412, any other refusal (slug or AGS taken, ...) 409."""
+    the user's rights 403, a stale version (If-Match) 412, any other refusal (slug or AGS taken, ...) 409."""
     try:
         yield
+    except NotAllowed as error:
+        db.session.rollback()
+        raise problem(403, str(error))
     except VersionConflict as error:
         db.session.rollback()
         raise problem(412, str(error))

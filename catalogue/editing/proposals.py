@@ -15,10 +15,10 @@ from ..accounts import record_audit
 from ..extensions import db
 from ..models import ChangeProposal, Project, Revision, User, utcnow
 from ..services import find_project, snapshot, update_project
-from ..writes import NotAllowed, SaveResult, ServiceError, VersionConflict, begin_write
+from ..writes import SaveResult, ServiceError, VersionConflict, begin_write
 from .diffs import FieldDiff, diff_snapshots, proposed_snapshot
 from .restore import input_as_raw, load_input, snapshot_to_raw
-from .rights import may_publish
+
 
 class ProposalConflict(ServiceError):
     """The profile changed since the proposal was made, and the reviewer has not agreed to replace that."""
@@ -32,18 +32,31 @@ PROPOSAL_STATUS_LABELS = {
 MAX_NOTE_LENGTH = 2000
 
 
-def propose_change(project: Project, raw: dict, user: User, base_version: int) -> ChangeProposal | None:
+def submit_proposal(project: Project, data: dict, user: User, base_version: int) -> ChangeProposal | None:
     """Keep a change of a published profile for review instead of applying it (None: it changes nothing).
 
-    ``raw`` is input of ProjectInputSchema and is validated here; the author's earlier open
-    proposal for the same profile is superseded, so each author has one open proposal per profile.
+    ``data`` is loaded ``ProjectInputSchema`` input; the author's earlier open proposal for the
+    same profile is superseded, so each author has one open proposal per profile.
     """
+    _hold_version(project, base_version)
+    # A proposal changes content; publishing and taking offline stay with the publishers.
+    return _file(project, {**data, "status": project.status}, user)
+
+
+def propose_change(project: Project, raw: dict, user: User, base_version: int) -> ChangeProposal | None:
+    """As submit_proposal, for raw input of ProjectInputSchema (validated here)."""
+    _hold_version(project, base_version)
+    return _file(project, load_input({**raw, "status": project.status}, "Der Vorschlag ist ungültig"), user)
+
+
+def _hold_version(project: Project, base_version: int) -> None:
     begin_write()
     db.session.refresh(project)  # compare against the committed state, as every save does
     if base_version != project.version:
         raise VersionConflict(project, base_version)
-    # A proposal changes content; publishing and taking offline stay with the publishers.
-    data = load_input({**raw, "status": project.status}, "Der Vorschlag ist ungültig")
+
+
+def _file(project: Project, data: dict, user: User) -> ChangeProposal | None:
     owner, _ = find_project(data["slug"]) if data.get("slug") else (None, False)
     if owner is not None and owner.id != project.id:  # checked now, not only when it is accepted
         raise ServiceError(f"Die Adresse „{data['slug']}“ gehört schon zu einem anderen Profil.")
@@ -122,8 +135,9 @@ def accept_proposal(
 
     ``expected_version`` is the version the reviewer saw; if the profile changed since the
     proposal's base version, ``overwrite`` must confirm that those changes are replaced.
+
+    Who may accept is the workflow's decision (workflow.accept).
     """
-    _check_reviewer(user)
     note = _clean_note(note, required=False)
     _hold_open(proposal)
     project = proposal.project
@@ -148,8 +162,7 @@ def accept_proposal(
 
 
 def reject_proposal(proposal: ChangeProposal, user: User, note: str) -> None:
-    """Close a proposal without applying it; the note tells the author why."""
-    _check_reviewer(user)
+    """Close a proposal without applying it; the note tells the author why (rights: workflow.reject)."""
     note = _clean_note(note, required=True)
     _hold_open(proposal)
     _decide(proposal, "rejected", user, note)
@@ -158,9 +171,7 @@ def reject_proposal(proposal: ChangeProposal, user: User, note: str) -> None:
 
 
 def withdraw_proposal(proposal: ChangeProposal, user: User) -> None:
-    """The author takes back an open proposal."""
-    if proposal.created_by != user.actor:
-        raise NotAllowed("Nur wer den Vorschlag gemacht hat, kann ihn zurückziehen.")
+    """The author takes back an open proposal (rights: workflow.withdraw)."""
     _hold_open(proposal)
     _decide(proposal, "withdrawn", user, "")
     record_audit(user.actor, "proposal_withdraw", f"project:{proposal.project.slug}", proposal=proposal.id)
@@ -194,11 +205,6 @@ def _open_proposals_of(project: Project, actor: str) -> list[ChangeProposal]:
             ChangeProposal.project_id == project.id, ChangeProposal.created_by == actor, ChangeProposal.status == "open",
         ).order_by(ChangeProposal.id)
     ))
-
-
-def _check_reviewer(user: User) -> None:
-    if not may_publish(user):
-        raise NotAllowed("Über Vorschläge entscheiden Administratorinnen und Administratoren und wer veröffentlichen darf.")
 
 
 def _clean_note(note: str | None, required: bool) -> str:

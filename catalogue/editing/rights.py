@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Participation, Project, User, project_keywords
+from ..models import ChangeProposal, Participation, Project, User, project_keywords
 from ..writes import NotAllowed
 
 def may_publish(user: User) -> bool:
@@ -49,3 +49,15 @@ def check_status_change(old: str | None, new: str | None, user: User) -> None:
     if new == "published" or old == "published":
         raise NotAllowed("Sie dürfen Profile nicht veröffentlichen oder zurückziehen; bitte zur Prüfung einreichen.")
 
+
+
+def check_reviewer(user: User) -> None:
+    """Accepting and rejecting proposals is for those who may publish."""
+    if not may_publish(user):
+        raise NotAllowed("Über Vorschläge entscheiden Administratorinnen und Administratoren und wer veröffentlichen darf.")
+
+
+def check_author(proposal: ChangeProposal, user: User) -> None:
+    """Only the author withdraws a proposal."""
+    if proposal.created_by != user.actor:
+        raise NotAllowed("Nur wer den Vorschlag gemacht hat, kann ihn zurückziehen.")
