@@ -19,6 +19,7 @@ from ..textutil import keyword_key
 from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
+from .refusals import service_refusals
 
 _INTEGER = re.compile(r"^\d+$")
 
@@ -164,11 +165,8 @@ def organisation_merge(slug: str):
     refusal = shared_change_refusal(current_user, organisations=[organisation, target])
     if refusal:
         return render_error(403, refusal)
-    try:
+    with service_refusals(refused=422):
         projects = merge_organisations(organisation, target, current_user.actor)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("errors/error.html", status=422, detail=str(error)), 422
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) nennen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.organisation_edit", slug=target.slug), code=303)
@@ -181,11 +179,8 @@ def organisation_delete(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     name = organisation.name
-    try:
+    with service_refusals(refused=409):
         delete_organisation(organisation, current_user.actor)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("errors/error.html", status=409, detail=str(error)), 409
     db.session.commit()
     flash(f"Organisation „{name}“ gelöscht.", "success")
     return redirect(url_for("admin.organisation_list"), code=303)
@@ -215,12 +210,12 @@ def keyword_edit(slug: str):
         if refusal:
             return render_error(403, refusal)
         form.validate_on_submit()
-        try:
-            kept = rename_keyword(keyword, form.name.data or "", current_user.actor)
-        except ServiceError as error:
-            db.session.rollback()
+        def refused(error):
             form.name.errors = [str(error)]
             return _render_keyword(form, merge, keyword, 422)
+
+        with service_refusals(refused=refused):
+            kept = rename_keyword(keyword, form.name.data or "", current_user.actor)
         db.session.commit()
         flash(f"Stichwort heißt jetzt „{kept.name}“.", "success")
         return redirect(url_for("admin.keyword_edit", slug=kept.slug), code=303)
@@ -250,11 +245,8 @@ def keyword_merge(slug: str):
     refusal = shared_change_refusal(current_user, keywords=[keyword])
     if refusal:
         return render_error(403, refusal)
-    try:
+    with service_refusals(refused=422):
         projects = merge_keywords(keyword, target, current_user.actor)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("errors/error.html", status=422, detail=str(error)), 422
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) tragen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.keyword_edit", slug=target.slug), code=303)
