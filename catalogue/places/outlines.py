@@ -52,7 +52,7 @@ def decode_rings(encoded: list[list[list[int]]], quantum: float = QUANTUM) -> li
             for index in range(0, len(flat), 2):
                 x += flat[index]
                 y += flat[index + 1]
-                ring.append((x * quantum, y * quantum))
+                ring.append((round(x * quantum, 5), round(y * quantum, 5)))
             rings.append(ring)
         polygons.append(rings)
     return polygons
