@@ -32,7 +32,7 @@ _MUNICIPAL_PREFIXES = ("stadt ", "gemeinde ", "markt ", "hansestadt ")
 _TEXT_ORGANISATION_FIELDS = ("district", "administrative_region", "population_source", "website")
 _ORGANISATION_FIELDS = (
     "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
-    "population_source", "area_km2", "website", "latitude", "longitude",
+    "population_source", "area_km2", "website", "latitude", "longitude", "place_key",
 )
 
 

@@ -13,13 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import sync
 from .query import SearchQueryError, SearchQueryTooLong
-from .searching import FACETS, SINCE_RANGES, SORTS, SearchResult, run_search
+from .searching import FACETS, SINCE_RANGES, SORTS, SearchResult, match_scores as _match_scores, run_search
 from .store import IndexStore
 from .suggestions import similar, suggest as _suggest
 
 __all__ = [
     "FACETS", "SINCE_RANGES", "SORTS", "SearchQueryError", "SearchQueryTooLong", "SearchResult",
-    "SearchUnavailable", "catch_up", "init_app", "rebuild", "search_projects", "similar_projects", "suggest",
+    "SearchUnavailable", "catch_up", "init_app", "match_scores", "rebuild", "search_projects", "similar_projects", "suggest",
 ]
 log = logging.getLogger(__name__)
 EXTENSION = "catalogue_search"
@@ -102,6 +102,18 @@ def search_projects(q: str = "", filters: dict | None = None, sort: str = "relev
     store = _fresh_store()
     try:
         return run_search(store, q, filters, sort, page, per_page, include_unpublished, with_facets)
+    except SearchQueryError:
+        raise
+    except Exception as error:
+        log.exception("search failed")
+        raise SearchUnavailable(str(error)) from error
+
+
+def match_scores(q: str = "", filters: dict | None = None) -> dict[int, float]:
+    """Ids of every published profile matching ``q`` and ``filters`` with their relevance."""
+    store = _fresh_store()
+    try:
+        return _match_scores(store, q, filters)
     except SearchQueryError:
         raise
     except Exception as error:
