@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     accounts.init_app(app)
     formatting.init_app(app)
     errors.init_app(app)
+    from . import ops; ops.init_app(app)  # outages, health, metrics, request log, backup (issue 12)
     cli.init_app(app)
     app.register_blueprint(public_bp)
     from . import search
