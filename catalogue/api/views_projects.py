@@ -47,7 +47,9 @@ def search_module():
 
 def search_unavailable():
     """503 for a failing search engine; the cause goes to the log, not to the client (it may name SQL or paths)."""
-    current_app.logger.exception("Search unavailable on %s", request.path)
+    # The cause is logged where it happens (catalogue.search: once per unusable index folder,
+    # with a traceback for an engine failure), not again per request here.
+    current_app.logger.info("Search unavailable on %s", request.path)
     return problem(503, "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. "
                         "Filter ohne q funktionieren weiter.", retry_after=30)
 
