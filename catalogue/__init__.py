@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     search.init_app(app)
     from . import api; api.init_app(app)  # JSON API /api/v1 (issue 4)
     from . import places; places.init_app(app)  # register of places, place pages, partner search, maps (issue 11)
+    from . import opendata; opendata.init_app(app)  # DCAT-AP.de, JSON-LD, feeds, sitemap (issue 13)
     from . import security
     from .admin import bp as admin_bp
 
