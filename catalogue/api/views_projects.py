@@ -8,7 +8,7 @@ import math
 from flask import current_app, g, redirect, request, url_for
 from flask.views import MethodView
 
-from .. import queries
+from .. import queries, search
 from ..editing import workflow
 from ..extensions import db
 from ..models import Project
@@ -34,15 +34,6 @@ from .urls import absolute
 PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
 PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Recht zu veröffentlichen ändert ein "
                 "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag.")
-
-
-def search_module():
-    """catalogue.search when it is installed; the API works without it except for ``q``."""
-    try:
-        from .. import search
-    except ImportError:
-        return None
-    return search
 
 
 def search_unavailable():
@@ -96,9 +87,8 @@ class Projects(MethodView):
         }
         # since_from > since_to is a valid question with an empty answer, not an error.
         per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])
-        search = search_module()
-        if q.strip() or (facets and search is not None):
-            page_data = _search_page(search, q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
+        if q.strip() or facets:
+            page_data = _search_page(q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
                                      page, per_page, facets)
         else:
             page_data = _sql_page(filters, SORTS[sort or "title"], page, per_page, facets)
@@ -117,9 +107,7 @@ def _sql_page(filters: dict, sort: str, page: int, per_page: int, with_facets: b
     }
 
 
-def _search_page(search, q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
-    if search is None:
-        raise problem(503, "Die Volltextsuche ist auf diesem Server nicht verfügbar; Filter ohne q funktionieren.")
+def _search_page(q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
     try:
         result = search.search_projects(q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page,
                                         with_facets=with_facets)

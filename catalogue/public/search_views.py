@@ -100,9 +100,8 @@ def search_page():
     )
 
 
-@bp.app_template_global("similar_projects")
 def similar_projects_of(project: Project, limit: int = 5) -> list[Project]:
-    """"Ähnliche Projekte" for the profile page; without a working index simply none."""
+    """"Ähnliche Projekte" for the profile page (the view passes them); without a working index simply none."""
     try:
         return _load(search.similar_projects(project.id, limit))
     except search.SearchUnavailable:

@@ -15,6 +15,7 @@ from .. import queries
 from ..schemas import ProjectFilterSchema, flatten_errors
 from ..services import find_project
 from . import bp
+from .search_views import similar_projects_of
 
 
 @bp.url_value_preprocessor
@@ -73,7 +74,7 @@ def project_detail(slug: str):
         abort(404)
     if is_old_slug:
         return redirect(url_for(".project_detail", slug=project.slug), code=301)
-    return render_template("public/project_detail.html", project=project)
+    return render_template("public/project_detail.html", project=project, similar=similar_projects_of(project))
 
 
 @bp.get("/organisationen")
