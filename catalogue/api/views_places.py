@@ -113,7 +113,7 @@ class PlaceResource(MethodView):
     def get(self, key):
         """One place: facts with sources, centre, parent and its cooperations."""
         place = get_place(key)
-        if place is None:
+        if place is None or place.kind not in PAGE_KINDS:  # the pages' kinds: municipalities, associations, districts
             raise problem(404, PLACE_NOT_FOUND)
         _with_parents([place])
         place._projects = load_projects(projects_of_places([place.key]))
