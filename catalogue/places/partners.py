@@ -106,3 +106,11 @@ def similar_places(origin: Place, scores: dict[int, float] | None, limit: int = 
     ranked = sorted(found.values(), key=lambda item: (abs(math.log(item[0].population / origin.population)), item[0].key))
     return [(place, round(distance_km(origin.latitude, origin.longitude, place.latitude, place.longitude), 1)
              if place.latitude is not None else None, sorted(set(ids))) for place, ids in ranked[:limit]]
+
+
+def population_filter(scores: dict[int, float], low: int | None, high: int | None) -> list[int]:
+    """Profiles (of ``scores``) with a participant of that size anywhere, best match first."""
+    _, by_project = participant_index()
+    kept = [pid for pid in scores if any(_fits(p.population, low, high) for p in by_project.get(pid, ()))]
+    titles = dict(db.session.execute(select(Project.id, Project.title).where(Project.id.in_(kept))).all()) if kept else {}
+    return sorted(kept, key=lambda pid: (-scores[pid], titles.get(pid, "")))
