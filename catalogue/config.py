@@ -23,6 +23,9 @@ ENV_SETTINGS = {
     "ACCESSIBILITY_URL": str,
     "CONTACT_EMAIL": str,
     "TRUSTED_PROXIES": int,
+    "PLACES_DIR": str,
+    "MAP_TILE_URL": str,
+    "MAP_TILE_ATTRIBUTION": str,
     "DATA_LICENSE": str,
     "PUBLISHER_NAME": str,
     "PUBLISHER_URL": str,
@@ -50,6 +53,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT": "300 per minute",
         "LOGIN_RATE_LIMIT": "10 per minute",
         "SEED_DIR": str(Path(__file__).resolve().parent.parent / "data" / "seed"),
+        # The register of places and the map outlines (data/places, see its README).
+        "PLACES_DIR": str(Path(__file__).resolve().parent.parent / "data" / "places"),
+        # Maps draw the shipped outlines and request nothing elsewhere: public bodies may not
+        # hand visitors' addresses to a tile server without consent, and closed networks have
+        # none. An operator may add a background (an XYZ tile URL, e.g. basemap.de's web raster,
+        # or a WMS as {z}/{x}/{y} tiles) with its attribution.
+        "MAP_TILE_URL": "",
+        "MAP_TILE_ATTRIBUTION": "",
         # The operator's legal pages (Impressum, Datenschutzerklärung, Erklärung zur
         # Barrierefreiheit under BITV 2.0) and contact: their content is the operator's to
         # write, so the catalogue links to them; the footer shows whichever are set.
