@@ -48,6 +48,9 @@ def page_feed() -> tuple[str, str] | None:
         return url_for("opendata.feed_projects") + "?" + urlencode(pairs), gettext("Änderungen dieser Auswahl (Atom)")
     if endpoint == "public.keyword_detail":
         return url_for("opendata.feed_keyword", slug=values["slug"]), gettext("Änderungen zu diesem Stichwort (Atom)")
+    if endpoint == "places.place_page" and values.get("key_slug"):
+        key = values["key_slug"].split("-", 1)[0]
+        return url_for("opendata.feed_place", key=key), gettext("Änderungen an diesem Ort (Atom)")
     if endpoint == "public.organisation_detail":
         return url_for("opendata.feed_organisation", slug=values["slug"]), gettext("Änderungen dieser Organisation (Atom)")
     return None
@@ -74,6 +77,9 @@ def structured_data(context) -> Markup:
         document = jsonld.project_document(context["project"])
     elif endpoint == "public.organisation_detail" and context.get("organisation") is not None:
         document = jsonld.organisation_document(context["organisation"], context.get("participations") or [])
+    elif endpoint == "places.place_page" and context.get("place") is not None:
+        parents = [context.get(name) for name in ("association", "district", "state")]
+        document = jsonld.place_document(context["place"], parents)
     else:
         return Markup("")
     # htmlsafe_json_dumps escapes <, >, & and ' so that no text can close the script element.

@@ -97,3 +97,24 @@ def organisation_document(organisation: Organisation, participations: list[tuple
         for role, project in participations
     ]
     return document
+
+
+def place_document(place, parents: list) -> dict:
+    """The JSON-LD of a place page: the municipality, association or district of the official register."""
+    url = absolute(url_for("places.place_page", key_slug=place.url_part))
+    document: dict = {
+        "@context": CONTEXT, "@type": "AdministrativeArea", "@id": url, "url": url, "name": place.label,
+        "identifier": {"@type": "PropertyValue", "propertyID": "AGS" if len(place.key) == 8 else "ARS",
+                       "name": "Amtlicher Gemeindeschlüssel" if len(place.key) == 8 else "Amtlicher Regionalschlüssel",
+                       "value": place.key},
+        "address": {"@type": "PostalAddress", "addressCountry": "DE",
+                    **({"postalCode": place.postcode} if place.postcode else {}),
+                    **({"addressRegion": STATES[place.state_code]} if place.state_code in STATES else {})},
+    }
+    if place.latitude is not None and place.longitude is not None:
+        document["geo"] = {"@type": "GeoCoordinates", "latitude": place.latitude, "longitude": place.longitude}
+    contained = [{"@type": "AdministrativeArea", "name": parent.label, "identifier": parent.key}
+                 for parent in parents if parent is not None]
+    if contained:
+        document["containedInPlace"] = contained
+    return document

@@ -97,7 +97,38 @@ def _keywords(offset: int, limit: int) -> Iterable[Entry]:
     return [(f"/stichworte/{slug}", when) for slug, when, _id in rows]
 
 
-_OVERVIEWS = ("/", "/projekte", "/organisationen", "/stichworte")
+def _place_rows():
+    from ..places.models import PAGE_KINDS, Place
+
+    changed = _last_changes()
+    # A place page shows the profiles its organisations take part in: their last change is its lastmod.
+    per_place = (
+        select(Organisation.place_key.label("key"), func.max(changed.c.changed).label("changed"))
+        .join(Participation, Participation.organisation_id == Organisation.id)
+        .join(changed, changed.c.project_id == Participation.project_id)
+        .where(Organisation.place_key.is_not(None))
+        .group_by(Organisation.place_key)
+        .subquery()
+    )
+    return (
+        select(Place.key, Place.slug, per_place.c.changed)
+        .outerjoin(per_place, per_place.c.key == Place.key)
+        .where(Place.active.is_(True), Place.kind.in_(PAGE_KINDS))
+    )
+
+
+def _count_places() -> int:
+    return db.session.scalar(select(func.count()).select_from(_place_rows().subquery())) or 0
+
+
+def _places(offset: int, limit: int) -> Iterable[Entry]:
+    from ..places.models import Place
+
+    rows = db.session.execute(_place_rows().order_by(Place.key).offset(offset).limit(limit))
+    return [(f"/kommunen/{key}-{slug}", when) for key, slug, when in rows]
+
+
+_OVERVIEWS = ("/", "/projekte", "/organisationen", "/stichworte", "/partnersuche", "/karte")
 
 
 def _overviews(offset: int, limit: int) -> Iterable[Entry]:
@@ -111,6 +142,7 @@ URL_SOURCES: dict[str, UrlSource] = {
     "projekte": UrlSource(_count_profiles, _profiles),
     "organisationen": UrlSource(_count_organisations, _organisations),
     "stichworte": UrlSource(_count_keywords, _keywords),
+    "kommunen": UrlSource(_count_places, _places),
 }
 
 

@@ -125,6 +125,20 @@ def feed_organisation(slug: str):
                                      absolute(url_for("public.organisation_detail", slug=organisation.slug)), entries))
 
 
+@bp.get("/feeds/kommunen/<key>.atom")
+def feed_place(key: str):
+    """Atom feed of the profiles in which an organisation of one place (official key) takes part."""
+    from ..places.directory import get_place
+    from ..places.pages import place_url, projects_of_places
+
+    place = get_place(key) if key.isdigit() and len(key) <= 12 else None
+    if place is None:
+        abort(404)
+    entries = feeds.recent_for_ids(projects_of_places([place.key]))
+    return _feed_response(feeds.atom(f"IKZ-Katalog: {place.label}", absolute(request.path),
+                                     absolute(place_url(place)), entries))
+
+
 def _plain(slug: str) -> bool:
     """No slug has control characters (PostgreSQL even refuses a NUL in a parameter)."""
     return all(32 <= ord(char) != 127 for char in slug)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from xml.etree import ElementTree
 
 from sqlalchemy import func, select
@@ -97,3 +98,25 @@ def test_an_added_source_appears_with_one_line(app, client, make_project):
         assert f"{BASE}/beispiel" in _all_urls(client)
     finally:
         del sitemap.URL_SOURCES["beispiel"]
+
+
+def test_place_pages_are_listed_and_split(app, client, make_project):
+    from catalogue.places.loading import load_places, parse_register
+    from catalogue.places.register_file import read_register
+    from catalogue.places.models import PAGE_KINDS, Place
+
+    sample = Path(__file__).resolve().parent.parent / "places" / "files" / "register-sample.csv"
+    load_places(parse_register(read_register(sample), "Destatis GV-ISys (Ausgabe vor 2021)"))
+    db.session.commit()
+    make_project()
+    pages = db.session.scalar(select(func.count(Place.key)).where(Place.active.is_(True), Place.kind.in_(PAGE_KINDS)))
+    app.config["SITEMAP_SIZE"] = 50
+    try:
+        files = [loc.text for loc in _xml(client, "/sitemap.xml").findall("s:sitemap/s:loc", NS)]
+        assert sum(1 for f in files if "/sitemaps/kommunen-" in f) == -(-pages // 50)
+        urls = _all_urls(client)
+    finally:
+        app.config.pop("SITEMAP_SIZE")
+    places = [u for u in urls if u.startswith(BASE + "/kommunen/")]
+    assert len(places) == pages
+    assert client.get(places[0].removeprefix(BASE)).status_code == 200
