@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(admin_bp)
     security.init_app(app)
+    from . import caching
+    caching.init_app(app)  # last: its hooks need the language and rate limits chosen first
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

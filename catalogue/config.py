@@ -23,6 +23,8 @@ ENV_SETTINGS = {
     "ACCESSIBILITY_URL": str,
     "CONTACT_EMAIL": str,
     "TRUSTED_PROXIES": int,
+    "CACHE_REDIS_URL": str,
+    "RESPONSE_CACHE": lambda raw: raw.strip().lower() not in ("0", "false", "no", "off"),
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
