@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
-    accounts, api, cli, database, errors, formatting, i18n, jsonbody, opendata, ops, places, search, security,
+    accounts, api, caching, cli, database, errors, formatting, i18n, jsonbody, opendata, ops, places, search, security,
 )
 from .admin import bp as admin_bp
 from .config import build_config
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     opendata.init_app(app)  # DCAT-AP.de, JSON-LD, feeds, sitemap
     app.register_blueprint(admin_bp)
     security.init_app(app)
+    caching.init_app(app)  # last: its hooks need the language and rate limits chosen first
     _trust_proxies(app)
     return app
 

@@ -29,6 +29,8 @@ ENV_SETTINGS = {
     "DATA_LICENSE": str,
     "PUBLISHER_NAME": str,
     "PUBLISHER_URL": str,
+    "CACHE_REDIS_URL": str,
+    "RESPONSE_CACHE": lambda raw: raw.strip().lower() not in ("0", "false", "no", "off"),
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
