@@ -38,7 +38,9 @@ PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Re
 
 def search_unavailable():
     """503 for a failing search engine; the cause goes to the log, not to the client (it may name SQL or paths)."""
-    current_app.logger.exception("Search unavailable on %s", request.path)
+    # The cause is logged where it happens (catalogue.search: once per unusable index folder,
+    # with a traceback for an engine failure), not again per request here.
+    current_app.logger.info("Search unavailable on %s", request.path)
     return problem(503, "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. "
                         "Filter ohne q funktionieren weiter.", retry_after=30)
 
@@ -75,8 +77,10 @@ class Projects(MethodView):
         "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
     })
     @problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
-    def get(self, q, page, per_page, facets, sort, **filter_args):
-        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated."""
+    @problems({422: "ungültige Angaben, z. B. unbekannter Ort in near oder Umkreis außerhalb 10–200 km"})
+    def get(self, q, page, per_page, facets, sort, near, radius_km, population_min, population_max, **filter_args):
+        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated;
+        with `near` the profiles with a participant within `radius_km` of that place, nearest and best first."""
         filters = {
             "keywords": filter_args["keyword"], "states": filter_args["state"],
             "districts": filter_args["district"], "legal_forms": filter_args["legal_form"],
@@ -85,7 +89,13 @@ class Projects(MethodView):
         }
         # since_from > since_to is a valid question with an empty answer, not an error.
         per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])
-        if q.strip() or facets:
+        if near or population_min is not None or population_max is not None:
+            from .. import search
+            from .views_places import partner_page  # catalogue/places: distances and sizes
+
+            page_data = partner_page(search, q.strip(), filters, near, radius_km, population_min, population_max,
+                                     page, per_page)
+        elif q.strip() or facets:
             page_data = _search_page(q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
                                      page, per_page, facets)
         else:
