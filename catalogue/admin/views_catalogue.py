@@ -81,7 +81,8 @@ def organisation_suggestions():
 
 
 def _organisation_input(form: OrganisationForm) -> dict:
-    raw = {name: form[name].data for name in ORGANISATION_FACTS}
+    # The facts the form shows (a fact the schema has and the form does not yet is left out).
+    raw = {name: form[name].data for name in ORGANISATION_FACTS if name in form}
     # The schema wants a real integer for the population; forms only send text.
     population = (raw["population"] or "").strip().replace(".", "")
     raw["population"] = int(population) if _INTEGER.match(population) else (population or None)
