@@ -16,6 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@# compound-split's tables, converted once into the file every process maps (catalogue/search/compounds.py)
+	$(BIN)/python -c "from catalogue.search.compounds import table; table()"
 	touch $@
 
 db: setup
