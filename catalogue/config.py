@@ -23,6 +23,7 @@ ENV_SETTINGS = {
     "ACCESSIBILITY_URL": str,
     "CONTACT_EMAIL": str,
     "TRUSTED_PROXIES": int,
+    "PASSWORD_HASH_METHOD": str,
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -59,6 +60,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # this, every request seems to come from the proxy: rate limits would then count all
         # visitors (and all editors' logins) as one client, and URLs would say http.
         "TRUSTED_PROXIES": 0,
+        # How new passwords are hashed (werkzeug's generate_password_hash methods). Stored hashes
+        # carry their method, so changing this never locks anyone out. The tests use a cheap one.
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
     for name, convert in ENV_SETTINGS.items():
         raw = os.environ.get(f"CATALOGUE_{name}")
@@ -78,17 +82,31 @@ def _check(settings: dict) -> None:
                 "CATALOGUE_SECRET_KEY must be set to a random value of at least 16 characters "
                 "when CATALOGUE_ENV=production."
             )
+        if not _strong_hash_method(settings["PASSWORD_HASH_METHOD"]):
+            raise ConfigError(
+                "CATALOGUE_PASSWORD_HASH_METHOD must be scrypt or pbkdf2 with at least 600000 "
+                "iterations when CATALOGUE_ENV=production."
+            )
     if not 0 <= settings["TRUSTED_PROXIES"] <= 5:
         raise ConfigError("TRUSTED_PROXIES must be between 0 and 5.")
     if not 1 <= settings["PAGE_SIZE"] <= settings["MAX_PAGE_SIZE"]:
         raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
 
 
+def _strong_hash_method(method: str) -> bool:
+    """scrypt (any parameters), or pbkdf2 with at least OWASP's 600,000 iterations."""
+    name, _, rest = method.partition(":")
+    if name == "scrypt":
+        return True
+    iterations = rest.partition(":")[2]
+    return name == "pbkdf2" and iterations.isdigit() and int(iterations) >= 600_000
+
+
 def _derive(settings: dict) -> dict:
     """Translate our settings into the names Flask and its extensions read."""
     production = settings["ENV"] == "production"
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
-    settings["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(settings["DATABASE_URL"])
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(settings["DATABASE_URL"])
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
@@ -110,7 +128,7 @@ def _derive(settings: dict) -> dict:
     return settings
 
 
-def _normalise_db_url(url: str) -> str:
+def normalise_db_url(url: str) -> str:
     """Let operators write postgresql:// and still get the psycopg 3 driver."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]

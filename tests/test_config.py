@@ -15,7 +15,8 @@ from catalogue.extensions import db
 def test_defaults_put_database_and_index_in_the_instance_folder(monkeypatch, tmp_path):
     for name in ("DATABASE_URL", "INDEX_DIR", "SECRET_KEY", "ENV"):
         monkeypatch.delenv(f"CATALOGUE_{name}", raising=False)
-    app = create_app()
+    app = create_app(instance_path=str(tmp_path / "instance"))
+    assert app.instance_path == str(tmp_path / "instance") and (tmp_path / "instance").is_dir()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/catalogue.sqlite3"
     assert app.config["INDEX_DIR"] == f"{app.instance_path}/index"
 
