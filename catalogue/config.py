@@ -94,12 +94,13 @@ def _check(settings: dict) -> None:
 
 
 def _strong_hash_method(method: str) -> bool:
-    """scrypt (any parameters), or pbkdf2 with at least OWASP's 600,000 iterations."""
+    """scrypt (any parameters), or pbkdf2 with at least OWASP's 600,000 iterations (werkzeug's
+    default when none are given)."""
     name, _, rest = method.partition(":")
     if name == "scrypt":
         return True
     iterations = rest.partition(":")[2]
-    return name == "pbkdf2" and iterations.isdigit() and int(iterations) >= 600_000
+    return name == "pbkdf2" and (not iterations or iterations.isdigit() and int(iterations) >= 600_000)
 
 
 def _derive(settings: dict) -> dict:
