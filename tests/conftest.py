@@ -24,7 +24,6 @@ from catalogue.search.sync import create_empty
 from catalogue.services import create_project, ensure_legal_form
 
 REPO = Path(__file__).resolve().parent.parent
-FILES = Path(__file__).resolve().parent / "files"
 
 #: Debian's Chromium, driven by Playwright (never a browser download).
 CHROMIUM = Path(os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium"))
