@@ -108,6 +108,9 @@ class Places(MethodView):
 
 @bp.route("/places/<key>", endpoint="place_detail")
 class PlaceResource(MethodView):
+    @bp.doc(parameters=[{"in": "path", "name": "key", "required": True, "example": "05958044",
+                         "description": "amtlicher Schlüssel: Gemeinde 8, Gemeindeverband 9, Kreis 5 Ziffern",
+                         "schema": {"type": "string", "pattern": "^([0-9]{5}|[0-9]{8}|[0-9]{9})$"}}])
     @bp.response(200, PlaceDetailSchema)
     @problems({404: "kein Ort mit diesem Schlüssel"})
     def get(self, key):
