@@ -16,8 +16,9 @@ from .importing import RawRecord, ReadError, read_file, validate_record
 from .places.linking import link_participants
 from .models import Keyword, Project
 from .schemas import ProjectOutputSchema
-from .services import ServiceError, ensure_legal_form, find_project, save_project, seed_project, snapshot
+from .services import ensure_legal_form, find_project, save_project, seed_project, snapshot
 from .textutil import slugify
+from .writes import ServiceError
 
 ACTION_LABELS = {
     "created": "angelegt",
