@@ -63,7 +63,7 @@ def test_without_javascript_the_map_is_svg_and_the_partner_search_a_plain_form(b
     page.check("input[name=schluessel][value='06534016']")
     page.click("button:has-text('Mit dieser Kommune suchen')")
     assert "schluessel=06534016" in page.url and "thema=Standesamt" in page.url and "umkreis=100" in page.url
-    assert page.locator("h2#ergebnisse").inner_text().endswith("um Neustadt (Hessen)")
+    assert "um Neustadt (Hessen):" in page.locator("h2#ergebnisse").inner_text()
     context.close()
 
 
@@ -117,5 +117,5 @@ def test_place_autocomplete_tells_places_apart_and_picks_one_by_keyboard(browser
     page.fill("#thema", "Standesamt")
     page.click("button:has-text('Partner suchen')")
     assert "schluessel=06534016" in page.url
-    assert page.locator("h2#ergebnisse").inner_text().endswith("um Neustadt (Hessen)")
+    assert "um Neustadt (Hessen):" in page.locator("h2#ergebnisse").inner_text()
     context.close()
