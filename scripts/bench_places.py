@@ -102,6 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="cProfile of the partner searches and place pages")
     args = parser.parse_args()
     rng = random.Random(11)
     from catalogue import create_app
@@ -128,6 +129,18 @@ def main() -> None:
                 response = client.get(url)
                 timings[kind].append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (url, response.status_code)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            for kind in ("partner", "place"):
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for entry in urls[:50]:
+                    client.get(entry[kind])
+                profiler.disable()
+                print(f"\n--- cProfile: {kind}")
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         started = time.perf_counter()
         overview = client.get("/karte")
         overview_ms = (time.perf_counter() - started) * 1000
