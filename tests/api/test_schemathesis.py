@@ -52,8 +52,13 @@ def _statuses_by_operation(report_dir: Path, spec: dict) -> dict[tuple[str, str]
     return found
 
 
-def test_the_live_api_keeps_its_document(live_server, seeded, admin, tmp_path):
+PLACES_SAMPLE = Path(__file__).resolve().parent.parent / "places" / "files" / "register-sample.csv"
+
+
+def test_the_live_api_keeps_its_document(live_server, seeded, admin, runner, tmp_path):
     """Fixed seed, bounded examples, every operation (writes with an admin token)."""
+    loaded = runner.invoke(args=["places", "load", str(PLACES_SAMPLE)])  # /places/{key} needs a register
+    assert loaded.exit_code == 0, loaded.output
     changes_before = db.session.scalar(select(func.count(Change.seq)))
     db.session.rollback()  # let the server's writers go ahead of this test's read snapshot
     result = subprocess.run(
