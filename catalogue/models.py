@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -147,10 +148,17 @@ class Organisation(db.Model):
     website: Mapped[str] = mapped_column(String(500), default="")
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
+    #: key of its place in the register (catalogue/places): AGS of a municipality, 9 digits for a
+    #: municipal association, 5 for a district. No foreign key: the register is reloaded on its own
+    #: schedule, and an organisation keeps its key when its place vanishes (the load reports it).
+    place_key: Mapped[Optional[str]] = mapped_column(String(12), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     participations: Mapped[list["Participation"]] = relationship(back_populates="organisation")
+    place: Mapped[Optional["Place"]] = relationship(
+        "Place", primaryjoin="foreign(Organisation.place_key) == Place.key", viewonly=True, lazy="select"
+    )
 
     @property
     def state_name(self) -> str:
@@ -164,6 +172,8 @@ class Project(db.Model):
     __tablename__ = "projects"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
+        # The public list's default order (published, by title): a page is an index range scan.
+        Index("ix_projects_status_title", "status", "title", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -510,3 +520,6 @@ class RateCounter(db.Model):
     #: start of the window, seconds since the epoch
     window_start: Mapped[int] = mapped_column(primary_key=True, index=True)
     hits: Mapped[int] = mapped_column(default=0)
+
+
+from .places.models import Place  # noqa: E402  (registers the table; Organisation.place refers to it)

@@ -238,12 +238,30 @@ class OrganisationInputSchema(InputSchema):
     website = WebAddress()
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+    place_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^(\d{5}|\d{8}|\d{9})$",
+            error="Schlüssel des Orts: 8 Ziffern (Gemeinde), 9 (Gemeindeverband) oder 5 (Kreis).",
+        ),
+    )
+
+    @post_load
+    def _place_key_and_ags(self, data, **kwargs):
+        # A municipality's place key is its AGS: either one given fills in the other.
+        if data.get("ags") and not data.get("place_key"):
+            data["place_key"] = data["ags"]
+        elif data.get("place_key") and len(data["place_key"]) == 8 and not data.get("ags"):
+            data["ags"] = data["place_key"]
+        return data
 
     @pre_load
     def _blank_is_none(self, data, **kwargs):
         # Spreadsheets and forms send "" for "unknown"; treat it like a missing value.
         if isinstance(data, dict):
-            optional = ("ags", "state", "population", "population_date", "area_km2", "latitude", "longitude")
+            optional = ("ags", "state", "population", "population_date", "area_km2", "latitude", "longitude",
+                        "place_key")
             return {k: (None if k in optional and v == "" else v) for k, v in data.items()}
         return data
 
@@ -412,6 +430,7 @@ class OrganisationOutputSchema(Schema):
     website = fields.String()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
+    place_key = fields.String(allow_none=True)
 
 
 class ParticipantOutputSchema(Schema):

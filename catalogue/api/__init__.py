@@ -59,7 +59,7 @@ limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(
 csrf.exempt(bp)
 
 # The views register their routes (in this order: the order of the document and its page).
-from . import hooks, openapi, views_projects, views_feeds, views_catalogue  # noqa: E402,F401
+from . import hooks, openapi, views_projects, views_feeds, views_catalogue, views_places  # noqa: E402,F401
 
 # Registered before CORS so that it runs after flask-cors (blueprint hooks run in reverse):
 # reads are open to any origin, writes are not.

@@ -10,10 +10,9 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from alembic.config import Config
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ..extensions import db, limiter
-from ..models import Change, utcnow
 
 bp = Blueprint("ops", __name__)
 limiter.exempt(bp)
@@ -32,19 +31,15 @@ def newest_migration() -> str:
 def index_lag() -> dict:
     """How far this machine's index is behind the change log: changes and seconds (age of the
     oldest change it has not applied). Catches up first, as a search would."""
+    from .. import search
     from ..search import sync
 
     store = current_app.extensions["catalogue_search"]
     if store.current_generation() is None:
         raise FileNotFoundError(f"kein Suchindex in {store.root}")
     sync.catch_up(store)
-    applied = store.meta()["seq"]
-    newest = db.session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
-    lag = {"applied_seq": applied, "newest_seq": newest, "lag_changes": max(0, newest - applied), "lag_seconds": 0.0}
-    if newest > applied:
-        oldest = db.session.scalar(select(Change.created_at).where(Change.seq > applied).order_by(Change.seq).limit(1))
-        lag["lag_seconds"] = round(max(0.0, (utcnow() - oldest).total_seconds()), 3) if oldest else 0.0
-    return lag
+    lag = search.index_lag()
+    return {"lag_changes": lag.changes, "lag_seconds": round(lag.seconds, 3)}
 
 
 def _check(name: str, checks: dict, probe) -> None:
