@@ -30,7 +30,7 @@ seed: db
 
 serve: setup
 	@echo "Katalog läuft auf http://$(HOST):$(PORT)/  (Strg+C beendet)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
