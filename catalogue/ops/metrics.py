@@ -19,6 +19,11 @@ from prometheus_client.core import GaugeMetricFamily
 
 from ..extensions import db, limiter
 
+# In multiprocess mode every metric is a file in this folder, opened as the metric is created:
+# a command run with the service's environment (flask … backup) must not fail on a missing folder.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 bp = Blueprint("metrics", __name__)
 limiter.exempt(bp)
 
