@@ -63,7 +63,7 @@ def test_the_live_api_keeps_its_document(live_server, seeded, admin, tmp_path):
     db.session.rollback()  # let the server's writers go ahead of this test's read snapshot
     result = subprocess.run(
         [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"{live_server}{API}/openapi.json",
-         "--seed", "20240501", "--max-examples", "8", "--workers", "2",
+         "--seed", "20240501", "--max-examples", "15", "--workers", "2",
          "--checks", "all",
          "--header", f"Authorization: {admin['Authorization']}",
          "--request-timeout", "30", "--report", "ndjson", "--report-dir", str(tmp_path), "--no-color"],
