@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
 from .models import USER_ROLES, ApiToken, AuditEvent, User, utcnow
-from .services import ServiceError, begin_write
+from .writes import ServiceError, begin_write
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
@@ -125,7 +125,7 @@ def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
         return None
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > _LAST_USED_GRANULARITY:
-        begin_write()  # a write inside a read request: take the lock first (see services)
+        begin_write()  # a write inside a read request: take the lock first (see writes)
         token = db.session.get(ApiToken, token.id)  # reloaded if taking the lock restarted the transaction
         token.last_used_at = now
         db.session.flush()

@@ -148,10 +148,17 @@ class Organisation(db.Model):
     website: Mapped[str] = mapped_column(String(500), default="")
     latitude: Mapped[Optional[float]] = mapped_column(Float)
     longitude: Mapped[Optional[float]] = mapped_column(Float)
+    #: key of its place in the register (catalogue/places): AGS of a municipality, 9 digits for a
+    #: municipal association, 5 for a district. No foreign key: the register is reloaded on its own
+    #: schedule, and an organisation keeps its key when its place vanishes (the load reports it).
+    place_key: Mapped[Optional[str]] = mapped_column(String(12), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     participations: Mapped[list["Participation"]] = relationship(back_populates="organisation")
+    place: Mapped[Optional["Place"]] = relationship(
+        "Place", primaryjoin="foreign(Organisation.place_key) == Place.key", viewonly=True, lazy="select"
+    )
 
     @property
     def state_name(self) -> str:
@@ -498,3 +505,6 @@ class FormStash(db.Model):
     #: the posted fields as [name, value] pairs (without the CSRF token)
     data: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+from .places.models import Place  # noqa: E402  (registers the table; Organisation.place refers to it)

@@ -7,10 +7,7 @@ and never commit: the request or CLI command commits once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from .extensions import db
 from .models import (
@@ -29,41 +26,14 @@ from .models import (
 )
 from .schemas import CONTENT_FIELDS, ProjectOutputSchema
 from .textutil import clean_line, keyword_key, slugify
-
-#: Key of the PostgreSQL advisory lock that serialises writers, so that change-log
-#: sequence numbers become visible in commit order and no follower ever skips one.
-WRITE_LOCK_KEY = 7_352_001
+from .writes import SaveResult, ServiceError, VersionConflict, begin_write
 
 _MUNICIPAL_PREFIXES = ("stadt ", "gemeinde ", "markt ", "hansestadt ")
 _TEXT_ORGANISATION_FIELDS = ("district", "administrative_region", "population_source", "website")
 _ORGANISATION_FIELDS = (
     "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
-    "population_source", "area_km2", "website", "latitude", "longitude",
+    "population_source", "area_km2", "website", "latitude", "longitude", "place_key",
 )
-
-
-class ServiceError(Exception):
-    """A use case cannot be carried out as asked; the message is for the user."""
-
-
-class VersionConflict(ServiceError):
-    """Somebody else saved the profile since the caller read it."""
-
-    def __init__(self, project: Project, expected: int):
-        self.project = project
-        self.expected = expected
-        super().__init__(
-            f"Das Profil wurde inzwischen geändert (Version {project.version}, erwartet {expected})."
-        )
-
-
-@dataclass
-class SaveResult:
-    """What a save did: created, updated, unchanged or skipped (with the reason)."""
-
-    project: Project | None
-    action: str
-    message: str = ""
 
 
 # ---------------------------------------------------------------- reading
@@ -85,32 +55,6 @@ def snapshot(project: Project) -> dict:
 
 
 # ---------------------------------------------------------------- writing profiles
-
-
-def begin_write() -> None:
-    """Serialise writers: call before the first write of a transaction."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
-    elif dialect == "sqlite":
-        _take_sqlite_write_lock()
-
-
-def _take_sqlite_write_lock() -> None:
-    """Hold SQLite's write lock from here to the commit.
-
-    In WAL mode a transaction that has only read holds a snapshot; if another worker commits
-    before it writes, its first write fails at once with "database is locked" (the busy
-    timeout does not help). A no-op DELETE takes the write lock now; if the snapshot is
-    stale, nothing has been written yet (else we would hold the lock), so starting over
-    loses only reads, and the retry waits for the lock like BEGIN IMMEDIATE does.
-    """
-    grab = text("DELETE FROM changes WHERE 1 = 0")
-    try:
-        db.session.execute(grab)
-    except OperationalError:
-        db.session.rollback()
-        db.session.execute(grab)
 
 
 def save_project(data: dict, actor: str, status: str | None = None) -> SaveResult:

@@ -14,8 +14,9 @@ from ..errors import render_error
 from ..extensions import db
 from ..models import Keyword, Organisation, Participation, project_keywords
 from ..schemas import OrganisationInputSchema, flatten_errors
-from ..services import ServiceError, save_organisation
+from ..services import save_organisation
 from ..textutil import keyword_key
+from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..accounts import create_api_token, create_user, record_audit, revoke_api_token, set_password
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, User
-from ..services import ServiceError
+from ..writes import ServiceError
 from . import admin_required, bp
 from .forms import ActionForm, PasswordForm, TokenForm, UserCreateForm, UserEditForm, choices
 

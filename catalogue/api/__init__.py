@@ -12,6 +12,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from ..errors import is_api_path
+from ..jsonbody import BoundedArgumentsParser
 from ..extensions import csrf, limiter
 from ..models import utcnow
 from .schemas import ProblemSchema
@@ -22,6 +23,8 @@ bp = Blueprint(
     "api", __name__, url_prefix="/api/v1",
     description="Lesen, Durchsuchen, Spiegeln und (mit Token) Schreiben des IKZ-Katalogs.",
 )
+# Bodies are parsed within depth and number bounds (set before the views use @bp.arguments).
+bp.ARGUMENTS_PARSER = BoundedArgumentsParser()
 
 
 class CatalogueApi(Api):

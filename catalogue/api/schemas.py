@@ -107,8 +107,9 @@ class PageArgsSchema(Schema):
     per_page = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=20, validate=_range(1, 100), metadata={"example": 20})
 
 
-class ProjectQuerySchema(PageArgsSchema):
-    """Filters, full text, sorting and facets of the project list (the site's, in English)."""
+class ProjectFilterArgsSchema(Schema):
+    """Filters, full text and sorting of the project list (the site's, in English); the bulk
+    downloads take exactly these, so that a download holds what the list shows."""
 
     # No length rule here: the search engine refuses an over-long query itself, with 413 as on the site.
     q = fields.String(load_default="", metadata={
@@ -126,6 +127,11 @@ class ProjectQuerySchema(PageArgsSchema):
                               metadata={"description": "Zusammenarbeit seit spätestens", "example": 2024})
     sort = fields.String(load_default=None, validate=_one_of(list(SORTS)),
                          metadata={"description": "Standard: relevance mit q, sonst title"})
+
+
+class ProjectQuerySchema(ProjectFilterArgsSchema, PageArgsSchema):
+    """Filters, full text, sorting and facets of the project list (the site's, in English)."""
+
     facets = fields.Boolean(error_messages=NOT_A_BOOLEAN, load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"})
 
 

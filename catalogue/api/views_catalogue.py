@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..schemas import OrganisationOutputSchema
 from ..editing import delete_organisation, shared_change_refusal
-from ..services import begin_write, save_organisation
+from ..services import save_organisation
 from . import bp, reading
 from .openapi import LOCATION, ORGANISATION_EXAMPLE, ORGANISATION_LINKS, WRITE_PROBLEMS, links_from, problems, write
 from .protocol import (
@@ -147,7 +147,8 @@ def _current_organisation(slug: str, user) -> Organisation:
     if refusal:
         raise problem(403, refusal)
     wanted = require_if_match().removeprefix("W/").strip('"')
-    begin_write()  # hold the writers' lock while comparing, so no one slips in between
+    # The request hook holds the writers' lock since the transaction began: nobody slips in
+    # between this comparison and the save; the refresh reads the committed facts.
     db.session.refresh(organisation)
     if wanted.rpartition("-")[0] != _organisation_facts_tag(organisation):
         raise problem(412, "Die Organisation wurde inzwischen geändert; bitte neu laden.")

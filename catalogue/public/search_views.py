@@ -87,7 +87,8 @@ def search_page():
     except search.SearchQueryError as error:
         raise _shown_error(error.status, str(error))
     except search.SearchUnavailable:
-        error = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."))
+        error = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."),
+                                   retry_after=30)
         error._catalogue_detail = True
         raise error
     if filters["page"] > result.pages:

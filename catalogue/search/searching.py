@@ -93,3 +93,17 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
 
 def _count(store: IndexStore, q: str, filters: dict, include_unpublished: bool) -> int:
     return run_search(store, q, filters, "relevanz", 1, 1, include_unpublished, with_facets=False, correct=False).total if q else 0
+
+
+def match_scores(store: IndexStore, q: str = "", filters: dict | None = None) -> dict[int, float]:
+    """Every published profile matching the text and filters, id → relevance (BM25F; 1.0 for
+    all when there is no text): for rankings that combine relevance with something else, such
+    as the partner search's distance (catalogue/places/partners.py)."""
+    clauses = parse(clean(q or ""))
+    snapshot = store.snapshot(store.searcher())
+    scores = Matcher(snapshot).run(clauses)
+    base = snapshot.published if scores is None else snapshot.published & scores.keys()
+    passes = filter_sets(snapshot, filters or {})
+    matches = base.intersection(*passes.values()) if passes else base
+    table = snapshot.table
+    return {table[d]["id"]: (scores[d] if scores is not None else 1.0) for d in matches}

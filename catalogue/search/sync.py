@@ -246,5 +246,9 @@ def install_commit_hook() -> None:
             return
         try:
             catch_up(store, force=True)
+        except OSError as error:  # folder missing, read-only or full: said once, not per write
+            from . import index_unusable
+
+            index_unusable(store, error)
         except Exception:  # the write is committed: never fail it; the next catch-up repairs
             log.exception("search catch-up after commit failed")
