@@ -40,14 +40,22 @@ _PER_EXCHANGE = ("set-cookie", "content-length", "date", "retry-after", "x-ratel
 
 # ---------------------------------------------------------------- the catalogue's version
 
+_NEWEST_CHANGE = select(Change.seq, Change.created_at).order_by(Change.seq.desc()).limit(1)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
 
 def catalogue_version() -> tuple[int, str]:
     """(seq, token) of the newest change-log row, once per request. The token adds the row's
     commit time, so a database that was reset or restored (seq counting again) differs."""
     found = g.get("_catalogue_version") if has_app_context() else None
     if found is None:
-        row = db.session.execute(select(Change.seq, Change.created_at).order_by(Change.seq.desc()).limit(1)).first()
-        found = (row.seq, f"{row.seq}.{int(row.created_at.timestamp() * 1_000_000)}") if row else (0, "0")
+        # Core, not the ORM session: this runs on every cached answer, and is all it reads.
+        with db.engine.connect() as connection:
+            row = connection.execute(_NEWEST_CHANGE).first()
+        found = (row.seq, f"{row.seq}.{int(_utc(row.created_at).timestamp() * 1_000_000)}") if row else (0, "0")
         if has_app_context():
             g._catalogue_version = found
     return found

@@ -31,6 +31,7 @@ class IndexStore:
         self._searcher = None
         self._facets: tuple[object, list] | None = None
         self._snapshot = None
+        self._meta: tuple[object, dict] | None = None  # (searcher, its meta document)
         self.last_check = 0.0
         #: the background catch-up thread of this process (see sync), if one was started
         self.background: threading.Thread | None = None
@@ -154,7 +155,18 @@ class IndexStore:
             return self._snapshot
 
     def meta(self, searcher=None) -> dict:
-        """What the index has applied: {"seq": n, "fingerprint": "..."}."""
-        searcher = searcher or self.searcher()
+        """What the index has applied: {"seq": n, "fingerprint": "..."}; for the shared searcher
+        read once per generation (every cached page asks)."""
+        if searcher is not None:
+            return self._read_meta(searcher)
+        searcher = self.searcher()
+        found = self._meta
+        if found is None or found[0] is not searcher:
+            found = (searcher, self._read_meta(searcher))
+            self._meta = found
+        return found[1]
+
+    @staticmethod
+    def _read_meta(searcher) -> dict:
         stored = searcher.document(id=META_ID)
         return (stored or {}).get("meta") or {"seq": 0, "fingerprint": ""}

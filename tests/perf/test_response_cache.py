@@ -30,8 +30,9 @@ class Statements:
         event.listen(db.engine, "before_cursor_execute", self._seen)
         return self
 
-    def _seen(self, *_args):
-        self.count += 1
+    def _seen(self, _connection, _cursor, statement, *_args):
+        if statement.strip().upper() != "BEGIN":  # SQLite's explicit BEGIN (see database.py)
+            self.count += 1
 
     def __exit__(self, *_exc):
         event.remove(db.engine, "before_cursor_execute", self._seen)
