@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-cache", action="store_true", help="turn the response cache off")
+    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of load before measuring")
     args = parser.parse_args()
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,6 +147,8 @@ def main() -> None:
             processes.append(start_gunicorn("hello:app", hello_port, args.workers, folder, env))
             site_ready = wait_ready(site_port, processes[0])
             wait_ready(hello_port, processes[1])
+            # gunicorn answers from its first ready worker; give the others time to finish starting.
+            load(site_port, "/", args.warmup, args.concurrency)
             print(f"response cache: {'off' if args.no_cache else 'on'}; {args.workers} workers, "
                   f"{args.concurrency} connections, {args.duration:.0f} s per run; first answer after {site_ready:.1f} s")
             lines = ["| URL | rps | p50 ms | p99 ms | errors | hello world rps | % of hello world |",
