@@ -64,7 +64,8 @@ def search_page():
     except search.SearchQueryError as error:
         raise _shown_error(error.status, str(error))
     except search.SearchUnavailable:
-        error = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."))
+        error = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."),
+                                   retry_after=30)
         error._catalogue_detail = True
         raise error
     if filters["page"] > result.pages:
@@ -77,9 +78,8 @@ def search_page():
     )
 
 
-@bp.app_template_global("similar_projects")
 def similar_projects_of(project: Project, limit: int = 5) -> list[Project]:
-    """"Ähnliche Projekte" for the profile page; without a working index simply none."""
+    """"Ähnliche Projekte" for the profile page (the view passes them); without a working index simply none."""
     try:
         return _load(search.similar_projects(project.id, limit))
     except search.SearchUnavailable:

@@ -15,6 +15,7 @@ from ..models import Keyword, Organisation
 from ..schemas import ProjectFilterSchema
 from ..services import find_project
 from . import bp, listing
+from .search_views import similar_projects_of
 
 
 @bp.url_value_preprocessor
@@ -92,8 +93,8 @@ def project_detail(slug: str):
     if is_old_slug:
         return redirect(url_for(".project_detail", slug=project.slug), code=301)
     changed_at, first_version = queries.content_changed(project)
-    return render_template("public/project_detail.html", project=project, changed_at=changed_at,
-                           first_version=first_version)
+    return render_template("public/project_detail.html", project=project, similar=similar_projects_of(project),
+                           changed_at=changed_at, first_version=first_version)
 
 
 @bp.get("/organisationen")
