@@ -16,6 +16,7 @@ from ..models import Keyword, Organisation, Participation, project_keywords
 from ..schemas import OrganisationInputSchema, flatten_errors
 from ..services import ORGANISATION_FACTS, save_organisation
 from ..textutil import keyword_key
+from ..places.forms import place_key_from_form
 from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
@@ -89,6 +90,7 @@ def _organisation_input(form: OrganisationForm) -> dict:
     for name in ("area_km2", "latitude", "longitude"):
         raw[name] = (raw[name] or "").strip().replace(",", ".") or None
     raw["ags"] = (raw["ags"] or "").strip() or None
+    raw["place_key"] = place_key_from_form(raw["place_key"])  # a typed name resolves to one key, or stays as typed
     raw["population_date"] = (raw["population_date"] or "").strip() or None
     return raw
 
@@ -120,7 +122,8 @@ def organisation_edit(slug: str):
         except ServiceError as error:
             db.session.rollback()
             form.ags.errors = [str(error)] if "AGS" in str(error) else []
-            if not form.ags.errors:
+            form.place_key.errors = [str(error)] if "Gemeindeverzeichnis" in str(error) else []
+            if not form.ags.errors and not form.place_key.errors:
                 form.name.errors = [str(error)]
             return _render_organisation(form, merge, organisation, 422)
         db.session.commit()
