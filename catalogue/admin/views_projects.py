@@ -11,7 +11,7 @@ from ..editing import STATUS_LABELS, diff_snapshots, needs_review, open_proposal
 from ..errors import bad_request
 from ..extensions import db
 from ..models import Project, Revision
-from ..public.search_views import similar_projects_of
+from ..public.views import profile_context
 from ..schemas import ProjectInputSchema, flatten_errors
 from ..search import search_projects
 from ..services import snapshot
@@ -177,7 +177,7 @@ def _render_conflict(form, project: Project, data: dict):
 def project_preview(project_id: int):
     """The public page of the profile as it will look when published."""
     project = _project(project_id)
-    return render_template("admin/preview.html", project=project, similar=similar_projects_of(project))
+    return render_template("admin/preview.html", project=project, **profile_context(project))
 
 
 @bp.post("/projekte/<int:project_id>/status")

@@ -92,9 +92,13 @@ def project_detail(slug: str):
         abort(404)
     if is_old_slug:
         return redirect(url_for(".project_detail", slug=project.slug), code=301)
+    return render_template("public/project_detail.html", project=project, **profile_context(project))
+
+
+def profile_context(project) -> dict:
+    """What the profile page shows beside the profile (the admin's preview renders the same page)."""
     changed_at, first_version = queries.content_changed(project)
-    return render_template("public/project_detail.html", project=project, similar=similar_projects_of(project),
-                           changed_at=changed_at, first_version=first_version)
+    return {"similar": similar_projects_of(project), "changed_at": changed_at, "first_version": first_version}
 
 
 @bp.get("/organisationen")
