@@ -6,9 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app catalogue
 
-.PHONY: run setup test db seed serve bench clean translations
+.PHONY: run setup test db places seed serve bench clean translations
 
-run: setup db seed serve
+run: setup db places seed serve
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,10 @@ $(VENV)/.installed: pyproject.toml
 
 db: setup
 	$(FLASK) db upgrade
+
+# The register of places (data/places); idempotent, so every run only checks it.
+places: db
+	$(FLASK) places load
 
 seed: db
 	$(FLASK) seed

@@ -7,7 +7,9 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, api, cli, database, errors, formatting, i18n, search, security
+from . import (
+    accounts, api, caching, cli, database, errors, formatting, i18n, jsonbody, opendata, ops, places, search, security,
+)
 from .admin import bp as admin_bp
 from .config import build_config
 from .extensions import csrf, db, limiter, migrate, retry_after_only_when_refused
@@ -23,6 +25,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.config.update(build_config(app.instance_path, config))
     _instance_folder(app)
 
+    jsonbody.init_app(app)  # bounded JSON bodies before anything parses them
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
@@ -33,12 +36,16 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     accounts.init_app(app)
     formatting.init_app(app)
     errors.init_app(app)
+    ops.init_app(app)  # outages, health, metrics, request log, backup
     cli.init_app(app)
     app.register_blueprint(public_bp)
     search.init_app(app)
     api.init_app(app)  # JSON API /api/v1
+    places.init_app(app)  # register of places, place pages, partner search, maps
+    opendata.init_app(app)  # DCAT-AP.de, JSON-LD, feeds, sitemap
     app.register_blueprint(admin_bp)
     security.init_app(app)
+    caching.init_app(app)  # last: its hooks need the language and rate limits chosen first
     _trust_proxies(app)
     return app
 

@@ -8,13 +8,14 @@ import re
 import secrets
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, session
+from flask_login import login_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
 from .models import USER_ROLES, ApiToken, AuditEvent, User, utcnow
-from .services import ServiceError, begin_write
+from .writes import ServiceError, begin_write
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
@@ -82,11 +83,32 @@ def _dummy_hash() -> str:
 
 
 def set_password(user: User, password: str, actor: str) -> None:
-    """Set a new password (reset by an administrator, or the user's own change)."""
+    """Set a new password (reset by an administrator, or the user's own change); every
+    session started with the old one ends."""
     check_password_rules(password)
     user.password_hash = _hash(password)
+    user.session_generation += 1
     db.session.flush()
     record_audit(actor, "password_set", user.actor)
+
+
+#: The session key holding the generation the session was started in.
+SESSION_GENERATION = "_generation"
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in, in the current generation of their sessions."""
+    login_user(user)
+    session[SESSION_GENERATION] = user.session_generation
+
+
+def end_sessions(user: User, actor: str, reason: str, audit: bool = True) -> None:
+    """End every session of ``user`` on every worker and machine: a session cookie copied
+    before (even a valid, signed one) no longer matches the user's generation."""
+    user.session_generation += 1
+    db.session.flush()
+    if audit:
+        record_audit(actor, "sessions_ended", user.actor, reason=reason)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -140,7 +162,7 @@ def user_for_token(plaintext: str) -> tuple[User, ApiToken] | None:
         return None
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > _LAST_USED_GRANULARITY:
-        begin_write()  # a write inside a read request: take the lock first (see services)
+        begin_write()  # a write inside a read request: take the lock first (see writes)
         token = db.session.get(ApiToken, token.id)  # reloaded if taking the lock restarted the transaction
         token.last_used_at = now
         db.session.flush()
@@ -155,4 +177,6 @@ def init_app(app) -> None:
     @login_manager.user_loader
     def _load_user(user_id: str):
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or session.get(SESSION_GENERATION) != user.session_generation:
+            return None  # deactivated, or the session belongs to an ended generation
+        return user

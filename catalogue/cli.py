@@ -13,10 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .importing import RawRecord, ReadError, read_file, validate_record
+from .places.linking import link_participants
 from .models import Keyword, Project
 from .schemas import ProjectOutputSchema
-from .services import ServiceError, ensure_legal_form, find_project, save_project, seed_project, snapshot
+from .services import ensure_legal_form, find_project, save_project, seed_project, snapshot
 from .textutil import slugify
+from .writes import ServiceError
 
 ACTION_LABELS = {
     "created": "angelegt",
@@ -127,6 +129,8 @@ def import_command(files: tuple[Path, ...], status: str, dry_run: bool) -> None:
             for field, message in errors:
                 _fail(f"{progress}{_where(record, field)}: {message} – Datensatz nicht importiert.")
             continue
+        for message in link_participants(data):  # place keys from the register (catalogue/places)
+            click.echo(f"HINWEIS {progress}{_where(record)}: {message}", err=True)
         try:
             with db.session.begin_nested():  # a failing record leaves nothing behind
                 result = save_project(data, "import", status=status)

@@ -24,6 +24,14 @@ ENV_SETTINGS = {
     "CONTACT_EMAIL": str,
     "TRUSTED_PROXIES": int,
     "PASSWORD_HASH_METHOD": str,
+    "PLACES_DIR": str,
+    "MAP_TILE_URL": str,
+    "MAP_TILE_ATTRIBUTION": str,
+    "DATA_LICENSE": str,
+    "PUBLISHER_NAME": str,
+    "PUBLISHER_URL": str,
+    "CACHE_REDIS_URL": str,
+    "RESPONSE_CACHE": lambda raw: raw.strip().lower() not in ("0", "false", "no", "off"),
 }
 
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -48,6 +56,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "API_RATE_LIMIT": "300 per minute",
         "LOGIN_RATE_LIMIT": "10 per minute",
         "SEED_DIR": str(Path(__file__).resolve().parent.parent / "data" / "seed"),
+        # The register of places and the map outlines (data/places, see its README).
+        "PLACES_DIR": str(Path(__file__).resolve().parent.parent / "data" / "places"),
+        # Maps draw the shipped outlines and request nothing elsewhere: public bodies may not
+        # hand visitors' addresses to a tile server without consent, and closed networks have
+        # none. An operator may add a background (an XYZ tile URL, e.g. basemap.de's web raster,
+        # or a WMS as {z}/{x}/{y} tiles) with its attribution.
+        "MAP_TILE_URL": "",
+        "MAP_TILE_ATTRIBUTION": "",
         # The operator's legal pages (Impressum, Datenschutzerklärung, Erklärung zur
         # Barrierefreiheit under BITV 2.0) and contact: their content is the operator's to
         # write, so the catalogue links to them; the footer shows whichever are set.
@@ -63,6 +79,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # How new passwords are hashed (werkzeug's generate_password_hash methods). Stored hashes
         # carry their method, so changing this never locks anyone out. The tests use a cheap one.
         "PASSWORD_HASH_METHOD": "scrypt",
+        # Open data (DCAT-AP.de, downloads): the licence is a URI of the DCAT-AP.de licence list
+        # (catalogue.opendata.licences); publisher of the data sets, defaulting to the operator.
+        "DATA_LICENSE": "http://dcat-ap.de/def/licenses/dl-by-de/2.0",
+        "PUBLISHER_NAME": "",
+        "PUBLISHER_URL": "",
     }
     for name, convert in ENV_SETTINGS.items():
         raw = os.environ.get(f"CATALOGUE_{name}")
@@ -89,6 +110,11 @@ def _check(settings: dict) -> None:
             )
     if not 0 <= settings["TRUSTED_PROXIES"] <= 5:
         raise ConfigError("TRUSTED_PROXIES must be between 0 and 5.")
+    from .opendata.licences import LICENCES
+
+    if settings["DATA_LICENSE"] not in LICENCES:
+        raise ConfigError("DATA_LICENSE must be a URI of the DCAT-AP.de licence list, one of: "
+                          + ", ".join(sorted(LICENCES)))
     if not 1 <= settings["PAGE_SIZE"] <= settings["MAX_PAGE_SIZE"]:
         raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
 

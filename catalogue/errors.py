@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -57,16 +57,21 @@ def init_app(app: Flask) -> None:
         if is_api_path(request.path):
             return problem_response(error)
         detail = error.description if getattr(error, "_catalogue_detail", False) else None
-        return render_error(error.code or 500, detail)
+        body, status = render_error(error.code or 500, detail)
+        # Keep what the exception says in headers (Retry-After on 503/429, Allow on 405).
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return body, status, headers
 
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        # Log with the traceback, but show the visitor a calm page without internals.
-        app.logger.exception("Unhandled error on %s", request.path)
-        db.session.rollback()
-        if is_api_path(request.path):
-            return problem_response(InternalServerError())
-        return render_error(InternalServerError.code)
+    app.register_error_handler(Exception, answer_unexpected)
+
+
+def answer_unexpected(error: Exception):
+    """A 500 without internals for the visitor; the traceback goes to the log."""
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    db.session.rollback()
+    if is_api_path(request.path):
+        return problem_response(InternalServerError())
+    return render_error(InternalServerError.code)
 
 
 def problem_response(error: HTTPException):

@@ -35,6 +35,11 @@ def select_locale() -> str:
         return LANGUAGES[0]
     if request.blueprint in _GERMAN_ONLY or request.path.startswith(("/admin", "/api/")):
         return LANGUAGES[0]
+    # ?lang= in the address first: the hreflang alternates of every page (catalogue.opendata.head)
+    # name one address per language, which search engines need and a cookie cannot give.
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -1,10 +1,17 @@
-"""Read-only queries for the public pages: the project list with filters, counts and options."""
+"""Read-only queries for the public pages: the project list with filters, counts and options.
+
+Catalogue-wide aggregates (counts, filter options, keywords with counts) are the same for every
+visitor until the next write: they are computed once per change-log version (``per_version``)
+and held as plain tuples, so that a page runs the same few statements at 19 or 10 000 profiles."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
+from .caching import per_version
 from .extensions import db
 from .models import Keyword, LegalForm, Organisation, Participation, Project, project_keywords
 from .textutil import keyword_key
@@ -60,8 +67,20 @@ def paginate_projects(filters: dict, per_page: int):
     )
 
 
+class KeywordEntry(NamedTuple):
+    """A keyword as lists show it (no ORM object: it outlives the request that loaded it)."""
+
+    name: str
+    slug: str
+    key: str
+
+
 def catalogue_counts() -> dict:
     """Numbers for the home page."""
+    return per_version("catalogue_counts", _catalogue_counts)
+
+
+def _catalogue_counts() -> dict:
     published = select(Project.id).where(PUBLISHED).subquery()
     organisations = select(func.count(distinct(Participation.organisation_id))).where(
         Participation.project_id.in_(select(published.c.id))
@@ -84,22 +103,30 @@ def recently_updated(limit: int = 6) -> list[Project]:
     return list(db.session.scalars(_with_profile_parts(stmt)))
 
 
-def keyword_counts() -> list[tuple[Keyword, int]]:
+def keyword_counts() -> list[tuple[KeywordEntry, int]]:
     """Keywords used by published profiles, with how many, alphabetically."""
+    return per_version("keyword_counts", _keyword_counts)
+
+
+def _keyword_counts() -> list[tuple[KeywordEntry, int]]:
     count = func.count(Project.id)
     stmt = (
-        select(Keyword, count)
+        select(Keyword.name, Keyword.slug, Keyword.key, count)
         .join(project_keywords, project_keywords.c.keyword_id == Keyword.id)
         .join(Project, Project.id == project_keywords.c.project_id)
         .where(PUBLISHED)
-        .group_by(Keyword.id)
+        .group_by(Keyword.id, Keyword.name, Keyword.slug, Keyword.key)
         .order_by(Keyword.key)
     )
-    return [(keyword, n) for keyword, n in db.session.execute(stmt)]
+    return [(KeywordEntry(name, slug, key), n) for name, slug, key, n in db.session.execute(stmt)]
 
 
 def filter_options() -> dict:
     """Values that the list filters can take, drawn from the published profiles."""
+    return per_version("filter_options", _filter_options)
+
+
+def _filter_options() -> dict:
     involved = (
         select(Organisation)
         .join(Participation, Participation.organisation_id == Organisation.id)

@@ -33,9 +33,16 @@ from .models import (
     STATES,
     LegalForm,
 )
-from .textutil import clean_line, clean_text, keyword_key
+from .textutil import clean_line, clean_text, keyword_key, text_problem, without_forbidden
 
 REQUIRED = "Pflichtfeld fehlt."
+#: Upper bounds of a profile's lists: far above any real profile (the seed data has at most
+#: 6 keywords, 14 participants, 4 links), low enough that one request cannot keep a worker busy.
+MAX_KEYWORDS = 50
+MAX_PARTICIPANTS = 300
+MAX_CONTACTS = 30
+MAX_LINKS = 100
+MAX_UPDATES = 200
 NOT_NULL = "Darf nicht leer sein."
 
 
@@ -45,6 +52,38 @@ def _message(kind: str, **kw) -> str:
         "min_length": "Mindestens {min} Zeichen nötig.",
         "one_of": "Unbekannter Wert. Erlaubt: {choices}.",
     }[kind].format(**kw)
+
+
+def checked_text(value: str) -> str:
+    """``value`` unless it holds characters no text may contain (ValidationError naming them)."""
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError(problem)
+    return value
+
+
+class Text(fields.String):
+    """A string that holds no control characters, NUL or lone surrogates (see textutil):
+    the one check every text of every source passes, on SQLite as on PostgreSQL."""
+
+    default_error_messages = {"invalid": "Text erwartet."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return checked_text(super()._deserialize(value, attr, data, **kwargs))
+
+
+class BoundedList(fields.List):
+    """A list with at most ``max_items`` entries, counted before any entry is loaded (a
+    list of a million keywords is refused at once instead of being validated one by one)."""
+
+    def __init__(self, inner, max_items: int, **kwargs):
+        self.max_items = max_items
+        super().__init__(inner, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (list, tuple)) and len(value) > self.max_items:
+            raise ValidationError(f"Höchstens {self.max_items} Einträge erlaubt.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Line(fields.String):
@@ -63,7 +102,16 @@ class Line(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        return clean_line(super()._deserialize(value, attr, data, **kwargs))
+        return clean_line(checked_text(super()._deserialize(value, attr, data, **kwargs).replace("\r", "\n")))
+
+
+class FilterLine(Line):
+    """A filter value from a URL: never stored, so stray control characters are dropped, not refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = without_forbidden(value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Paragraphs(Line):
@@ -73,7 +121,8 @@ class Paragraphs(Line):
         super().__init__(max_length=max_length, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return clean_text(fields.String._deserialize(self, value, attr, data, **kwargs))
+        text = fields.String._deserialize(self, value, attr, data, **kwargs)
+        return clean_text(checked_text(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 class WebAddress(Line):
@@ -158,16 +207,16 @@ class OrganisationInputSchema(InputSchema):
         validate=[validate.Length(min=2, error=_message("min_length", min=2))],
         error_messages={"required": REQUIRED, "null": NOT_NULL},
     )
-    kind = fields.String(
+    kind = Text(
         load_default="other",
         validate=validate.OneOf(ORGANISATION_KINDS, error=_message("one_of", choices=", ".join(ORGANISATION_KINDS))),
     )
-    ags = fields.String(
+    ags = Text(
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(r"^\d{8}$", error="Amtlicher Gemeindeschlüssel: genau 8 Ziffern."),
     )
-    state = fields.String(
+    state = Text(
         load_default=None,
         allow_none=True,
         validate=validate.OneOf(STATES, error="Land als ISO-3166-2-Code erwartet, z. B. DE-NW."),
@@ -189,12 +238,30 @@ class OrganisationInputSchema(InputSchema):
     website = WebAddress()
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+    place_key = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^(\d{5}|\d{8}|\d{9})$",
+            error="Schlüssel des Orts: 8 Ziffern (Gemeinde), 9 (Gemeindeverband) oder 5 (Kreis).",
+        ),
+    )
+
+    @post_load
+    def _place_key_and_ags(self, data, **kwargs):
+        # A municipality's place key is its AGS: either one given fills in the other.
+        if data.get("ags") and not data.get("place_key"):
+            data["place_key"] = data["ags"]
+        elif data.get("place_key") and len(data["place_key"]) == 8 and not data.get("ags"):
+            data["ags"] = data["place_key"]
+        return data
 
     @pre_load
     def _blank_is_none(self, data, **kwargs):
         # Spreadsheets and forms send "" for "unknown"; treat it like a missing value.
         if isinstance(data, dict):
-            optional = ("ags", "state", "population", "population_date", "area_km2", "latitude", "longitude")
+            optional = ("ags", "state", "population", "population_date", "area_km2", "latitude", "longitude",
+                        "place_key")
             return {k: (None if k in optional and v == "" else v) for k, v in data.items()}
         return data
 
@@ -207,7 +274,7 @@ class OrganisationInputSchema(InputSchema):
 class ParticipantInputSchema(InputSchema):
     """One participant of a profile."""
 
-    role = fields.String(
+    role = Text(
         load_default="partner",
         validate=validate.OneOf(PARTICIPANT_ROLES, error="Rolle lead oder partner erwartet."),
     )
@@ -268,7 +335,7 @@ class ProjectInputSchema(InputSchema):
 
     READ_ONLY = ("id", "url", "api_url", "html_url", "created_at", "updated_at", "version", "lead")
 
-    slug = fields.String(
+    slug = Text(
         load_default=None, allow_none=True,
         validate=validate.Regexp(
             r"^[a-z0-9]+(-[a-z0-9]+)*$",
@@ -281,12 +348,12 @@ class ProjectInputSchema(InputSchema):
         error_messages={"required": REQUIRED, "null": NOT_NULL},
     )
     summary = Paragraphs(max_length=600)
-    status = fields.String(
+    status = Text(
         load_default=None, allow_none=True,
         validate=validate.OneOf(PROJECT_STATUSES, error=_message("one_of", choices=", ".join(PROJECT_STATUSES))),
     )
-    keywords = fields.List(Line(max_length=80), load_default=list)
-    participants = fields.List(fields.Nested(ParticipantInputSchema), load_default=list)
+    keywords = BoundedList(Line(max_length=80), MAX_KEYWORDS, load_default=list)
+    participants = BoundedList(fields.Nested(ParticipantInputSchema), MAX_PARTICIPANTS, load_default=list)
     occasion = Paragraphs()
     goal = Paragraphs()
     implementation = Paragraphs()
@@ -296,9 +363,9 @@ class ProjectInputSchema(InputSchema):
         load_default=None, allow_none=True, error_messages={"invalid": "Jahr als vierstellige Zahl erwartet."}
     )
     source_note = Paragraphs(max_length=5000)
-    contacts = fields.List(fields.Nested(ContactInputSchema), load_default=list)
-    links = fields.List(fields.Nested(LinkInputSchema), load_default=list)
-    updates = fields.List(fields.Nested(UpdateInputSchema), load_default=list)
+    contacts = BoundedList(fields.Nested(ContactInputSchema), MAX_CONTACTS, load_default=list)
+    links = BoundedList(fields.Nested(LinkInputSchema), MAX_LINKS, load_default=list)
+    updates = BoundedList(fields.Nested(UpdateInputSchema), MAX_UPDATES, load_default=list)
 
     @pre_load
     def _blank_year_is_none(self, data, **kwargs):
@@ -363,6 +430,7 @@ class OrganisationOutputSchema(Schema):
     website = fields.String()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
+    place_key = fields.String(allow_none=True)
 
 
 class ParticipantOutputSchema(Schema):
@@ -457,13 +525,13 @@ class ProjectFilterSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # tracking parameters and the like must not break a shared link
 
-    keywords = fields.List(Line(max_length=80), data_key="stichwort", load_default=list)
+    keywords = fields.List(FilterLine(max_length=80), data_key="stichwort", load_default=list)
     states = fields.List(
         fields.String(validate=validate.OneOf(STATES, error=lazy_gettext("Unbekanntes Land: bitte einen Code wie DE-NW verwenden."))),
         data_key="land", load_default=list,
     )
-    districts = fields.List(Line(), data_key="kreis", load_default=list)
-    legal_forms = fields.List(Line(max_length=120), data_key="rechtsform", load_default=list)
+    districts = fields.List(FilterLine(), data_key="kreis", load_default=list)
+    legal_forms = fields.List(FilterLine(max_length=120), data_key="rechtsform", load_default=list)
     kinds = fields.List(
         fields.String(validate=validate.OneOf(ORGANISATION_KINDS, error=lazy_gettext("Unbekannte Art der Organisation."))),
         data_key="art", load_default=list,

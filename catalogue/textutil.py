@@ -16,6 +16,31 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
+# What no text of the catalogue may contain: C0 controls except tab, line feed and carriage
+# return (line ends are normalised), DEL, C1 controls, and lone UTF-16 surrogates (JSON's
+# "\ud800" decodes to one; no database can store it). NUL is among the controls; PostgreSQL
+# refuses it while SQLite stores it, so only refusing it keeps both databases alike.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text (German, names the character), or None."""
+    found = _FORBIDDEN.search(value)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if code == 0:
+        return "Enthält ein Nullzeichen (U+0000); das ist in Text nicht erlaubt."
+    if 0xD800 <= code <= 0xDFFF:
+        return f"Enthält ein einzelnes UTF-16-Ersatzzeichen (U+{code:04X}); das ist kein gültiger Text."
+    return f"Enthält das Steuerzeichen U+{code:04X}; erlaubt sind nur Tabulator und Zeilenumbruch."
+
+
+def without_forbidden(value: str) -> str:
+    """``value`` with those characters removed (for search and filter words, which are never stored)."""
+    return _FORBIDDEN.sub("", value)
+
+
 def slugify(text: str, max_length: int = 120) -> str:
     """URL slug with German transliteration."""
     return _slugify(text, replacements=_GERMAN_REPLACEMENTS, max_length=max_length, word_boundary=True)

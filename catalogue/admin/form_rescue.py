@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import FormStash, utcnow
-from ..services import begin_write
+from ..writes import begin_write
 
 #: The forms whose input is worth keeping: the profile editor (new and existing profiles).
 RESCUED_ENDPOINTS = {"admin.project_new", "admin.project_edit"}

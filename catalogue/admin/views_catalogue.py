@@ -14,15 +14,12 @@ from ..errors import render_error
 from ..extensions import db
 from ..models import Keyword, Organisation, Participation, project_keywords
 from ..schemas import OrganisationInputSchema, flatten_errors
-from ..services import ServiceError, save_organisation
+from ..services import ORGANISATION_FACTS, save_organisation
 from ..textutil import keyword_key
+from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
 
-_ORGANISATION_FIELDS = (
-    "name", "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
-    "population_source", "area_km2", "website", "latitude", "longitude",
-)
 _INTEGER = re.compile(r"^\d+$")
 
 
@@ -83,7 +80,7 @@ def organisation_suggestions():
 
 
 def _organisation_input(form: OrganisationForm) -> dict:
-    raw = {name: form[name].data for name in _ORGANISATION_FIELDS}
+    raw = {name: form[name].data for name in ORGANISATION_FACTS}
     # The schema wants a real integer for the population; forms only send text.
     population = (raw["population"] or "").strip().replace(".", "")
     raw["population"] = int(population) if _INTEGER.match(population) else (population or None)
@@ -100,7 +97,7 @@ def organisation_edit(slug: str):
     organisation = _organisation(slug)
     data = {
         name: ("" if getattr(organisation, name) is None else str(getattr(organisation, name)))
-        for name in _ORGANISATION_FIELDS
+        for name in ORGANISATION_FACTS
     }
     form = OrganisationForm(data=data)
     merge = MergeForm(formdata=None)
@@ -162,7 +159,7 @@ def organisation_merge(slug: str):
     target = _find_target(merge.target.data, Organisation, organisation.id)
     if target is None:
         merge.target.errors = ["Keine andere Organisation mit diesem Namen oder dieser Adresse gefunden."]
-        form = OrganisationForm(formdata=None, data={n: getattr(organisation, n) for n in _ORGANISATION_FIELDS})
+        form = OrganisationForm(formdata=None, data={n: getattr(organisation, n) for n in ORGANISATION_FACTS})
         return _render_organisation(form, merge, organisation, 422)
     refusal = shared_change_refusal(current_user, organisations=[organisation, target])
     if refusal:

@@ -7,31 +7,18 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from ..editing import (
-    STATUS_LABELS,
-    NotAllowed,
-    audit_status_change,
-    check_status_change,
-    clear_review_request,
-    diff_snapshots,
-    needs_review,
-    open_proposals,
-    own_open_proposal,
-    propose_change,
-    propose_restore,
-    proposed_snapshot,
-    request_review,
-    restore_revision,
-    set_status,
-)
-from ..errors import bad_request, render_error
+from ..editing import STATUS_LABELS, diff_snapshots, needs_review, open_proposals, own_open_proposal, proposed_snapshot, workflow
+from ..errors import bad_request
 from ..extensions import db
 from ..models import Project, Revision
+from ..public.search_views import similar_projects_of
 from ..schemas import ProjectInputSchema, flatten_errors
-from ..services import ServiceError, VersionConflict, create_project, snapshot, update_project
+from ..search import search_projects
+from ..services import snapshot
 from . import bp, form_rescue
 from .forms import ROW_LISTS, ActionForm
 from .profile_form import apply_errors, build_form, form_to_input, take_keyword_pick
+from .refusals import page, service_refusals
 
 PAGE_SIZE = 50
 
@@ -51,11 +38,7 @@ def form_version(text: str | None) -> int:
 
 
 def _search_ids(query: str) -> list[int] | None:
-    """Matching ids from the search engine when it exists, else None (SQL filter instead)."""
-    try:
-        from ..search import search_projects
-    except ImportError:
-        return None
+    """Matching ids from the search engine, or None when the index fails (SQL filter instead)."""
     try:
         result = search_projects(q=query, page=1, per_page=200, include_unpublished=True)
     except Exception:  # the index is a cache: when it fails, the editors still get the SQL filter
@@ -127,56 +110,25 @@ def _edit(project: Project | None):
     except ValidationError as error:
         db.session.rollback()
         return _render_editor(form, project, apply_errors(form, flatten_errors(error.messages), rows), 422)
-    old_status = project.status if project is not None else None
-    try:
-        check_status_change(old_status, data["status"], current_user)
-    except NotAllowed as error:
-        db.session.rollback()
-        return _render_editor(form, project, apply_errors(form, [("status", str(error))], rows), 403)
-    if needs_review(project, current_user):
-        return _propose(form, project, raw, data, rows)
-    try:
-        if project is None:
-            project = create_project(data, current_user.actor).project
-            result_action = "created"
-        else:
-            result_action = update_project(
-                project, data, current_user.actor, expected_version=form_version(form.version.data)
-            ).action
-    except VersionConflict:
-        db.session.rollback()
-        return _render_conflict(form, project, data)
-    except ServiceError as error:
-        db.session.rollback()
-        # The only content rule the service itself enforces: the new address must be free.
-        return _render_editor(form, project, apply_errors(form, [("slug", str(error))], rows), 422)
-    audit_status_change(project, old_status, project.status, current_user.actor)
-    if project.status == "published":
-        clear_review_request(project)
+    version = form_version(form.version.data) if project is not None else None
+    with service_refusals(
+        not_allowed=lambda error: _render_editor(form, project, apply_errors(form, [("status", str(error))], rows), 403),
+        conflict=lambda error: _render_conflict(form, project, data),
+        # The only content rule the services themselves enforce: the address must be free.
+        refused=lambda error: _render_editor(form, project, apply_errors(form, [("slug", str(error))], rows), 422),
+    ):
+        outcome = workflow.save(project, data, current_user, expected_version=version)
     db.session.commit()
-    flash({"created": "Profil angelegt.", "updated": "Änderungen gespeichert.",
-           "unchanged": "Keine Änderungen – nichts gespeichert."}[result_action], "success")
-    return redirect(url_for("admin.project_edit", project_id=project.id), code=303)
+    if outcome.action == "proposed":
+        flash(PROPOSAL_SAVED, "success")
+        return redirect(url_for("admin.proposal_detail", proposal_id=outcome.proposal.id), code=303)
+    flash(SAVED[outcome.action] if not outcome.reviewed else UNCHANGED_FOR_REVIEW, "success")
+    return redirect(url_for("admin.project_edit", project_id=outcome.project.id), code=303)
 
 
-def _propose(form, project: Project, raw: dict, data: dict, rows):
-    """A published profile saved by an editor who may not publish: kept as a proposal, not applied."""
-    try:
-        proposal = propose_change(project, raw, current_user, form_version(form.version.data))
-    except VersionConflict:
-        db.session.rollback()
-        return _render_conflict(form, project, data)
-    except ServiceError as error:
-        db.session.rollback()
-        return _render_editor(form, project, apply_errors(form, [("slug", str(error))], rows), 422)
-    db.session.commit()
-    if proposal is None:
-        flash("Keine Änderungen gegenüber der veröffentlichten Fassung – nichts gespeichert.", "success")
-        return redirect(url_for("admin.project_edit", project_id=project.id), code=303)
-    flash(PROPOSAL_SAVED, "success")
-    return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)
-
-
+SAVED = {"created": "Profil angelegt.", "updated": "Änderungen gespeichert.",
+         "unchanged": "Keine Änderungen – nichts gespeichert."}
+UNCHANGED_FOR_REVIEW = "Keine Änderungen gegenüber der veröffentlichten Fassung – nichts gespeichert."
 PROPOSAL_SAVED = (
     "Ihr Änderungsvorschlag ist gespeichert und wartet auf Freigabe. Bis dahin zeigen die öffentliche Seite, "
     "die Suche und die API die veröffentlichte Fassung."
@@ -224,7 +176,8 @@ def _render_conflict(form, project: Project, data: dict):
 @bp.get("/projekte/<int:project_id>/vorschau")
 def project_preview(project_id: int):
     """The public page of the profile as it will look when published."""
-    return render_template("admin/preview.html", project=_project(project_id))
+    project = _project(project_id)
+    return render_template("admin/preview.html", project=project, similar=similar_projects_of(project))
 
 
 @bp.post("/projekte/<int:project_id>/status")
@@ -233,16 +186,12 @@ def project_status(project_id: int):
     project = _project(project_id)
     form = ActionForm()
     form.validate_on_submit()
-    try:
-        result = set_status(project, request.form.get("status", ""), current_user, expected_version=form_version(form.version.data))
-    except VersionConflict:
-        db.session.rollback()
-        return render_error(409, "Das Profil wurde inzwischen geändert. Bitte prüfen Sie die aktuelle Fassung und wiederholen Sie die Aktion.")
-    except ServiceError as error:
-        db.session.rollback()
-        return render_error(403 if isinstance(error, NotAllowed) else 400, str(error))
+    version = form_version(form.version.data)
+    with service_refusals(conflict=page(409, "Das Profil wurde inzwischen geändert. Bitte prüfen Sie die aktuelle "
+                                             "Fassung und wiederholen Sie die Aktion.")):
+        outcome = workflow.set_status(project, request.form.get("status", ""), current_user, expected_version=version)
     db.session.commit()
-    if result.action != "unchanged":
+    if outcome.changed:
         flash(f"Status: {STATUS_LABELS[project.status]}.", "success")
     return redirect(url_for("admin.project_edit", project_id=project.id), code=303)
 
@@ -251,11 +200,8 @@ def project_status(project_id: int):
 def project_review(project_id: int):
     """Ask an administrator to publish the profile."""
     project = _project(project_id)
-    try:
-        request_review(project, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_error(400, str(error))
+    with service_refusals():
+        workflow.request_review(project, current_user)
     db.session.commit()
     flash("Zur Prüfung eingereicht. Eine Administratorin oder ein Administrator veröffentlicht das Profil.", "success")
     return redirect(url_for("admin.project_edit", project_id=project.id), code=303)
@@ -288,38 +234,17 @@ def project_restore(project_id: int, revision_id: int):
         abort(404)
     form = ActionForm()
     form.validate_on_submit()
-    if needs_review(project, current_user):
-        return _propose_restore(project, revision, form_version(form.version.data))
-    try:
-        result = restore_revision(project, revision, current_user.actor, expected_version=form_version(form.version.data))
-    except VersionConflict:
-        db.session.rollback()
-        return render_error(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie sich den Verlauf noch einmal an.")
-    except ServiceError as error:
-        db.session.rollback()
-        return render_error(422, str(error))
+    version = form_version(form.version.data)
+    with service_refusals(refused=422, conflict=page(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie "
+                                                          "sich den Verlauf noch einmal an.")):
+        outcome = workflow.restore(project, revision, current_user, expected_version=version)
     db.session.commit()
+    if outcome.action == "proposed":
+        flash(PROPOSAL_SAVED, "success")
+        return redirect(url_for("admin.proposal_detail", proposal_id=outcome.proposal.id), code=303)
     flash(
-        f"Version {revision.version} wiederhergestellt." if result.action == "updated"
+        f"Version {revision.version} wiederhergestellt." if outcome.changed
         else "Diese Fassung entspricht schon dem aktuellen Stand – nichts geändert.",
         "success",
     )
     return redirect(url_for("admin.project_history", project_id=project.id), code=303)
-
-
-def _propose_restore(project: Project, revision: Revision, version: int):
-    """Restoring a published profile, by an editor who may not publish: proposed for review."""
-    try:
-        proposal = propose_restore(project, revision, current_user, version)
-    except VersionConflict:
-        db.session.rollback()
-        return render_error(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie sich den Verlauf noch einmal an.")
-    except ServiceError as error:
-        db.session.rollback()
-        return render_error(422, str(error))
-    db.session.commit()
-    if proposal is None:
-        flash("Diese Fassung entspricht schon dem aktuellen Stand – nichts geändert.", "success")
-        return redirect(url_for("admin.project_history", project_id=project.id), code=303)
-    flash(PROPOSAL_SAVED, "success")
-    return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)

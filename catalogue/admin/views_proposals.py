@@ -7,24 +7,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..editing import (
-    PROPOSAL_STATUS_LABELS,
-    NotAllowed,
-    ProposalConflict,
-    accept_proposal,
-    may_publish,
-    open_proposals,
-    proposals_by,
-    reject_proposal,
-    review_proposal,
-    withdraw_proposal,
-)
-from ..errors import render_error
+from ..editing import PROPOSAL_STATUS_LABELS, ProposalConflict, may_publish, open_proposals, proposals_by, review_proposal, workflow
 from ..extensions import db
 from ..models import ChangeProposal
-from ..services import ServiceError, VersionConflict
 from . import bp
 from .forms import AcceptProposalForm, ActionForm, RejectProposalForm
+from .refusals import service_refusals
 from .views_projects import form_version
 
 RECENTLY_DECIDED = 20
@@ -81,27 +69,25 @@ def proposal_accept(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = AcceptProposalForm()
     form.validate_on_submit()  # CSRF is checked globally
-    try:
-        result = accept_proposal(proposal, current_user, form_version(form.version.data),
-                                 overwrite=bool(form.overwrite.data), note=form.accept_note.data or "")
-    except NotAllowed as error:
-        db.session.rollback()
-        return render_error(403, str(error))
-    except VersionConflict:
-        db.session.rollback()
+
+    def changed_meanwhile(error):
         form.overwrite.data = False  # consent given for the old state does not cover the new one
         form.overwrite.errors = ["Das Profil wurde geändert, während Sie den Vorschlag geprüft haben. "
                                  "Bitte sehen Sie sich die Unterschiede unten noch einmal an."]
         return _render(_proposal(proposal_id), accept=form, errors=[("overwrite", form.overwrite.errors[0])], status=409)
-    except ProposalConflict as error:
-        db.session.rollback()
-        form.overwrite.errors = [str(error)]
-        return _render(_proposal(proposal_id), accept=form, errors=[("overwrite", str(error))], status=409)
-    except ServiceError as error:  # decided meanwhile, or no longer valid under today's rules
-        db.session.rollback()
+
+    def refused(error):
+        if isinstance(error, ProposalConflict):
+            form.overwrite.errors = [str(error)]
+            return _render(_proposal(proposal_id), accept=form, errors=[("overwrite", str(error))], status=409)
+        # decided meanwhile, or no longer valid under today's rules
         return _render(_proposal(proposal_id), accept=form, errors=[("entscheidung", str(error))], status=_refused(proposal_id))
+
+    with service_refusals(conflict=changed_meanwhile, refused=refused):
+        outcome = workflow.accept(proposal, current_user, expected_version=form_version(form.version.data),
+                                  overwrite=bool(form.overwrite.data), note=form.accept_note.data or "")
     db.session.commit()
-    flash("Vorschlag angenommen: Die Änderungen sind gespeichert." if result.action == "updated"
+    flash("Vorschlag angenommen: Die Änderungen sind gespeichert." if outcome.changed
           else "Vorschlag angenommen; er entsprach schon dem aktuellen Stand, nichts geändert.", "success")
     return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)
 
@@ -112,17 +98,15 @@ def proposal_reject(proposal_id: int):
     proposal = _proposal(proposal_id)
     form = RejectProposalForm()
     form.validate_on_submit()
-    try:
-        reject_proposal(proposal, current_user, form.reject_note.data or "")
-    except NotAllowed as error:
-        db.session.rollback()
-        return render_error(403, str(error))
-    except ServiceError as error:
-        db.session.rollback()
+
+    def refused(error):
         if _refused(proposal_id) == 409:
             return _render(_proposal(proposal_id), reject=form, errors=[("entscheidung", str(error))], status=409)
         form.reject_note.errors = [str(error)]
         return _render(_proposal(proposal_id), reject=form, errors=[("reject_note", str(error))], status=422)
+
+    with service_refusals(refused=refused):
+        workflow.reject(proposal, current_user, form.reject_note.data or "")
     db.session.commit()
     flash("Vorschlag abgelehnt.", "success")
     return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)
@@ -133,14 +117,8 @@ def proposal_withdraw(proposal_id: int):
     """The author takes an open proposal back."""
     proposal = _proposal(proposal_id)
     ActionForm().validate_on_submit()
-    try:
-        withdraw_proposal(proposal, current_user)
-    except NotAllowed as error:
-        db.session.rollback()
-        return render_error(403, str(error))
-    except ServiceError as error:
-        db.session.rollback()
-        return render_error(409, str(error))
+    with service_refusals(refused=409):
+        workflow.withdraw(proposal, current_user)
     db.session.commit()
     flash("Vorschlag zurückgezogen.", "success")
     return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)

@@ -12,6 +12,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from ..errors import is_api_path
+from ..jsonbody import BoundedArgumentsParser
 from ..extensions import csrf, limiter
 from ..models import utcnow
 from .schemas import ProblemSchema
@@ -22,6 +23,8 @@ bp = Blueprint(
     "api", __name__, url_prefix="/api/v1",
     description="Lesen, Durchsuchen, Spiegeln und (mit Token) Schreiben des IKZ-Katalogs.",
 )
+# Bodies are parsed within depth and number bounds (set before the views use @bp.arguments).
+bp.ARGUMENTS_PARSER = BoundedArgumentsParser()
 
 
 class CatalogueApi(Api):
@@ -56,7 +59,7 @@ limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(
 csrf.exempt(bp)
 
 # The views register their routes (in this order: the order of the document and its page).
-from . import hooks, openapi, views_projects, views_feeds, views_catalogue  # noqa: E402,F401
+from . import hooks, openapi, views_projects, views_feeds, views_catalogue, views_places  # noqa: E402,F401
 
 # Registered before CORS so that it runs after flask-cors (blueprint hooks run in reverse):
 # reads are open to any origin, writes are not.

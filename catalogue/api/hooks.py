@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import g, request
 
 from ..extensions import db
+from ..writes import begin_write
 from . import bp, reading
-from .protocol import check_acceptable, check_json_body, current_token_user, finish_read, require_editor, take_write_lock
+from .protocol import check_acceptable, check_json_body, current_token_user, finish_read, require_editor
 
 
 @bp.before_request
@@ -17,17 +18,24 @@ def _negotiate():
         g.pop(name, None)
     check_acceptable()
     check_json_body()
+    writing = request.method in ("POST", "PUT", "PATCH", "DELETE")
     if "Authorization" in request.headers:
         # A bad token is refused on reads too (RFC 6750): otherwise any made-up token would
         # read freely with a rate-limit budget of its own.
         current_token_user()
+    if writing:
+        # 401/403 before anything else is said about the request, and before it queues for
+        # the writers' lock: a request without a valid token must not wait behind real writers.
+        require_editor()
+    if "Authorization" in request.headers:
         # The token's last use is its own bookkeeping: committed now, so that it is kept
         # even when the request itself fails later (412, 422, ...) or only reads.
         db.session.commit()
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        # The writers' lock as the transaction's first statement (see take_write_lock).
-        take_write_lock()
-        require_editor()  # 401/403 before anything else is said about the request
+    if writing:
+        # The writers' lock as the transaction's first statement: on SQLite (WAL) a transaction
+        # that has read and then writes after another writer committed would fail at once with
+        # "database is locked" instead of waiting its turn.
+        begin_write()
 
 
 @bp.after_request

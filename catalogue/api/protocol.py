@@ -9,14 +9,13 @@ from urllib.parse import quote, urlencode
 
 from flask import abort, current_app, g, request
 from marshmallow import ValidationError
-from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ..accounts import user_for_token
 from ..extensions import db
 from ..models import Project, User
-from ..services import ServiceError, VersionConflict, begin_write
+from ..writes import NotAllowed, ServiceError, VersionConflict
 from .urls import absolute
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -42,9 +41,12 @@ def problem(status: int, detail: str, **extra) -> HTTPException:
 @contextmanager
 def service_problems():
     """Around a service call: its refusals roll the session back and become problem details,
-    a stale version (If-Match) 412, any other refusal (slug or AGS taken, ...) 409."""
+    the user's rights 403, a stale version (If-Match) 412, any other refusal (slug or AGS taken, ...) 409."""
     try:
         yield
+    except NotAllowed as error:
+        db.session.rollback()
+        raise problem(403, str(error))
     except VersionConflict as error:
         db.session.rollback()
         raise problem(412, str(error))
@@ -100,20 +102,6 @@ def require_if_match() -> str:
     if header == "*":
         raise problem(412, "If-Match: * genügt nicht: bitte den ETag senden, den GET geliefert hat.")
     return header
-
-
-def take_write_lock() -> None:
-    """Make a write request the single writer before it reads anything.
-
-    services.begin_write() serialises writers with an advisory lock on PostgreSQL; on SQLite
-    (WAL) a transaction that has already read (the token, the profile) and then tries to write
-    after another writer committed fails at once with "database is locked" instead of waiting.
-    Taking the write lock as the transaction's first statement makes it wait its turn instead.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE changes SET seq = seq WHERE 0 = 1"))
-    else:
-        begin_write()
 
 
 # ---------------------------------------------------------------- authentication

@@ -2,66 +2,74 @@
 
 from __future__ import annotations
 
-import io
-import json
+from flask import g, request
 
-from flask import current_app, g, stream_with_context
-
-from ..importing.csv_format import write_csv
-from ..schemas import ProjectOutputSchema
+from .. import search
+from ..opendata.downloads import FORMATS, download_response
+from ..opendata.selection import from_api_args
 from . import bp, reading
-from .protocol import content_hash
-from .schemas import ChangePageSchema, ChangesArgsSchema, ProjectSchema
+from .openapi import problems
+from .protocol import content_hash, problem
+from .schemas import ChangePageSchema, ChangesArgsSchema, ProjectFilterArgsSchema
+from .urls import absolute
+from .views_projects import search_unavailable
 
 
 def _bulk_etag(kind: str) -> str:
     seq, org_time = reading.catalogue_state()
     g.last_modified = reading.latest_change_time()
-    return f'"{kind}-{seq}-{content_hash(str(org_time).encode())[:8]}"'
+    # The query is part of the answer: the same data seen through other filters is another document.
+    digest = content_hash(f"{org_time}|{request.query_string.decode('latin-1')}".encode())[:12]
+    return f"{kind}-{seq}-{digest}"
+
+
+def _bulk(kind: str, args: dict):
+    try:
+        return download_response(kind, from_api_args(args), absolute(request.full_path.rstrip("?")), _bulk_etag(kind))
+    except search.SearchQueryTooLong as error:
+        raise problem(413, f"q: {error}")
+    except search.SearchQueryError as error:
+        raise problem(400, f"Suchanfrage nicht verständlich: {error}")
+    except search.SearchUnavailable:
+        raise search_unavailable()
+
+
+_BULK_DOC = ("Wie `/projects` (Filter, `q`, `sort`), aber jedes passende Profil ohne Seitengrenze, gestreamt; "
+             "Lizenz im Header `Link: <…>; rel=\"license\"`.")
 
 
 @bp.route("/projects.json")
+@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, {"type": "object", "properties": {
-    "count": {"type": "integer"}, "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}}}})
-def projects_json():
-    """Every published profile in one streamed JSON document (no page limit)."""
-    def generate():
-        yield '{"projects": ['
-        count = 0
-        for batch in reading.published_in_batches():
-            for project in batch:
-                yield ("," if count else "") + json.dumps(ProjectSchema().dump(project), ensure_ascii=False)
-                count += 1
-        yield f'], "count": {count}}}\n'
-
-    response = current_app.response_class(stream_with_context(generate()), mimetype="application/json")
-    response.set_etag(_bulk_etag("json").strip('"'))
-    return response
+    "license": {"type": "string", "format": "uri"}, "license_title": {"type": "string"},
+    "license_url": {"type": "string", "format": "uri"}, "attribution": {"type": "string"},
+    "source": {"type": "string", "format": "uri"},
+    "count": {"type": "integer"}, "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}}}},
+    description=_BULK_DOC)
+@problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+def projects_json(**args):
+    """Every published profile matching the filters in one streamed JSON document, with its licence."""
+    return _bulk("json", args)
 
 
 @bp.route("/projects.csv")
-@bp.doc(responses={"200": {"description": "CSV, eine Zeile je Profil (Spalten wie beim Import)",
+@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
+@bp.doc(responses={"200": {"description": "CSV, eine Zeile je Profil (Spalten wie beim Import). " + _BULK_DOC,
                            "content": {"text/csv": {"schema": {"type": "string"}}}}})
-def projects_csv():
-    """Every published profile as CSV, streamed (the import's columns)."""
-    def generate():
-        first = True
-        for batch in reading.published_in_batches():
-            buffer = io.StringIO()
-            write_csv(ProjectOutputSchema(many=True).dump(batch), buffer)
-            text = buffer.getvalue()
-            # write_csv starts every call with the header row; only the first batch keeps it.
-            yield text if first else text.split("\r\n", 1)[1]
-            first = False
-        if first:
-            buffer = io.StringIO()
-            write_csv([], buffer)
-            yield buffer.getvalue()
+@problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+def projects_csv(**args):
+    """Every published profile matching the filters as CSV, streamed (the import's columns)."""
+    return _bulk("csv", args)
 
-    response = current_app.response_class(stream_with_context(generate()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="ikz-katalog.csv"'
-    response.set_etag(_bulk_etag("csv").strip('"'))
-    return response
+
+@bp.route("/projects.xlsx")
+@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
+@bp.doc(responses={"200": {"description": "XLSX: Blatt „Projekte“ (Spalten wie CSV), Blatt „Lizenz“. " + _BULK_DOC,
+                           "content": {FORMATS["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}}})
+@problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+def projects_xlsx(**args):
+    """Every published profile matching the filters as an Excel workbook with a licence sheet."""
+    return _bulk("xlsx", args)
 
 
 # ---------------------------------------------------------------- change feed

@@ -8,12 +8,12 @@ import math
 from flask import current_app, g, redirect, request, url_for
 from flask.views import MethodView
 
-from .. import queries
-from ..editing import NotAllowed, audit_status_change, check_status_change, input_as_raw, needs_review, propose_change
+from .. import queries, search
+from ..editing import workflow
 from ..extensions import db
 from ..models import Project
 from ..schemas import ProjectOutputSchema
-from ..services import change_status, create_project, find_project, update_project
+from ..services import find_project
 from . import bp, reading
 from .openapi import LOCATION, PROJECT_EXAMPLE, PROJECT_LINKS, WRITE_PROBLEMS, links_from, problems, write
 from .protocol import (
@@ -36,18 +36,11 @@ PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Re
                 "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag.")
 
 
-def search_module():
-    """catalogue.search when it is installed; the API works without it except for ``q``."""
-    try:
-        from .. import search
-    except ImportError:
-        return None
-    return search
-
-
 def search_unavailable():
     """503 for a failing search engine; the cause goes to the log, not to the client (it may name SQL or paths)."""
-    current_app.logger.exception("Search unavailable on %s", request.path)
+    # The cause is logged where it happens (catalogue.search: once per unusable index folder,
+    # with a traceback for an engine failure), not again per request here.
+    current_app.logger.info("Search unavailable on %s", request.path)
     return problem(503, "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. "
                         "Filter ohne q funktionieren weiter.", retry_after=30)
 
@@ -84,8 +77,10 @@ class Projects(MethodView):
         "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
     })
     @problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
-    def get(self, q, page, per_page, facets, sort, **filter_args):
-        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated."""
+    @problems({422: "ungültige Angaben, z. B. unbekannter Ort in near oder Umkreis außerhalb 10–200 km"})
+    def get(self, q, page, per_page, facets, sort, near, radius_km, population_min, population_max, **filter_args):
+        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated;
+        with `near` the profiles with a participant within `radius_km` of that place, nearest and best first."""
         filters = {
             "keywords": filter_args["keyword"], "states": filter_args["state"],
             "districts": filter_args["district"], "legal_forms": filter_args["legal_form"],
@@ -94,9 +89,14 @@ class Projects(MethodView):
         }
         # since_from > since_to is a valid question with an empty answer, not an error.
         per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])
-        search = search_module()
-        if q.strip() or (facets and search is not None):
-            page_data = _search_page(search, q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
+        if near or population_min is not None or population_max is not None:
+            from .. import search
+            from .views_places import partner_page  # catalogue/places: distances and sizes
+
+            page_data = partner_page(search, q.strip(), filters, near, radius_km, population_min, population_max,
+                                     page, per_page)
+        elif q.strip() or facets:
+            page_data = _search_page(q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
                                      page, per_page, facets)
         else:
             page_data = _sql_page(filters, SORTS[sort or "title"], page, per_page, facets)
@@ -115,9 +115,7 @@ def _sql_page(filters: dict, sort: str, page: int, per_page: int, with_facets: b
     }
 
 
-def _search_page(search, q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
-    if search is None:
-        raise problem(503, "Die Volltextsuche ist auf diesem Server nicht verfügbar; Filter ohne q funktionieren.")
+def _search_page(q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
     try:
         result = search.search_projects(q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page,
                                         with_facets=with_facets)
@@ -206,39 +204,20 @@ def _for_write(slug: str) -> Project:
     return project
 
 
-def _allow_status_change(old: str | None, new: str | None, user) -> None:
-    """The admin's rule (catalogue.editing): publishing and taking offline need the right to publish."""
-    try:
-        check_status_change(old, new, user)
-    except NotAllowed as error:
-        raise problem(403, str(error))
-
-
 def _save(project: Project, data: dict, user, actor: str):
+    """A whole-profile write: live (200), or as a review-only token's proposal for a published
+    profile (202), as in the admin: the published version stays what the public, the search and
+    /changes see until a publisher accepts it."""
     version = expected_version(project)
-    old_status = project.status
-    _allow_status_change(old_status, data.get("status"), user)
-    if needs_review(project, user):
-        return _propose(project, data, user, version)
     with service_problems():
-        update_project(project, data, actor, expected_version=version)
-    audit_status_change(project, old_status, project.status, actor)
+        outcome = workflow.save(project, data, user, expected_version=version, actor=actor)
     db.session.commit()
-    return _project_response(project)
-
-
-def _propose(project: Project, data: dict, user, version: int):
-    """A review-only editor's change of a published profile is kept as a proposal (202), as in the
-    admin: the published version stays what the public, the search and /changes see."""
-    with service_problems():
-        proposal = propose_change(project, input_as_raw(data), user, version)
-    if proposal is None:  # changes nothing
+    if outcome.action != "proposed":  # saved, or a proposal that changes nothing
         return _project_response(project)
-    db.session.commit()
     body = ProposalSchema().dump({
-        "id": proposal.id, "status": proposal.status, "base_version": proposal.base_version,
+        "id": outcome.proposal.id, "status": outcome.proposal.status, "base_version": outcome.proposal.base_version,
         "project": project.slug, "detail": PROPOSAL_DOC,
-        "review_url": absolute(url_for("admin.proposal_detail", proposal_id=proposal.id)),
+        "review_url": absolute(url_for("admin.proposal_detail", proposal_id=outcome.proposal.id)),
     })
     response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=202, mimetype="application/json")
     response.headers["Location"] = body["review_url"]
@@ -247,11 +226,8 @@ def _propose(project: Project, data: dict, user, version: int):
 
 def _status_change(project: Project, status: str, user, actor: str):
     version = expected_version(project)
-    old_status = project.status
-    _allow_status_change(old_status, status, user)
     with service_problems():
-        change_status(project, status, actor, expected_version=version)
-    audit_status_change(project, old_status, project.status, actor)
+        workflow.set_status(project, status, user, expected_version=version, actor=actor)
     db.session.commit()
     if status == "archived":
         return "", 204
@@ -266,11 +242,8 @@ def _status_change(project: Project, status: str, user, actor: str):
 def create(data):
     """Create a profile (a draft unless `status` says otherwise)."""
     user, actor = require_editor()
-    _allow_status_change(None, data.get("status"), user)
-    if data.get("slug") and find_project(data["slug"])[0] is not None:
-        raise problem(409, f"Die Adresse „{data['slug']}“ gehört schon zu einem Profil.")
-    project = create_project(data, actor).project
-    audit_status_change(project, None, project.status, actor)
+    with service_problems():
+        project = workflow.save(None, data, user, actor=actor).project
     db.session.commit()
     response = _project_response(project, 201)
     response.headers["Location"] = absolute(url_for("api.project_detail", slug=project.slug))

@@ -215,8 +215,13 @@ def write_csv(projects: list[dict], stream: TextIO) -> None:
     writer = csv.writer(stream, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for project in projects:
-        row = _row(project)
-        writer.writerow([_defuse(row.get(column, "")) for column in COLUMNS])
+        writer.writerow(csv_cells(project))
+
+
+def csv_cells(project: dict) -> list[str]:
+    """One project's cells in COLUMNS order, formula-looking cells defused (CSV and XLSX downloads)."""
+    row = _row(project)
+    return [_defuse(row.get(column, "")) for column in COLUMNS]
 
 
 def _row(project: dict) -> dict[str, str]:

@@ -12,14 +12,16 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import sync
+from .facets import FACETS, SINCE_RANGES
 from .query import SearchQueryError, SearchQueryTooLong
-from .searching import FACETS, SINCE_RANGES, SORTS, SearchResult, run_search
+from .searching import SORTS, SearchResult, match_scores as _match_scores, run_search
 from .store import IndexStore
 from .suggestions import similar, suggest as _suggest
 
 __all__ = [
     "FACETS", "SINCE_RANGES", "SORTS", "SearchQueryError", "SearchQueryTooLong", "SearchResult",
-    "SearchUnavailable", "catch_up", "init_app", "rebuild", "search_projects", "similar_projects", "suggest",
+    "SearchUnavailable", "catch_up", "index_lag", "init_app", "match_scores", "rebuild", "search_projects",
+    "similar_projects", "suggest",
 ]
 log = logging.getLogger(__name__)
 EXTENSION = "catalogue_search"
@@ -36,12 +38,44 @@ def _store() -> IndexStore:
 def init_app(app: Flask) -> None:
     """Open the index (rebuilding a missing or corrupt one), follow commits, add `reindex`."""
     app.config.setdefault("SEARCH_CATCHUP_INTERVAL", 0.2)
+    # At most this many changes are applied inside one request; a longer backlog is worked off
+    # by a background thread of the process (SEARCH_BACKGROUND_CATCHUP) while searches answer.
+    app.config.setdefault("SEARCH_CATCHUP_STEP", 50)
+    app.config.setdefault("SEARCH_BACKGROUND_CATCHUP", True)
     store = IndexStore(app.config["INDEX_DIR"])
     app.extensions[EXTENSION] = store
     sync.install_commit_hook()
     with app.app_context():
-        _open_or_rebuild(store)
+        try:
+            _open_or_rebuild(store)
+        except OSError as error:
+            # A missing, read-only or full folder must not keep the site from starting: search
+            # answers 503 until the folder is usable (catch-up then builds the index by itself).
+            index_unusable(store, error)
     app.cli.add_command(reindex_command)
+
+
+#: Whether this process has already said that the index folder is unusable (said once, not per search).
+_FOLDER_REPORTED: set[str] = set()
+
+
+def index_unusable(store: IndexStore, error: Exception) -> None:
+    """One log line per process that says what is wrong with the index folder and what to do."""
+    if str(store.root) in _FOLDER_REPORTED:
+        return
+    _FOLDER_REPORTED.add(str(store.root))
+    log.error(
+        "Suchindex-Ordner %s nicht nutzbar (%s: %s). Die Suche antwortet 503, der Rest der Seite läuft. "
+        "Abhilfe: Ordner anlegen, dem Dienstkonto Schreibrechte geben bzw. Platz schaffen "
+        "(CATALOGUE_INDEX_DIR), dann `flask --app catalogue reindex` oder neu starten.",
+        store.root, type(error).__name__, error,
+    )
+
+
+def _index_usable_again(store: IndexStore) -> None:
+    if str(store.root) in _FOLDER_REPORTED:
+        _FOLDER_REPORTED.discard(str(store.root))
+        log.warning("Suchindex-Ordner %s wieder nutzbar.", store.root)
 
 
 def _open_or_rebuild(store: IndexStore) -> None:
@@ -81,6 +115,13 @@ def catch_up() -> int:
     return sync.catch_up(_store(), force=True)
 
 
+def index_lag() -> sync.Lag:
+    """How far this machine's index is behind the change log: ``.changes`` not yet applied and
+    ``.seconds`` since the oldest of them was committed (both 0 when current). For readiness
+    checks and metrics; raises when the index or the database cannot be read."""
+    return sync.lag(_store())
+
+
 def rebuild() -> int:
     """Rebuild the whole index from the database into a new folder and swap it in."""
     return sync.rebuild(_store())
@@ -90,9 +131,15 @@ def _fresh_store() -> IndexStore:
     """The store, caught up (at most every SEARCH_CATCHUP_INTERVAL seconds)."""
     store = _store()
     try:
+        if store.current_generation() is None:
+            _open_or_rebuild(store)  # the folder was missing or unusable: build it once it can be
         sync.catch_up(store)
+    except OSError as error:
+        index_unusable(store, error)
+        raise SearchUnavailable(str(error)) from error
     except Exception as error:
         raise SearchUnavailable(str(error)) from error
+    _index_usable_again(store)
     return store
 
 
@@ -102,6 +149,18 @@ def search_projects(q: str = "", filters: dict | None = None, sort: str = "relev
     store = _fresh_store()
     try:
         return run_search(store, q, filters, sort, page, per_page, include_unpublished, with_facets)
+    except SearchQueryError:
+        raise
+    except Exception as error:
+        log.exception("search failed")
+        raise SearchUnavailable(str(error)) from error
+
+
+def match_scores(q: str = "", filters: dict | None = None) -> dict[int, float]:
+    """Ids of every published profile matching ``q`` and ``filters`` with their relevance."""
+    store = _fresh_store()
+    try:
+        return _match_scores(store, q, filters)
     except SearchQueryError:
         raise
     except Exception as error:

@@ -9,7 +9,7 @@ is then set algebra on those dicts (done in C), and facet counts are intersectio
 per-value document sets. Typo tolerance (fuzzy terms) is only used for a term no document has,
 expanded once against the term lists and cached.
 
-The block reading uses the internals of whoosh-reloaded's W3 codec (the version is pinned).
+The block reading uses the internals of whoosh-reloaded's W3 codec, all of them in ``w3.py``.
 """
 
 from __future__ import annotations
@@ -18,20 +18,18 @@ import threading
 from collections import OrderedDict
 from bisect import bisect_left, bisect_right
 from functools import reduce
-from itertools import accumulate
 from operator import or_
 from math import log
 
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.codec.base import Automata
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
-from ..textutil import keyword_key
 from .analysis import fold
+from .facets import INDEXED, facet_values
 from .query import Clause, terms_of
 from .schema import FIELD_BOOSTS, TEXT_FIELDS, PhrasePositions
+from .w3 import LENGTH_OF_BYTE, block, block_max_id, length_codes, next_block, term_matchers
 
 B, K1 = 0.75, 1.2
 FUZZY_BOOST = 0.7
@@ -41,32 +39,7 @@ MAX_FUZZY_TERMS = 12
 MIN_FUZZY_LENGTH = 5
 #: Cache bounds, in posting entries (about 100 bytes each) and in cached terms.
 POSTINGS_CACHE, POSITIONS_CACHE, FUZZY_CACHE = 2_000_000, 1_000_000, 4096
-_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _ONE = 1
-
-
-def _block(matcher, offset: int, values: bool = False) -> tuple:
-    """(document numbers, weights, values or None) of a W3 matcher's current block.
-
-    One unpickling of the block's data tuple; the ids are delta-decoded with ``accumulate``
-    (Whoosh's own decoder is a Python generator: most of the time of a long posting list)."""
-    if matcher._data is None:
-        matcher._read_data()
-    ids, weights, raw = matcher._data
-    if not matcher._byteids:
-        ids = list(accumulate(ids, initial=offset))[1:]
-    elif offset:
-        ids = [offset + i for i in ids]
-    count = matcher._blocklength
-    if weights is None:
-        weights = (1.0,) * count
-    elif isinstance(weights, float):
-        weights = (weights,) * count
-    if values:
-        if matcher._values is None:
-            matcher._read_values()
-        raw = matcher._values
-    return ids, weights, raw if values else None
 
 
 class _LRU:
@@ -118,15 +91,15 @@ class _Positions:
             # the wanted documents' positions decoded (a frequent word has thousands).
             first = bisect_left(missing, offset)
             while matcher.is_active() and first < len(missing):
-                last = bisect_right(missing, offset + matcher._maxid, first)
+                last = bisect_right(missing, offset + block_max_id(matcher), first)
                 if last > first:
-                    ids, _, values = _block(matcher, offset, values=True)
+                    ids, _, values = block(matcher, offset, values=True)
                     where = dict(zip(ids, range(len(ids))))
                     found = [d for d in missing[first:last] if d in where]
                     mask = self._mask
                     decoded.update((d, mask(values[where[d]])) for d in found)
                 first = last
-                matcher._next_block()
+                next_block(matcher)
 
     def __getitem__(self, docnum: int) -> int:
         return self.decoded.get(docnum, 0)
@@ -157,16 +130,17 @@ class Snapshot:
     # ------------------------------------------------------------------ per-document data
 
     def _value_index(self) -> dict[str, dict]:
-        """Per facet: value -> document set; also fills ``per_document`` and ``sort_keys``."""
-        from .searching import facet_values
-        index: dict[str, dict] = {name: {} for name in ("keyword", "state", "district", "legal_form", "kind", "since",
-                                                         "legal_form_raw", "year")}
-        self.per_document: dict[str, list] = {}
+        """Per facet: value -> document set; also fills ``per_document`` (per facet: document
+        number -> values, for the live documents only) and ``sort_keys``. One pass over the
+        live documents: nothing here is as long as the catalogue per document."""
+        index: dict[str, dict] = {name: {} for name in INDEXED}
+        self.per_document: dict[str, dict] = {name: {} for name in index}
+        per_document = self.per_document
         for docnum in self.live:
             record = self.table[docnum]
             for name, values in facet_values(record).items():
                 bucket = index[name]
-                self.per_document.setdefault(name, [()] * self.doc_count)[docnum] = values
+                per_document[name][docnum] = values
                 for value in values:
                     bucket.setdefault(value, set()).add(docnum)
             index["legal_form_raw"].setdefault(record["legal_form"], set()).add(docnum)
@@ -181,16 +155,9 @@ class Snapshot:
         if found is None:
             found = [1] * self.doc_count
             for leaf, offset in self.leaves:
-                perdoc = getattr(leaf, "_perdoc", None)
-                column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
-                if column is None:
-                    continue
-                count = min(column._count, leaf.doc_count_all())
-                if getattr(column, "_typecode", None) == "B":  # one byte per document: read them at once
-                    codes = column._dbfile.get(column._basepos, count)
-                else:
-                    codes = [column[docnum] for docnum in range(count)]
-                found[offset:offset + count] = [_LENGTH_OF_BYTE[code] or 1 for code in codes]
+                codes = length_codes(leaf, field)
+                if codes is not None:
+                    found[offset:offset + len(codes)] = [LENGTH_OF_BYTE[code] or 1 for code in codes]
             self._lengths[field] = found
         return found
 
@@ -229,21 +196,14 @@ class Snapshot:
 
     def matchers(self, field: str, term: str):
         """(document number offset, block matcher) of ``term`` in ``field``, per segment."""
-        for leaf, offset in self.leaves:
-            terms = getattr(leaf, "_terms", None)
-            if terms is None:
-                continue
-            try:
-                yield offset, terms.matcher(field, leaf._text_to_bytes(field, term), leaf.schema[field].format)
-            except (TermNotFound, KeyError):
-                continue
+        return term_matchers(self.leaves, field, term)
 
     def _blocks(self, field: str, term: str):
         """(ids, weights) per posting block of every segment, ids as document numbers."""
         for offset, matcher in self.matchers(field, term):
             while matcher.is_active():
-                yield _block(matcher, offset)[:2]
-                matcher._next_block()
+                yield block(matcher, offset)[:2]
+                next_block(matcher)
 
     def postings(self, field: str, term: str) -> dict[int, float]:
         """docnum -> field-boosted BM25F score of ``term`` in ``field`` (cached)."""
@@ -344,6 +304,8 @@ class Matcher:
         self.highlight: set[str] = set()
         #: (field, term) pairs whose postings matched (to find the field a snippet comes from)
         self.used: list[tuple[str, str]] = []
+        #: whether a term no document has was matched by similar indexed terms (a typo)
+        self.fuzzy_matched = False
 
     def _term(self, term: str, positive: bool) -> dict[int, float]:
         snap = self.snap
@@ -351,6 +313,7 @@ class Matcher:
             variants, factor = [term], 1.0
         else:
             variants, factor = list(snap.fuzzy(term)), FUZZY_BOOST
+            self.fuzzy_matched = self.fuzzy_matched or (positive and bool(variants))
         parts = []
         for variant in variants:
             for name in TEXT_FIELDS:
@@ -422,27 +385,3 @@ class Matcher:
     def fields_of(self, docnum: int) -> set[str]:
         """The text fields in which a positive term occurs in this document."""
         return {name for name, term in self.used if docnum in self.snap.postings(name, term)}
-
-
-def filter_sets(snapshot: Snapshot, filters: dict) -> dict[str, set]:
-    """Per facet with a filter, the document numbers that pass it."""
-    values, sets = snapshot.values, {}
-
-    def union(index: dict, wanted) -> set:
-        found: set = set()
-        for value in wanted:
-            found |= index.get(value, set())
-        return found
-
-    if filters.get("keywords"):
-        wanted = {keyword_key(name) for name in filters["keywords"]}
-        sets["keyword"] = union(values["keyword"], [k for k in values["keyword"] if keyword_key(k) in wanted])
-    for facet, key in (("state", "states"), ("district", "districts"), ("kind", "kinds")):
-        if filters.get(key):
-            sets[facet] = union(values[facet], set(filters[key]))
-    if filters.get("legal_forms"):
-        sets["legal_form"] = union(values["legal_form_raw"], set(filters["legal_forms"]))
-    low, high = filters.get("since_from"), filters.get("since_to")
-    if low or high:
-        sets["since"] = union(values["year"], [y for y in values["year"] if (not low or y >= low) and (not high or y <= high)])
-    return sets

@@ -10,9 +10,10 @@ from operator import or_
 from whoosh.columns import PickleColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE, pack_uint
+from whoosh.system import pack_uint
 
 from .analysis import folding_analyzer, german_analyzer, kept_whole, place_words
+from .w3 import INT_SIZE as _INT_SIZE
 
 #: Field weights of a text match: title and keywords above the places, places above the long texts.
 FIELD_BOOSTS = {"title": 4.0, "keywords": 3.0, "orgs": 2.5, "summary": 1.5, "body": 1.0}

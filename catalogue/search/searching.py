@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import islice
 
 from markupsafe import Markup
 
-from ..i18n import N_
 from .analysis import place_words
-from .engine import Matcher, filter_sets
+from .engine import Matcher
+from .facets import count_facets, filter_sets
 from .highlight import snippet
 from .query import clean, parse
-from .spelling import suggest_correction
+from .spelling import corrected_text, suggest_correction
 from .store import IndexStore
 
 SORTS = ("relevanz", "titel", "neueste", "seit")
-FACETS = ("keyword", "state", "district", "legal_form", "kind", "since")
-#: Since-year facet: (label, first year, last year); labels are marked for the page's translation.
-SINCE_RANGES = (
-    (N_("vor 2000"), None, 1999), ("2000–2009", 2000, 2009), ("2010–2019", 2010, 2019), (N_("ab 2020"), 2020, None),
-)
 _FEW = 3
 
 
@@ -35,6 +29,8 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     snippets: dict[int, Markup] = field(default_factory=dict)
     suggestion: str | None = None
+    #: the query as it was understood when typos were matched by similar words ("Digitalisierung")
+    corrected: str | None = None
     page: int = 1
     per_page: int = 20
 
@@ -42,49 +38,6 @@ class SearchResult:
     def pages(self) -> int:
         """Number of pages (at least 1)."""
         return max(1, -(-self.total // self.per_page))
-
-
-def since_range(year: int | None) -> str | None:
-    """The facet label of a start year."""
-    if year is None:
-        return None
-    for label, low, high in SINCE_RANGES:
-        if (low is None or year >= low) and (high is None or year <= high):
-            return label
-    return None
-
-
-def facet_values(record: dict) -> dict[str, tuple]:
-    """The facet values of one record."""
-    return {
-        "keyword": record["keywords"],
-        "state": record["states"],
-        "district": record["districts"],
-        "legal_form": (record["legal_form"],) if record["legal_form"] else (),
-        "kind": record["kinds"],
-        "since": (since_range(record["since"]),) if record["since"] else (),
-    }
-
-
-def _count_facets(snapshot, base: set, passes: dict[str, set]) -> dict[str, list[tuple[str, int]]]:
-    """Counts per facet value over the documents passing every filter but that facet's own,
-    so that choosing a second value of a facet (OR) shows what it would add. A facet with few
-    values counts by intersecting with the cached document set of each value; one with many
-    values (districts) and a small pool counts the values of the pool's documents."""
-    ordered, keys = {}, snapshot.sort_keys
-    for name in FACETS:
-        others = [docs for facet, docs in passes.items() if facet != name]
-        pool = base.intersection(*others) if others else base
-        index = snapshot.values[name]
-        if len(pool) < 8 * len(index):
-            per_document = snapshot.per_document.get(name, ())
-            counts = list(Counter(chain.from_iterable(map(per_document.__getitem__, pool))).items()) if pool else []
-        else:
-            counts = [(value, count) for value, docs in index.items() if (count := len(pool & docs))]
-        ordered[name] = sorted(counts, key=lambda item: (-item[1], keys[item[0]]))
-    order = [label for label, _, _ in SINCE_RANGES]
-    ordered["since"] = sorted(ordered["since"], key=lambda item: order.index(item[0]))
-    return ordered
 
 
 def _page(snapshot, matches: set, scores: dict | None, sort: str, start: int, stop: int) -> list[int]:
@@ -127,14 +80,16 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
     table = snapshot.table
     result = SearchResult(
         ids=[table[d]["id"] for d in shown], total=len(matches), page=page, per_page=per_page,
-        facets=_count_facets(snapshot, base, passes) if with_facets else {},
+        facets=count_facets(snapshot, base, passes) if with_facets else {},
     )
     terms = matcher.highlight if scores is not None else set()
     for docnum in shown:
         fields = matcher.fields_of(docnum) if terms else set()
         whole = place_words(table[docnum].get("places", ()))
         result.snippets[table[docnum]["id"]] = snippet(searcher.stored_fields(docnum), terms, fields, whole)
-    if correct and clauses and len(matches) < _FEW:
+    if correct and matcher.fuzzy_matched and matches:
+        result.corrected = corrected_text(searcher, text, clauses)
+    if correct and clauses and len(matches) < _FEW and not result.corrected:
         result.suggestion = suggest_correction(searcher, text, clauses, len(matches), lambda candidate: _count(
             store, candidate, filters, include_unpublished))
     return result
@@ -142,3 +97,17 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
 
 def _count(store: IndexStore, q: str, filters: dict, include_unpublished: bool) -> int:
     return run_search(store, q, filters, "relevanz", 1, 1, include_unpublished, with_facets=False, correct=False).total if q else 0
+
+
+def match_scores(store: IndexStore, q: str = "", filters: dict | None = None) -> dict[int, float]:
+    """Every published profile matching the text and filters, id → relevance (BM25F; 1.0 for
+    all when there is no text): for rankings that combine relevance with something else, such
+    as the partner search's distance (catalogue/places/partners.py)."""
+    clauses = parse(clean(q or ""))
+    snapshot = store.snapshot(store.searcher())
+    scores = Matcher(snapshot).run(clauses)
+    base = snapshot.published if scores is None else snapshot.published & scores.keys()
+    passes = filter_sets(snapshot, filters or {})
+    matches = base.intersection(*passes.values()) if passes else base
+    table = snapshot.table
+    return {table[d]["id"]: (scores[d] if scores is not None else 1.0) for d in matches}

@@ -13,6 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError  # noqa: F401  (re-exported for the sync module)
 from whoosh.util.filelock import FileLock
 
+from .engine import Snapshot
 from .schema import INDEX_VERSION, META_ID, build_schema
 
 POINTER = "CURRENT"
@@ -31,6 +32,9 @@ class IndexStore:
         self._facets: tuple[object, list] | None = None
         self._snapshot = None
         self.last_check = 0.0
+        #: the background catch-up thread of this process (see sync), if one was started
+        self.background: threading.Thread | None = None
+        self.background_lock = threading.Lock()
         self._build_lock = threading.RLock()
         self._build_depth = 0
         self._build_file: FileLock | None = None
@@ -140,8 +144,6 @@ class IndexStore:
 
     def snapshot(self, searcher):
         """Facet sets, sort orders and posting caches of this searcher's generation."""
-        from .engine import Snapshot
-
         current = self._snapshot
         if current is not None and current.searcher is searcher:
             return current

@@ -103,9 +103,10 @@ def test_web_addresses_and_email_are_checked():
     assert "email" in messages["contacts"][0]
 
 
-def test_text_is_cleaned_of_control_characters_and_stray_whitespace():
-    data = load(title="  Gemeinsam\x00 planen \t", goal="Erste Zeile  \r\nZweite\r\n\r\n\r\n\r\nDritte")
+def test_text_is_cleaned_of_stray_whitespace_and_control_characters_are_refused():
+    data = load(title="  Gemeinsam \t planen \t", goal="Erste Zeile  \r\nZweite\r\n\r\n\r\n\r\nDritte")
     assert data["title"] == "Gemeinsam planen"
+    assert "Nullzeichen" in errors_of(title="Gemeinsam\x00 planen")["title"][0]
     assert data["goal"] == "Erste Zeile\nZweite\n\nDritte"
 
 

@@ -1,0 +1,121 @@
+"""Downloads of a selection as CSV, JSON or XLSX, streamed, each carrying licence and source.
+
+CSV and XLSX share the import's columns and its formula protection (a cell a spreadsheet would run
+is prefixed with ``'``); JSON is the API's project document. The licence travels in every format:
+a ``Link: <…>; rel="license"`` header on all, a ``license`` field in JSON, a sheet in XLSX.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from itertools import chain
+
+from flask import current_app, stream_with_context
+
+from ..api.schemas import ProjectSchema
+from ..api.urls import absolute
+from ..importing.csv_format import COLUMNS, csv_cells
+from ..schemas import ProjectOutputSchema
+from .licences import configured_licence
+from .selection import Selection, project_batches
+
+FORMATS = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FILE_STEM = "ikz-katalog"
+
+
+class PrefetchedBatches:
+    """The batches of a selection with the first one already fetched.
+
+    Fetching before the answer starts turns a bad query (search syntax, engine down) into a
+    proper error page instead of a broken stream; later batches follow lazily.
+    """
+
+    def __init__(self, selection: Selection):
+        self._batches = project_batches(selection)
+        first = next(self._batches, None)
+        self._first = [first] if first is not None else []
+
+    def __iter__(self):
+        return chain(self._first, self._batches)
+
+
+def source_note(source_url: str) -> dict:
+    """Licence and origin of the data, as the JSON download and the XLSX sheet state them."""
+    licence = configured_licence(current_app.config)
+    publisher = current_app.config.get("PUBLISHER_NAME") or current_app.config.get("OPERATOR_NAME") or "IKZ-Katalog"
+    return {
+        "license": licence.uri,
+        "license_title": licence.title,
+        "license_url": licence.url,
+        "attribution": f"{publisher}, IKZ-Katalog ({absolute('/')})" if licence.attribution else "",
+        "source": source_url,
+    }
+
+
+def download_response(kind: str, selection: Selection, source_url: str, etag: str | None = None):
+    """The streamed answer of format ``kind`` with licence header and file name."""
+    batches = PrefetchedBatches(selection)
+    note = source_note(source_url)
+    body = {"csv": _csv, "json": _json, "xlsx": _xlsx}[kind](batches, note)
+    response = current_app.response_class(stream_with_context(body), mimetype=FORMATS[kind])
+    if kind == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{FILE_STEM}.{kind}"'
+    response.headers.add("Link", f'<{note["license"]}>; rel="license"')
+    if etag:
+        response.set_etag(etag)
+    return response
+
+
+def _csv(batches, note):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for batch in batches:
+        for document in ProjectOutputSchema(many=True).dump(batch):
+            writer.writerow(csv_cells(document))
+        yield buffer.getvalue()
+        buffer.seek(0), buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json(batches, note):
+    # The licence first, so that a reader who stops early has already seen it.
+    yield "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in note.items())
+    yield ', "projects": ['
+    count = 0
+    for batch in batches:
+        for project in batch:
+            yield ("," if count else "") + json.dumps(ProjectSchema().dump(project), ensure_ascii=False)
+            count += 1
+    yield f'], "count": {count}}}\n'
+
+
+def _xlsx(batches, note):
+    from openpyxl import Workbook
+
+    # Write-only mode keeps one row in memory; the ZIP container is written to a spooled
+    # temporary file (in memory while small) and sent from there in chunks.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Projekte")
+    sheet.append(list(COLUMNS))
+    for batch in batches:
+        for document in ProjectOutputSchema(many=True).dump(batch):
+            sheet.append(csv_cells(document))
+    about = workbook.create_sheet("Lizenz")
+    for label, value in (("Lizenz", note["license_title"]), ("Lizenz-URI", note["license"]),
+                         ("Lizenztext", note["license_url"]), ("Namensnennung", note["attribution"]),
+                         ("Quelle", note["source"])):
+        about.append([label, value])
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        while chunk := spool.read(64 * 1024):
+            yield chunk

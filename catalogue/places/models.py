@@ -1,0 +1,83 @@
+"""The table of places: every German state, government district, district, municipal association
+and municipality of the loaded Destatis register."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import Boolean, CheckConstraint, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+PLACE_KINDS = ("state", "government_district", "district", "association", "municipality")
+#: kinds that have a public page under /kommunen/
+PAGE_KINDS = ("district", "association", "municipality")
+#: AGS state prefix → ISO 3166-2 code, as organisations store states
+STATE_CODES = {
+    "01": "DE-SH", "02": "DE-HH", "03": "DE-NI", "04": "DE-HB", "05": "DE-NW", "06": "DE-HE",
+    "07": "DE-RP", "08": "DE-BW", "09": "DE-BY", "10": "DE-SL", "11": "DE-BE", "12": "DE-BB",
+    "13": "DE-MV", "14": "DE-SN", "15": "DE-ST", "16": "DE-TH",
+}
+
+
+class Place(db.Model):
+    """A place of the official register, keyed by its official key.
+
+    Keys have one length per kind (state 2, government district 3, district 5, municipality 8
+    digits: the AGS; association 9: Land, RB, Kreis, Verband), so one key column serves all.
+    A place that a later register no longer has stays, marked inactive: organisations keep
+    their link, and the load reports them.
+    """
+
+    __tablename__ = "places"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('state', 'government_district', 'district', 'association', 'municipality')",
+            name="kind_known",
+        ),
+    )
+
+    key: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    #: the name without the register's suffix: "Sundern (Sauerland)"
+    name: Mapped[str] = mapped_column(String(200))
+    #: the register's own spelling: "Sundern (Sauerland), Stadt"
+    official_name: Mapped[str] = mapped_column(String(200))
+    #: Stadt, Gemeinde, Markt, Kreisfreie Stadt, Landkreis, Verbandsgemeinde, ...
+    designation: Mapped[str] = mapped_column(String(80), default="")
+    #: folded name for matching and autocomplete (see places.naming.name_key)
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    slug: Mapped[str] = mapped_column(String(220))
+    #: the next place up: association (if any) or district; district → government district or state
+    parent_key: Mapped[Optional[str]] = mapped_column(String(12), index=True)
+    district_key: Mapped[Optional[str]] = mapped_column(String(5), index=True)
+    association_key: Mapped[Optional[str]] = mapped_column(String(9), index=True)
+    state_key: Mapped[str] = mapped_column(String(2), index=True)
+    postcode: Mapped[str] = mapped_column(String(5), default="", index=True)
+    area_km2: Mapped[Optional[float]] = mapped_column(Float)
+    population: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    #: where the population comes from, e.g. "Destatis GV-ISys (Ausgabe vor 2021)"
+    population_source: Mapped[str] = mapped_column(String(200), default="")
+    #: centre (WGS84): the register's for municipalities, the members' area-weighted mean above
+    latitude: Mapped[Optional[float]] = mapped_column(Float)
+    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    #: False once a loaded register no longer contains the place
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    @property
+    def state_code(self) -> str:
+        """ISO 3166-2 code of the place's state (DE-NW)."""
+        return STATE_CODES.get(self.state_key, "")
+
+    @property
+    def label(self) -> str:
+        """Name as people say it: "Landkreis Leipzig" for a district called "Leipzig"."""
+        if self.kind == "district" and self.designation in ("Landkreis", "Kreis") and "kreis" not in self.name.casefold():
+            return f"{self.designation} {self.name}"
+        return self.name
+
+    @property
+    def url_part(self) -> str:
+        """The page's path segment: key and slug."""
+        return f"{self.key}-{self.slug}"

@@ -1,0 +1,87 @@
+"""Facets of a search: the values of a record, the filters as document sets, the counts.
+
+Shared by the engine (which builds the per-value document sets of a generation) and the
+search (which filters and counts with them); it imports neither, so neither imports the other."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import chain
+
+from ..i18n import N_
+from ..textutil import keyword_key
+
+FACETS = ("keyword", "state", "district", "legal_form", "kind", "since")
+#: Since-year facet: (label, first year, last year); labels are marked for the page's translation.
+SINCE_RANGES = (
+    (N_("vor 2000"), None, 1999), ("2000–2009", 2000, 2009), ("2010–2019", 2010, 2019), (N_("ab 2020"), 2020, None),
+)
+#: Document sets a snapshot keeps per value: the facets, plus raw legal form and start year for filters.
+INDEXED = (*FACETS, "legal_form_raw", "year")
+
+
+def since_range(year: int | None) -> str | None:
+    """The facet label of a start year."""
+    if year is None:
+        return None
+    for label, low, high in SINCE_RANGES:
+        if (low is None or year >= low) and (high is None or year <= high):
+            return label
+    return None
+
+
+def facet_values(record: dict) -> dict[str, tuple]:
+    """The facet values of one record."""
+    return {
+        "keyword": record["keywords"],
+        "state": record["states"],
+        "district": record["districts"],
+        "legal_form": (record["legal_form"],) if record["legal_form"] else (),
+        "kind": record["kinds"],
+        "since": (since_range(record["since"]),) if record["since"] else (),
+    }
+
+
+def filter_sets(snapshot, filters: dict) -> dict[str, set]:
+    """Per facet with a filter, the document numbers that pass it."""
+    values, sets = snapshot.values, {}
+
+    def union(index: dict, wanted) -> set:
+        found: set = set()
+        for value in wanted:
+            found |= index.get(value, set())
+        return found
+
+    if filters.get("keywords"):
+        wanted = {keyword_key(name) for name in filters["keywords"]}
+        sets["keyword"] = union(values["keyword"], [k for k in values["keyword"] if keyword_key(k) in wanted])
+    for facet, key in (("state", "states"), ("district", "districts"), ("kind", "kinds")):
+        if filters.get(key):
+            sets[facet] = union(values[facet], set(filters[key]))
+    if filters.get("legal_forms"):
+        sets["legal_form"] = union(values["legal_form_raw"], set(filters["legal_forms"]))
+    low, high = filters.get("since_from"), filters.get("since_to")
+    if low or high:
+        sets["since"] = union(values["year"], [y for y in values["year"] if (not low or y >= low) and (not high or y <= high)])
+    return sets
+
+
+def count_facets(snapshot, base: set, passes: dict[str, set]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet value over the documents passing every filter but that facet's own,
+    so that choosing a second value of a facet (OR) shows what it would add. A facet with few
+    values counts by intersecting with the cached document set of each value; one with many
+    values (districts) and a small pool counts the values of the pool's documents."""
+    ordered, keys = {}, snapshot.sort_keys
+    for name in FACETS:
+        others = [docs for facet, docs in passes.items() if facet != name]
+        pool = base.intersection(*others) if others else base
+        index = snapshot.values[name]
+        if len(pool) < 8 * len(index):
+            per_document = snapshot.per_document.get(name, ())
+            counts = list(Counter(chain.from_iterable(map(per_document.__getitem__, pool))).items()) if pool else []
+        else:
+            counts = [(value, count) for value, docs in index.items() if (count := len(pool & docs))]
+        ordered[name] = sorted(counts, key=lambda item: (-item[1], keys[item[0]]))
+    order = [label for label, _, _ in SINCE_RANGES]
+    ordered["since"] = sorted(ordered["since"], key=lambda item: order.index(item[0]))
+    return ordered
