@@ -32,7 +32,7 @@ seed: db
 
 serve: setup
 	@echo "Katalog läuft auf http://$(HOST):$(PORT)/  (Strg+C beendet)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # One pytest worker per CPU (pytest-xdist); each has its own SQLite files, index folders and,
 # on PostgreSQL, its own database. PYTEST_WORKERS=0 runs everything in one process.

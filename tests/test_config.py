@@ -61,7 +61,9 @@ def test_production_accepts_a_strong_password_hash(method):
 
 
 def test_production_with_a_secret_key_has_secure_cookies():
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "TRUSTED_PROXIES": 1,
+                      "IMPRINT_URL": "https://example.org/impressum", "PRIVACY_URL": "https://example.org/datenschutz",
+                      "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
