@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from catalogue.extensions import db
 from catalogue.models import AuditEvent, Change, Project, Revision
-from conftest import project_data
 
 from .api_helpers import API, problem_of
+from conftest import project_data
 
 
 def test_create_read_update_publish_delete(client, editor):

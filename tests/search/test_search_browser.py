@@ -8,9 +8,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from conftest import BROWSER_TESTS
-
 from catalogue.search.analysis import fold
+
+from conftest import BROWSER_TESTS
 
 pytestmark = BROWSER_TESTS
 
