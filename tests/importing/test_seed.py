@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from catalogue.extensions import db
@@ -13,9 +14,16 @@ from catalogue.models import Change, LegalForm, Organisation, Project, Revision
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import find_project, snapshot, update_project
 
-from conftest import REPO
+from conftest import REPO, seed_by_command
 
 SEED_DIR = REPO / "data" / "seed"
+
+
+@pytest.fixture
+def seeded(runner):
+    """Here the seed command itself is under test: it runs for every test, rather than the
+    copy of its result that the other tests get."""
+    return seed_by_command(runner)
 
 
 def count(model) -> int:
