@@ -1,12 +1,19 @@
-"""Read-only queries for the public pages: the project list with filters, counts and options."""
+"""Read-only queries for the public pages: the project list with filters, counts and options.
+
+Catalogue-wide aggregates (counts, filter options, keywords with counts) are the same for every
+visitor until the next write: they are computed once per change-log version (``per_version``)
+and held as plain tuples, so that a page runs the same few statements at 19 or 10 000 profiles."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
+from .caching import per_version
 from .extensions import db
-from .models import Keyword, LegalForm, Organisation, Participation, Project, project_keywords
+from .models import Keyword, LegalForm, Organisation, Participation, Project, Revision, project_keywords
 from .textutil import keyword_key
 
 PUBLISHED = Project.status == "published"
@@ -60,8 +67,20 @@ def paginate_projects(filters: dict, per_page: int):
     )
 
 
+class KeywordEntry(NamedTuple):
+    """A keyword as lists show it (no ORM object: it outlives the request that loaded it)."""
+
+    name: str
+    slug: str
+    key: str
+
+
 def catalogue_counts() -> dict:
     """Numbers for the home page."""
+    return per_version("catalogue_counts", _catalogue_counts)
+
+
+def _catalogue_counts() -> dict:
     published = select(Project.id).where(PUBLISHED).subquery()
     organisations = select(func.count(distinct(Participation.organisation_id))).where(
         Participation.project_id.in_(select(published.c.id))
@@ -84,22 +103,30 @@ def recently_updated(limit: int = 6) -> list[Project]:
     return list(db.session.scalars(_with_profile_parts(stmt)))
 
 
-def keyword_counts() -> list[tuple[Keyword, int]]:
+def keyword_counts() -> list[tuple[KeywordEntry, int]]:
     """Keywords used by published profiles, with how many, alphabetically."""
+    return per_version("keyword_counts", _keyword_counts)
+
+
+def _keyword_counts() -> list[tuple[KeywordEntry, int]]:
     count = func.count(Project.id)
     stmt = (
-        select(Keyword, count)
+        select(Keyword.name, Keyword.slug, Keyword.key, count)
         .join(project_keywords, project_keywords.c.keyword_id == Keyword.id)
         .join(Project, Project.id == project_keywords.c.project_id)
         .where(PUBLISHED)
-        .group_by(Keyword.id)
+        .group_by(Keyword.id, Keyword.name, Keyword.slug, Keyword.key)
         .order_by(Keyword.key)
     )
-    return [(keyword, n) for keyword, n in db.session.execute(stmt)]
+    return [(KeywordEntry(name, slug, key), n) for name, slug, key, n in db.session.execute(stmt)]
 
 
 def filter_options() -> dict:
     """Values that the list filters can take, drawn from the published profiles."""
+    return per_version("filter_options", _filter_options)
+
+
+def _filter_options() -> dict:
     involved = (
         select(Organisation)
         .join(Participation, Participation.organisation_id == Organisation.id)
@@ -150,3 +177,20 @@ def keyword_projects(keyword: Keyword) -> list[Project]:
     """Published profiles with this keyword, by title."""
     stmt = select(Project).where(PUBLISHED, Project.keywords.contains(keyword)).order_by(Project.title)
     return list(db.session.scalars(_with_profile_parts(stmt)))
+
+
+def content_changed(project: Project) -> tuple:
+    """When the profile's content last changed and whether that was its first version.
+
+    ``updated_at`` also moves when a profile is only published or taken offline; readers want
+    to know how current the text is, so status-only revisions do not count."""
+    stmt = (
+        select(Revision.created_at, Revision.changed_fields, Revision.version)
+        .where(Revision.project_id == project.id)
+        .order_by(Revision.version.desc())
+    )
+    rows = db.session.execute(stmt).all()
+    for created_at, changed, version in rows:
+        if set(changed or ()) - {"status"}:
+            return created_at, version == rows[-1].version
+    return project.updated_at, True

@@ -1,0 +1,225 @@
+"""Caches that the change log keeps exact: the catalogue's version, catalogue-wide aggregates,
+and the response cache for anonymous reads of the public pages and the API.
+
+Every write that a visitor can see adds a row to the change log (see services), so the newest
+row (its ``seq`` and commit time) names the state of the catalogue. Everything cached here is
+keyed by that version, so a single write makes the next request compute afresh: nothing is ever
+stale, nothing needs invalidating, and old entries simply age out. Pages that come from the
+search index are keyed by the index's applied ``seq`` too (an index may lag the database).
+
+Only anonymous GET/HEAD requests are cached: a request with a session cookie (a logged-in
+editor, a form's CSRF token, a flash message), Flask-Login's remember cookie or an
+``Authorization`` header is always answered afresh, and so are the admin and every write.
+The store is Flask-Caching's: in-process by default (``SimpleCache``, per worker), Redis when
+``CATALOGUE_CACHE_REDIS_URL`` is set (shared by the workers and machines using it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import datetime, timezone
+
+from flask import Flask, Response, current_app, g, has_app_context, request, request_finished
+from flask_caching import Cache
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models import Change
+
+cache = Cache()
+
+#: Blueprints whose GETs are public reads (pages and JSON API).
+CACHED_BLUEPRINTS = frozenset({"public", "api"})
+#: Raised when the shape of cached entries or of the pages' validators changes.
+FORMAT = "1"
+#: Headers that belong to one exchange, not to the content (set afresh on every answer).
+_PER_EXCHANGE = ("set-cookie", "content-length", "date", "retry-after", "x-ratelimit-", "access-control-")
+
+
+# ---------------------------------------------------------------- the catalogue's version
+
+_NEWEST_CHANGE = f"SELECT seq, created_at FROM {Change.__tablename__} ORDER BY seq DESC LIMIT 1"
+
+
+def _instant(value) -> int:
+    """Microseconds since 1970 of a commit time as the driver returns it (SQLite: text)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1_000_000)
+
+
+def catalogue_version() -> tuple[int, str]:
+    """(seq, token) of the newest change-log row, once per request. The token adds the row's
+    commit time, so a database that was reset or restored (seq counting again) differs."""
+    found = g.get("_catalogue_version") if has_app_context() else None
+    if found is None:
+        # The driver's cursor, not the ORM session or a Core transaction: this runs on every
+        # cached answer and is all such an answer reads from the database.
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(_NEWEST_CHANGE)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool
+        found = (row[0], f"{row[0]}.{_instant(row[1])}") if row else (0, "0")
+        if has_app_context():
+            g._catalogue_version = found
+    return found
+
+
+def catalogue_modified() -> datetime | None:
+    """Commit time of the newest change (Last-Modified of the pages), None for an empty log."""
+    seq, token = catalogue_version()
+    return datetime.fromtimestamp(int(token.split(".")[1]) / 1_000_000, timezone.utc) if seq else None
+
+
+def _forget_version(*_args) -> None:
+    """A new request, or a commit (which may have added to the log), reads the version afresh."""
+    if has_app_context():
+        g.pop("_catalogue_version", None)
+
+
+_memo: dict[str, tuple[str, object]] = {}
+_memo_lock = threading.Lock()
+
+
+def per_version(name: str, compute):
+    """``compute()``, once per catalogue version and process (catalogue-wide aggregates such as
+    the filter options: the same for every request until the next write). The value must not
+    hold ORM objects (they belong to the session of the request that computed them)."""
+    _, token = catalogue_version()
+    key = f"{db.engine.url!r}:{name}"
+    with _memo_lock:
+        found = _memo.get(key)
+    if found is not None and found[0] == token:
+        return found[1]
+    value = compute()
+    with _memo_lock:
+        _memo[key] = (token, value)
+    return value
+
+
+# ---------------------------------------------------------------- response cache
+
+
+def init_app(app: Flask) -> None:
+    """Bind the cache store and the request hooks (call last in create_app, so that language
+    choice and rate limits run first)."""
+    app.config.setdefault("RESPONSE_CACHE", not app.config.get("TESTING"))
+    app.config.setdefault("RESPONSE_CACHE_TIMEOUT", 600)
+    redis_url = app.config.get("CACHE_REDIS_URL")
+    settings = {
+        "CACHE_DEFAULT_TIMEOUT": app.config["RESPONSE_CACHE_TIMEOUT"],
+        "CACHE_KEY_PREFIX": app.config.get("CACHE_KEY_PREFIX", "ikz:"),
+    }
+    if redis_url:
+        settings.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
+    else:
+        settings.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=app.config.get("RESPONSE_CACHE_ENTRIES", 2000))
+    cache.init_app(app, config=settings)
+    if not getattr(init_app, "listening", False):
+        init_app.listening = True
+        event.listen(Session, "after_commit", _forget_version)
+    # Requests share an application context with an enclosing one (tests, commands): forget first.
+    app.before_request(_forget_version)
+    app.before_request(_serve_from_cache)
+    app.after_request(add_page_validators)
+    request_finished.connect(_store_in_cache, app)
+
+
+def _anonymous_read() -> bool:
+    if request.method not in ("GET", "HEAD") or request.blueprint not in CACHED_BLUEPRINTS:
+        return False
+    if request.authorization is not None or "Authorization" in request.headers:
+        return False
+    cookies = request.cookies
+    return current_app.config["SESSION_COOKIE_NAME"] not in cookies and "remember_token" not in cookies
+
+
+def _index_seq() -> int:
+    """The change the search index has applied (search pages, similar profiles, suggestions)."""
+    store = current_app.extensions.get("catalogue_search")
+    try:
+        return store.meta()["seq"] if store is not None else 0
+    except Exception:  # an unreadable index: the search views answer 503, never cached
+        return -1
+
+
+def _validator() -> str:
+    """The state a page is made from: catalogue version, index version, language."""
+    from .i18n import current_language
+
+    _, token = catalogue_version()
+    return f"{FORMAT}-{token}-{_index_seq()}-{current_language()}"
+
+
+def _key(validator: str) -> str:
+    accept = request.headers.get("Accept", "") if request.blueprint == "api" else ""
+    raw = f"{validator}\n{request.full_path}\n{accept}"
+    return "page:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _serve_from_cache():
+    """A 304 for a repeat visitor of an unchanged page, else the stored answer, else nothing
+    (the view runs and ``_store_in_cache`` keeps its answer)."""
+    if not current_app.config["RESPONSE_CACHE"] or not _anonymous_read():
+        return None
+    validator = _validator()
+    etag = hashlib.sha256(f"{validator}{request.full_path}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    state = _state()
+    state.update(validator=validator, etag=etag)
+    if request.blueprint == "public" and request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        _page_validators(response)
+        return response
+    stored = cache.get(_key(validator))
+    if stored is None:
+        return None
+    status, headers, body = stored
+    state["hit"] = True
+    return Response(body, status=status, headers=headers)
+
+
+def _state() -> dict:
+    """This request's cache decisions (on the request: the app context may outlive it)."""
+    return request.environ.setdefault("catalogue.response_cache", {})
+
+
+def _page_validators(response: Response) -> None:
+    """ETag and Last-Modified of a public HTML page, from the catalogue's version."""
+    response.set_etag(_state()["etag"])
+    modified = catalogue_modified()
+    if modified is not None:
+        response.last_modified = modified
+    response.cache_control.no_cache = True  # reuse, but ask each time (a 304 is cheap)
+
+
+def _store_in_cache(sender, response, **_extra):
+    """Keep an anonymous read's successful answer under its URL, language and version."""
+    state = _state()
+    validator = state.get("validator")
+    if validator is None or state.get("hit") or request.method != "GET":
+        return
+    if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers:
+        return
+    if response.mimetype not in ("text/html", "application/json", "application/problem+json", "text/csv"):
+        return
+    headers = [(name, value) for name, value in response.headers.items()
+               if not name.lower().startswith(_PER_EXCHANGE)]
+    cache.set(_key(validator), (response.status_code, headers, response.get_data()))
+
+
+def add_page_validators(response: Response) -> Response:
+    """after_request: public HTML pages carry ETag/Last-Modified from the catalogue's version
+    and answer a matching If-None-Match with 304."""
+    state = _state()
+    if state.get("etag") and request.blueprint == "public" and response.status_code == 200 \
+            and response.mimetype == "text/html" and not state.get("hit"):
+        _page_validators(response)
+        return response.make_conditional(request)
+    return response
