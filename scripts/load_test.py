@@ -10,6 +10,7 @@ HTTP stack alone) measured in the same run.
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import os
 import subprocess
@@ -39,9 +40,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     server = DrillServer(args.database, args.workers)
+    atexit.register(server.stop)  # whatever happens, no server is left running
     token = server.prepare()
-    server.start()
     try:
+        server.start()
         rows = run_locust(server, token, args.users, args.seconds, ROOT / "scripts" / "locustfile.py", "load")
     finally:
         shutdown = server.stop()
