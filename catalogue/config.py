@@ -35,6 +35,7 @@ ENV_SETTINGS = {
     "PUBLISHER_URL": str,
     "CACHE_REDIS_URL": str,
     "RESPONSE_CACHE": lambda raw: raw.strip().lower() not in ("0", "false", "no", "off"),
+    "PASSWORD_HASH_METHOD": str,
 }
 
 #: The operator's pages a public site in Germany must link (TMG/DDG § 5 Impressum, GDPR
@@ -101,6 +102,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DATA_LICENSE": "http://dcat-ap.de/def/licenses/dl-by-de/2.0",
         "PUBLISHER_NAME": "",
         "PUBLISHER_URL": "",
+        # How new passwords are hashed (werkzeug's generate_password_hash methods). Stored hashes
+        # carry their method, so changing this never locks anyone out. The tests use a cheap one.
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
     for name, convert in ENV_SETTINGS.items():
         raw = os.environ.get(f"CATALOGUE_{name}")
@@ -136,6 +140,11 @@ def _check_production(settings: dict) -> None:
             "CATALOGUE_SECRET_KEY must be set to a random value of at least 16 characters "
             "when CATALOGUE_ENV=production."
         )
+    if not _strong_hash_method(settings["PASSWORD_HASH_METHOD"]):
+        raise ConfigError(
+            "CATALOGUE_PASSWORD_HASH_METHOD must be scrypt or pbkdf2 with at least 600000 "
+            "iterations when CATALOGUE_ENV=production."
+        )
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if settings.get(name) is False:
             raise ConfigError(f"{name} cannot be off in production: session cookies travel over HTTPS only.")
@@ -155,12 +164,22 @@ def _check_production(settings: dict) -> None:
         )
 
 
+def _strong_hash_method(method: str) -> bool:
+    """scrypt (any parameters), or pbkdf2 with at least OWASP's 600,000 iterations (werkzeug's
+    default when none are given)."""
+    name, _, rest = method.partition(":")
+    if name == "scrypt":
+        return True
+    iterations = rest.partition(":")[2]
+    return name == "pbkdf2" and (not iterations or iterations.isdigit() and int(iterations) >= 600_000)
+
+
 def _derive(settings: dict) -> dict:
     """Translate our settings into the names Flask and its extensions read."""
     production = settings["ENV"] == "production"
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
     settings["TRUSTED_PROXIES"] = settings["TRUSTED_PROXIES"] or 0
-    settings["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(settings["DATABASE_URL"])
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(settings["DATABASE_URL"])
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
@@ -182,7 +201,7 @@ def _derive(settings: dict) -> dict:
     return settings
 
 
-def _normalise_db_url(url: str) -> str:
+def normalise_db_url(url: str) -> str:
     """Let operators write postgresql:// and still get the psycopg 3 driver."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]

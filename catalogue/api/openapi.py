@@ -156,6 +156,16 @@ FIELDS: dict[str, tuple[str, object]] = {
     "kind": (_KINDS, "municipality"),
     "ags": ("Amtlicher Gemeindeschlüssel: genau 8 Ziffern, als Text (mit führender Null); null, wenn keiner",
             "05958004"),
+    "place_key": ("Schlüssel des Orts im Gemeindeverzeichnis (GET /places): AGS einer Gemeinde (8 Ziffern), "
+                  "Gemeindeverband 9, Kreis 5 Ziffern; aus ihm kommen Mittelpunkt und amtliche Angaben, "
+                  "soweit die Redaktion keine eigenen mit Quelle eingetragen hat", "05958004"),
+    "official_name": ("Name, wie ihn das Gemeindeverzeichnis schreibt", "Sundern (Sauerland), Stadt"),
+    "designation": ("Bezeichnung laut Gemeindeverzeichnis: Stadt, Gemeinde, Markt, Kreis, Landkreis, Verbandsgemeinde …",
+                    "Stadt"),
+    "postcode": ("Postleitzahl (der Verwaltung; eine Gemeinde kann mehrere haben)", "59846"),
+    "parent": ("der nächsthöhere Ort: Gemeindeverband oder Kreis, beim Kreis Regierungsbezirk oder Land", None),
+    "association": ("der Gemeindeverband (Amt, Samtgemeinde, Verbandsgemeinde …), dem die Gemeinde angehört", None),
+    "source": ("Quelle und Lizenz der Angaben", None),
     "state": ("Land als ISO-3166-2-Code; null, wenn unbekannt", "DE-NW"),
     "district": ("Kreis bzw. Landkreis", "Hochsauerlandkreis"),
     "administrative_region": ("Regierungsbezirk", "Regierungsbezirk Arnsberg"),

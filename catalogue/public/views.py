@@ -92,7 +92,9 @@ def project_detail(slug: str):
         abort(404)
     if is_old_slug:
         return redirect(url_for(".project_detail", slug=project.slug), code=301)
-    return render_template("public/project_detail.html", project=project, similar=similar_projects_of(project))
+    changed_at, first_version = queries.content_changed(project)
+    return render_template("public/project_detail.html", project=project, similar=similar_projects_of(project),
+                           changed_at=changed_at, first_version=first_version)
 
 
 @bp.get("/organisationen")
