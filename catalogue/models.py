@@ -380,6 +380,9 @@ class User(db.Model):
     can_publish: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    #: sessions carry the generation they were started in; raising it (logout, password change,
+    #: deactivation, "log out everywhere") ends every session of the user on every worker
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
 
@@ -505,6 +508,18 @@ class FormStash(db.Model):
     #: the posted fields as [name, value] pairs (without the CSRF token)
     data: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class RateCounter(db.Model):
+    """Hits of one throttled key (failed logins of an account or an address, ...) in one fixed
+    time window. In the database, so that every worker and machine counts the same attempts."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: start of the window, seconds since the epoch
+    window_start: Mapped[int] = mapped_column(primary_key=True, index=True)
+    hits: Mapped[int] = mapped_column(default=0)
 
 
 from .places.models import Place  # noqa: E402  (registers the table; Organisation.place refers to it)

@@ -24,16 +24,17 @@ from .models import (
     SlugRedirect,
     utcnow,
 )
-from .schemas import CONTENT_FIELDS, ProjectOutputSchema
+from .schemas import CONTENT_FIELDS, Line, OrganisationInputSchema, ProjectOutputSchema
 from .textutil import clean_line, keyword_key, slugify
 from .writes import SaveResult, ServiceError, VersionConflict, begin_write
 
 _MUNICIPAL_PREFIXES = ("stadt ", "gemeinde ", "markt ", "hansestadt ")
-_TEXT_ORGANISATION_FIELDS = ("district", "administrative_region", "population_source", "website")
-_ORGANISATION_FIELDS = (
-    "kind", "ags", "state", "district", "administrative_region", "population", "population_date",
-    "population_source", "area_km2", "website", "latitude", "longitude", "place_key",
-)
+#: An organisation's facts, as its input schema defines them (name first).
+ORGANISATION_FACTS = tuple(OrganisationInputSchema().fields)
+#: The facts beside the name, which a profile's mention of an organisation may fill in.
+_OTHER_FACTS = tuple(name for name in ORGANISATION_FACTS if name != "name")
+#: Facts that are text columns: an unknown value is stored as "", not NULL.
+_TEXT_FACTS = tuple(name for name, field in OrganisationInputSchema().fields.items() if isinstance(field, Line))
 
 
 # ---------------------------------------------------------------- reading
@@ -70,7 +71,7 @@ def create_project(data: dict, actor: str, status: str | None = None) -> SaveRes
     """Create a profile from validated input (``ProjectInputSchema``)."""
     begin_write()
     project = Project(
-        slug=_free_slug(data.get("slug") or slugify(data["title"])),
+        slug=_free_slug(data.get("slug") or slugify(data["title"]) or "projekt", _project_slug_taken),
         title=data["title"],
         status=status or data.get("status") or "draft",
         version=1,
@@ -78,7 +79,7 @@ def create_project(data: dict, actor: str, status: str | None = None) -> SaveRes
     db.session.add(project)
     _apply(project, data)
     db.session.flush()
-    _record(project, "create", actor, list(CONTENT_FIELDS))
+    _record(project, "create", actor, list(CONTENT_FIELDS), ProjectOutputSchema().dump(project))
     return SaveResult(project, "created")
 
 
@@ -116,13 +117,15 @@ def _save(project: Project, mutate, actor: str, status: str | None, expected_ver
     mutate()
     project.status = status or project.status
     db.session.flush()
-    changed = [name for name, value in snapshot(project).items() if before[name] != value]
+    dumped = ProjectOutputSchema().dump(project)  # once: compared here, and kept as the revision
+    changed = [name for name in CONTENT_FIELDS if before[name] != dumped[name]]
     if not changed:
         return SaveResult(project, "unchanged")
     project.version += 1
     project.updated_at = utcnow()
     db.session.flush()
-    _record(project, _status_action(old_status, project.status) or "update", actor, changed)
+    dumped.update(ProjectOutputSchema(only=("version", "updated_at")).dump(project))
+    _record(project, _status_action(old_status, project.status) or "update", actor, changed, dumped)
     return SaveResult(project, "updated")
 
 
@@ -165,11 +168,11 @@ def _status_action(old: str, new: str) -> str | None:
     return "unpublish" if old == "published" else None
 
 
-def _record(project: Project, action: str, actor: str, changed: list[str]) -> None:
-    """Append the revision and the change-log row for a write."""
+def _record(project: Project, action: str, actor: str, changed: list[str], dumped: dict) -> None:
+    """Append the revision (``dumped``: the profile as written) and the change-log row for a write."""
     db.session.add(Revision(
         project_id=project.id, version=project.version, actor=actor,
-        changed_fields=changed, snapshot=_json_safe(ProjectOutputSchema().dump(project)),
+        changed_fields=changed, snapshot=_json_safe(dumped),
     ))
     db.session.add(Change(project_id=project.id, action=action))
     db.session.flush()
@@ -182,16 +185,23 @@ def _json_safe(dumped: dict) -> dict:
     return json.loads(json.dumps(dumped, default=str))
 
 
-def _free_slug(wanted: str, project_id: int | None = None) -> str:
-    """``wanted`` or ``wanted-2``, ``wanted-3``...: the first slug no other project answers to."""
-    base = wanted or "projekt"
-    candidate, n = base, 1
-    while True:
-        owner, _ = find_project(candidate)
-        if owner is None or owner.id == project_id:
-            return candidate
+def _free_slug(wanted: str, taken) -> str:
+    """``wanted`` or ``wanted-2``, ``wanted-3``...: the first for which ``taken(slug)`` is false."""
+    candidate, n = wanted, 1
+    while taken(candidate):
         n += 1
-        candidate = f"{base}-{n}"
+        candidate = f"{wanted}-{n}"
+    return candidate
+
+
+def _slug_taken_by(model):
+    """Whether a row of ``model`` (Organisation, Keyword) has this slug."""
+    return lambda slug: db.session.scalar(select(model.id).where(model.slug == slug)) is not None
+
+
+def _project_slug_taken(slug: str) -> bool:
+    """A project's slug is taken by its owner and by every project that used to answer to it."""
+    return find_project(slug)[0] is not None
 
 
 def _rename(project: Project, new_slug: str) -> None:
@@ -283,14 +293,14 @@ def find_or_create_organisation(data: dict) -> Organisation:
         organisation = Organisation(
             name=data["name"],
             name_key=organisation_name_key(data["name"]),
-            slug=_free_organisation_slug(data["name"]),
+            slug=_free_slug(slugify(data["name"]) or "organisation", _slug_taken_by(Organisation)),
         )
         db.session.add(organisation)
-        for name in _ORGANISATION_FIELDS:
+        for name in _OTHER_FACTS:
             if data.get(name) not in (None, ""):
                 setattr(organisation, name, data[name])
     else:
-        _fill_gaps(organisation, data)
+        fill_gaps(organisation, data)
     db.session.flush()
     return organisation
 
@@ -304,28 +314,20 @@ def _find_organisation_by_name(name: str, ags: str | None) -> Organisation | Non
     return matches[0] if matches else None
 
 
-def _fill_gaps(organisation: Organisation, data: dict) -> None:
+def fill_gaps(organisation: Organisation, facts: dict) -> None:
+    """Take over the ``facts`` the organisation lacks (an unknown kind is "other"); nothing it
+    knows is overwritten. Its profiles are logged, so the feed and the search refresh them."""
     changed = False
-    for name in _ORGANISATION_FIELDS:
+    for name in _OTHER_FACTS:
         current = getattr(organisation, name)
         unset = current in (None, "") or (name == "kind" and current == "other")
-        if unset and data.get(name) not in (None, "", "other"):
-            setattr(organisation, name, data[name])
+        if unset and facts.get(name) not in (None, "", "other"):
+            setattr(organisation, name, facts[name])
             changed = True
     if changed:
         organisation.updated_at = utcnow()
-        # Other profiles show these facts too: log them, so the feed and the search refresh them.
         db.session.flush()
-        log_projects_of(organisation, "")
-
-
-def _free_organisation_slug(name: str) -> str:
-    base = slugify(name) or "organisation"
-    candidate, n = base, 1
-    while db.session.scalar(select(Organisation.id).where(Organisation.slug == candidate)) is not None:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+        log_projects(_project_ids_of(organisation))
 
 
 def _keyword(name: str) -> Keyword:
@@ -333,11 +335,7 @@ def _keyword(name: str) -> Keyword:
     key = keyword_key(name)
     keyword = db.session.scalar(select(Keyword).where(Keyword.key == key))
     if keyword is None:
-        base = slugify(name) or "stichwort"
-        slug, n = base, 1
-        while db.session.scalar(select(Keyword.id).where(Keyword.slug == slug)) is not None:
-            n += 1
-            slug = f"{base}-{n}"
+        slug = _free_slug(slugify(name) or "stichwort", _slug_taken_by(Keyword))
         keyword = Keyword(name=clean_line(name), key=key, slug=slug)
         db.session.add(keyword)
         db.session.flush()
@@ -357,6 +355,10 @@ def save_organisation(
     search entry) includes the organisation.
     """
     begin_write()
+    from .places.directory import get_place, register_loaded
+
+    if data.get("place_key") and register_loaded() and get_place(data["place_key"], active_only=False) is None:
+        raise ServiceError(f"Den Ort mit dem Schlüssel {data['place_key']} gibt es im Gemeindeverzeichnis nicht.")
     if data.get("ags"):
         owner = db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"]))
         if owner is not None and owner is not organisation:
@@ -367,9 +369,9 @@ def save_organisation(
             raise ServiceError(f"Die Organisation „{twin.name}“ gibt es schon.")
         return find_or_create_organisation(data), "created"
     changed = False
-    for name in ("name",) + _ORGANISATION_FIELDS:
+    for name in ORGANISATION_FACTS:
         value = data.get(name)
-        if value is None and name in _TEXT_ORGANISATION_FIELDS:
+        if value is None and name in _TEXT_FACTS:
             value = ""
         if getattr(organisation, name) != value:
             setattr(organisation, name, value)
@@ -379,15 +381,19 @@ def save_organisation(
     organisation.name_key = organisation_name_key(organisation.name)
     organisation.updated_at = utcnow()
     db.session.flush()
-    log_projects_of(organisation, actor)
+    log_projects(_project_ids_of(organisation))
     return organisation, "updated"
 
 
-def log_projects_of(organisation: Organisation, actor: str) -> None:
-    """Log every profile the organisation takes part in as updated (search and feed refresh)."""
-    project_ids = db.session.scalars(
-        select(Participation.project_id).where(Participation.organisation_id == organisation.id)
-    ).all()
+def log_projects(project_ids) -> None:
+    """Log these profiles as updated, once each: something they show (an organisation's facts,
+    a keyword's name) changed without a revision of their own; search and feed refresh them."""
     for project_id in sorted(set(project_ids)):
         db.session.add(Change(project_id=project_id, action="update"))
     db.session.flush()
+
+
+def _project_ids_of(organisation: Organisation) -> list[int]:
+    return list(db.session.scalars(
+        select(Participation.project_id).where(Participation.organisation_id == organisation.id)
+    ))

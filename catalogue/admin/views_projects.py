@@ -11,7 +11,9 @@ from ..editing import STATUS_LABELS, diff_snapshots, needs_review, open_proposal
 from ..errors import bad_request
 from ..extensions import db
 from ..models import Project, Revision
+from ..public.search_views import similar_projects_of
 from ..schemas import ProjectInputSchema, flatten_errors
+from ..search import search_projects
 from ..services import snapshot
 from . import bp, form_rescue
 from .forms import ROW_LISTS, ActionForm
@@ -36,11 +38,7 @@ def form_version(text: str | None) -> int:
 
 
 def _search_ids(query: str) -> list[int] | None:
-    """Matching ids from the search engine when it exists, else None (SQL filter instead)."""
-    try:
-        from ..search import search_projects
-    except ImportError:
-        return None
+    """Matching ids from the search engine, or None when the index fails (SQL filter instead)."""
     try:
         result = search_projects(q=query, page=1, per_page=200, include_unpublished=True)
     except Exception:  # the index is a cache: when it fails, the editors still get the SQL filter
@@ -178,7 +176,8 @@ def _render_conflict(form, project: Project, data: dict):
 @bp.get("/projekte/<int:project_id>/vorschau")
 def project_preview(project_id: int):
     """The public page of the profile as it will look when published."""
-    return render_template("admin/preview.html", project=_project(project_id))
+    project = _project(project_id)
+    return render_template("admin/preview.html", project=project, similar=similar_projects_of(project))
 
 
 @bp.post("/projekte/<int:project_id>/status")

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..accounts import create_api_token, create_user, record_audit, revoke_api_token, set_password
+from ..accounts import create_api_token, create_user, end_sessions, record_audit, revoke_api_token, set_password
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, User
 from ..writes import ServiceError
@@ -84,6 +84,8 @@ def user_edit(user_id: int):
             after = {"role": user.role, "active": user.active, "can_publish": user.can_publish}
             if before != after:
                 record_audit(current_user.actor, "user_update", user.actor, before=before, after=after)
+            if before["active"] and not user.active:
+                end_sessions(user, current_user.actor, "deactivated")
             db.session.commit()
             flash("Benutzer gespeichert.", "success")
             return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
@@ -112,6 +114,20 @@ def user_password(user_id: int):
         return _render_user(user, UserEditForm(formdata=None, obj=user), password, 422)
     db.session.commit()
     flash("Neues Passwort gesetzt.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
+
+
+@bp.post("/benutzer/<int:user_id>/sitzungen-beenden")
+@admin_required
+def user_end_sessions(user_id: int):
+    """Log the account out everywhere: every session on every device ends (a lost laptop)."""
+    user = _user(user_id)
+    if ActionForm().validate_on_submit():
+        end_sessions(user, current_user.actor, "log_out_everywhere")
+        db.session.commit()
+        flash("Alle Sitzungen dieses Kontos sind beendet.", "success")
+    if user.id == current_user.id:
+        return redirect(url_for("admin.login"), code=303)
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 

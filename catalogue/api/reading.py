@@ -104,3 +104,15 @@ def organisation_changed_at(organisation: Organisation):
 def latest_change_time():
     """When the catalogue last changed (Last-Modified of lists), or None."""
     return db.session.scalar(select(func.max(Change.created_at)))
+
+
+class Seen:
+    """A model object as a schema sees it, with extra values for this answer (a count, its
+    profiles): read through to the object, which itself stays untouched."""
+
+    def __init__(self, model, **extra):
+        self._model = model
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)

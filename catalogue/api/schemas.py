@@ -133,6 +133,22 @@ class ProjectQuerySchema(ProjectFilterArgsSchema, PageArgsSchema):
     """Filters, full text, sorting and facets of the project list (the site's, in English)."""
 
     facets = fields.Boolean(error_messages=NOT_A_BOOLEAN, load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"})
+    # Partner search (catalogue/places/partners.py): profiles with a participant near a place.
+    near = fields.String(load_default=None, validate=validate.Regexp(
+        r"^(\d{5}|\d{8}|\d{9}|-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?)$",
+        error="Schlüssel eines Orts (5, 8 oder 9 Ziffern) oder Koordinaten als breite,länge erwartet."),
+        metadata={"description": "Ort, um den gesucht wird: Schlüssel (AGS 05958044, Kreis 05958, Gemeindeverband "
+                                 "9 Ziffern) oder WGS84-Koordinaten `breite,länge` (51.33,8.0). Dann ist die "
+                                 "Reihenfolge: Relevanz × (1 − 0,5 × Entfernung / Umkreis), und jeder Eintrag nennt "
+                                 "distance_km und nearest_participant", "example": "05958044"})
+    radius_km = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=50, validate=_range(10, 200),
+                               metadata={"description": "Umkreis um near in km (Luftlinie zwischen Ortsmittelpunkten)",
+                                         "example": 30})
+    population_min = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(0, 100_000_000),
+                                    metadata={"description": "mindestens so viele Einwohner hat eine Beteiligte (mit near: "
+                                                             "eine im Umkreis)", "example": 10000})
+    population_max = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(0, 100_000_000),
+                                    metadata={"description": "höchstens so viele Einwohner", "example": 50000})
 
 
 class ChangesArgsSchema(Schema):
@@ -224,6 +240,10 @@ class ProjectSummarySchema(Schema):
     version = fields.Integer(metadata={"example": 3})
     html_url = fields.Function(lambda p: _project_urls(p.slug)[0], metadata=URL)
     api_url = fields.Function(lambda p: _project_urls(p.slug)[1], metadata=URL)
+    distance_km = fields.Function(lambda p: getattr(p, "partner_distance_km", None), metadata={
+        "type": "number", "nullable": True, "description": "nur mit near: Entfernung der nächsten Beteiligten in km"})
+    nearest_participant = fields.Function(lambda p: getattr(p, "partner_nearest", None), metadata={
+        "type": "object", "nullable": True, "description": "nur mit near: die nächste Beteiligte (name, slug, place_key)"})
 
 
 class ProjectSchema(ProjectSummarySchema):

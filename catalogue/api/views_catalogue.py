@@ -9,7 +9,7 @@ from flask import current_app, g, render_template, url_for
 from flask.views import MethodView
 from sqlalchemy import func, select
 
-from .. import queries
+from .. import queries, search
 from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..schemas import OrganisationOutputSchema
@@ -40,7 +40,7 @@ from .schemas import (
     SuggestionSchema,
 )
 from .urls import absolute
-from .views_projects import search_module, search_unavailable
+from .views_projects import search_unavailable
 
 
 def _organisation(slug: str) -> Organisation:
@@ -55,8 +55,7 @@ def _organisation_response(organisation: Organisation, status: int = 200):
     projects = [{"role": role, "project": project} for role, project in queries.organisation_projects(organisation)]
     if not projects and not sees_unpublished():
         raise problem(404, "Diese Organisation nimmt an keinem veröffentlichten Profil teil.")
-    organisation.roles_in_projects = projects  # a plain attribute for the schema, not a column
-    document = OrganisationDetailSchema().dump(organisation)
+    document = OrganisationDetailSchema().dump(reading.Seen(organisation, roles_in_projects=projects))
     body = json.dumps(document, ensure_ascii=False)
     response = current_app.response_class(body, status=status, mimetype="application/json")
     # Like a profile's: the part If-Match checks (its own facts, so that edits of its profiles do
@@ -81,9 +80,7 @@ def organisations(page, per_page):
     pages = math.ceil(len(everything) / per_page) if everything else 0
     link_header(page, pages, len(everything))
     chunk = everything[(page - 1) * per_page: page * per_page]
-    for organisation, count in chunk:
-        organisation.project_count = count  # a plain attribute for the schema, not a column
-    return {"items": [organisation for organisation, _ in chunk],
+    return {"items": [reading.Seen(organisation, project_count=count) for organisation, count in chunk],
             "total": len(everything), "page": page, "per_page": per_page, "pages": pages}
 
 
@@ -210,9 +207,6 @@ def legal_forms():
 @problems({503: "Suche nicht verfügbar"})
 def suggest(q, limit):
     """Completions for the search box: profiles, keywords, organisations."""
-    search = search_module()
-    if search is None:
-        raise problem(503, "Vorschläge brauchen die Volltextsuche, die auf diesem Server fehlt.")
     try:
         suggestions = search.suggest(q, limit=limit)
     except search.SearchUnavailable:

@@ -8,7 +8,7 @@ import math
 from flask import current_app, g, redirect, request, url_for
 from flask.views import MethodView
 
-from .. import queries
+from .. import queries, search
 from ..editing import workflow
 from ..extensions import db
 from ..models import Project
@@ -34,15 +34,6 @@ from .urls import absolute
 PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
 PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Recht zu veröffentlichen ändert ein "
                 "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag.")
-
-
-def search_module():
-    """catalogue.search when it is installed; the API works without it except for ``q``."""
-    try:
-        from .. import search
-    except ImportError:
-        return None
-    return search
 
 
 def search_unavailable():
@@ -86,8 +77,10 @@ class Projects(MethodView):
         "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
     })
     @problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
-    def get(self, q, page, per_page, facets, sort, **filter_args):
-        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated."""
+    @problems({422: "ungültige Angaben, z. B. unbekannter Ort in near oder Umkreis außerhalb 10–200 km"})
+    def get(self, q, page, per_page, facets, sort, near, radius_km, population_min, population_max, **filter_args):
+        """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated;
+        with `near` the profiles with a participant within `radius_km` of that place, nearest and best first."""
         filters = {
             "keywords": filter_args["keyword"], "states": filter_args["state"],
             "districts": filter_args["district"], "legal_forms": filter_args["legal_form"],
@@ -96,9 +89,14 @@ class Projects(MethodView):
         }
         # since_from > since_to is a valid question with an empty answer, not an error.
         per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])
-        search = search_module()
-        if q.strip() or (facets and search is not None):
-            page_data = _search_page(search, q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
+        if near or population_min is not None or population_max is not None:
+            from .. import search
+            from .views_places import partner_page  # catalogue/places: distances and sizes
+
+            page_data = partner_page(search, q.strip(), filters, near, radius_km, population_min, population_max,
+                                     page, per_page)
+        elif q.strip() or facets:
+            page_data = _search_page(q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
                                      page, per_page, facets)
         else:
             page_data = _sql_page(filters, SORTS[sort or "title"], page, per_page, facets)
@@ -117,9 +115,7 @@ def _sql_page(filters: dict, sort: str, page: int, per_page: int, with_facets: b
     }
 
 
-def _search_page(search, q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
-    if search is None:
-        raise problem(503, "Die Volltextsuche ist auf diesem Server nicht verfügbar; Filter ohne q funktionieren.")
+def _search_page(q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
     try:
         result = search.search_projects(q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page,
                                         with_facets=with_facets)

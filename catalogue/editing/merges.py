@@ -10,8 +10,8 @@ from sqlalchemy import distinct, func, select
 
 from ..accounts import record_audit
 from ..extensions import db
-from ..models import Change, Keyword, Organisation, Participation, Project, utcnow
-from ..services import snapshot, update_project
+from ..models import Keyword, Organisation, Participation, Project
+from ..services import ORGANISATION_FACTS, fill_gaps, log_projects, snapshot, update_project
 from ..textutil import clean_line, keyword_key, slugify
 from ..writes import ServiceError, begin_write
 from .restore import organisation_input, snapshot_to_input
@@ -79,29 +79,12 @@ def merge_organisations(duplicate: Organisation, keep: Organisation, actor: str)
 
 
 def _take_over_facts(keep: Organisation, duplicate: Organisation) -> None:
-    changed = False
-    for name in ("kind", "state", "district", "administrative_region", "population", "population_date",
-                 "population_source", "area_km2", "website", "latitude", "longitude"):
-        mine, theirs = getattr(keep, name), getattr(duplicate, name)
-        if (mine in (None, "") or (name == "kind" and mine == "other")) and theirs not in (None, "", "other"):
-            setattr(keep, name, theirs)
-            changed = True
+    """Facts that ``keep`` lacks, taken from ``duplicate`` (the AGS too, which must be unique)."""
+    facts = {name: getattr(duplicate, name) for name in ORGANISATION_FACTS}
     if keep.ags is None and duplicate.ags is not None:
-        ags, duplicate.ags = duplicate.ags, None
+        duplicate.ags = None
         db.session.flush()  # free the unique AGS before the survivor takes it
-        keep.ags = ags
-        changed = True
-    if changed:
-        keep.updated_at = utcnow()
-    db.session.flush()
-    if changed:
-        _log_projects([p.project_id for p in keep.participations])
-
-
-def _log_projects(project_ids) -> None:
-    for project_id in sorted(set(project_ids)):
-        db.session.add(Change(project_id=project_id, action="update"))
-    db.session.flush()
+    fill_gaps(keep, facts)
 
 
 # ---------------------------------------------------------------- keywords
@@ -128,7 +111,7 @@ def rename_keyword(keyword: Keyword, new_name: str, actor: str) -> Keyword:
         keyword.slug = slug
     db.session.flush()
     # The name is part of every profile's representation: search and feed must refresh them.
-    _log_projects(p.id for p in keyword.projects)
+    log_projects(p.id for p in keyword.projects)
     record_audit(actor, "keyword_rename", f"keyword:{keyword.slug}", old=old_name, new=new_name)
     return keyword
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import AuditEvent, Keyword, Organisation, Project, Revision
 from ..schemas import CONTENT_FIELDS, ProjectInputSchema, flatten_errors, format_partial_date
-from ..services import update_project
+from ..services import ORGANISATION_FACTS, update_project
 from ..textutil import keyword_key
 from ..writes import SaveResult, ServiceError
 
@@ -110,14 +110,10 @@ def _current_keyword_name(name: str) -> str:
 
 
 def organisation_input(organisation: Organisation) -> dict:
-    values = {
-        "name": organisation.name, "kind": organisation.kind, "ags": organisation.ags, "state": organisation.state,
-        "district": organisation.district, "administrative_region": organisation.administrative_region,
-        "population": organisation.population,
-        "population_date": organisation.population_date.isoformat() if organisation.population_date else None,
-        "population_source": organisation.population_source, "area_km2": organisation.area_km2,
-        "website": organisation.website, "latitude": organisation.latitude, "longitude": organisation.longitude,
-    }
+    """An organisation's known facts as raw input of its schema."""
+    values = {name: getattr(organisation, name) for name in ORGANISATION_FACTS}
+    if values["population_date"] is not None:
+        values["population_date"] = values["population_date"].isoformat()
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 

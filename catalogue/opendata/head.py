@@ -10,9 +10,14 @@ from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import gettext
+from jinja2 import pass_context
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from ..api.urls import absolute
 from ..i18n import LANGUAGES
+from . import jsonld
+from .downloads import download_links
 
 #: Query parameters that change what a public page shows (everything else is noise for a canonical URL).
 PAGE_PARAMS = ("q", "stichwort", "land", "kreis", "rechtsform", "art", "seit_von", "seit_bis", "sort", "seite",
@@ -44,6 +49,9 @@ def page_feed() -> tuple[str, str] | None:
         return url_for("opendata.feed_projects") + "?" + urlencode(pairs), gettext("Änderungen dieser Auswahl (Atom)")
     if endpoint == "public.keyword_detail":
         return url_for("opendata.feed_keyword", slug=values["slug"]), gettext("Änderungen zu diesem Stichwort (Atom)")
+    if endpoint == "places.place_page" and values.get("key_slug"):
+        key = values["key_slug"].split("-", 1)[0]
+        return url_for("opendata.feed_place", key=key), gettext("Änderungen an diesem Ort (Atom)")
     if endpoint == "public.organisation_detail":
         return url_for("opendata.feed_organisation", slug=values["slug"]), gettext("Änderungen dieser Organisation (Atom)")
     return None
@@ -62,5 +70,24 @@ def head_links() -> dict:
     }
 
 
+@pass_context
+def structured_data(context) -> Markup:
+    """The schema.org JSON-LD of a profile or organisation page (from the page's own context), else nothing."""
+    endpoint = request.endpoint
+    if endpoint == "public.project_detail" and context.get("project") is not None:
+        document = jsonld.project_document(context["project"])
+    elif endpoint == "public.organisation_detail" and context.get("organisation") is not None:
+        document = jsonld.organisation_document(context["organisation"], context.get("participations") or [])
+    elif endpoint == "places.place_page" and context.get("place") is not None:
+        parents = [context.get(name) for name in ("association", "district", "state")]
+        document = jsonld.place_document(context["place"], parents)
+    else:
+        return Markup("")
+    # htmlsafe_json_dumps escapes <, >, & and ' so that no text can close the script element.
+    return Markup('<script type="application/ld+json">') + htmlsafe_json_dumps(document, ensure_ascii=False) + Markup("</script>")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["opendata_head_links"] = head_links
+    app.jinja_env.globals["opendata_structured_data"] = structured_data
+    app.jinja_env.globals["opendata_download_links"] = download_links

@@ -17,7 +17,7 @@ from ..errors import bad_request
 from ..extensions import db
 from ..models import Keyword, Organisation
 from ..schemas import ProjectFilterSchema, flatten_errors
-from . import bp, dcat, feeds
+from . import bp, dcat, feeds, sitemap
 from .head import SELECTING_PARAMS
 from .selection import Selection
 
@@ -125,6 +125,52 @@ def feed_organisation(slug: str):
                                      absolute(url_for("public.organisation_detail", slug=organisation.slug)), entries))
 
 
+@bp.get("/feeds/kommunen/<key>.atom")
+def feed_place(key: str):
+    """Atom feed of the profiles in which an organisation of one place (official key) takes part."""
+    from ..places.directory import get_place
+    from ..places.pages import place_url, projects_of_places
+
+    place = get_place(key) if key.isdigit() and len(key) <= 12 else None
+    if place is None:
+        abort(404)
+    entries = feeds.recent_for_ids(projects_of_places([place.key]))
+    return _feed_response(feeds.atom(f"IKZ-Katalog: {place.label}", absolute(request.path),
+                                     absolute(place_url(place)), entries))
+
+
 def _plain(slug: str) -> bool:
     """No slug has control characters (PostgreSQL even refuses a NUL in a parameter)."""
     return all(32 <= ord(char) != 127 for char in slug)
+
+
+# ---------------------------------------------------------------- sitemap and robots
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index():
+    """The sitemap index: one file per URL source and 50,000 addresses."""
+    body = sitemap.index_xml(sitemap.index_files(), lambda name, number: absolute(
+        url_for(".sitemap_file", name=name, number=number)))
+    return _conditional(current_app.response_class(body, mimetype="application/xml"), "sitemap")
+
+
+@bp.get("/sitemaps/<name>-<int:number>.xml")
+def sitemap_file(name: str, number: int):
+    """One sitemap file: the addresses of one source, with their last change."""
+    entries = sitemap.file_entries(name, number)
+    if entries is None:
+        abort(404)
+    body = sitemap.urlset_xml(entries)
+    return _conditional(current_app.response_class(body, mimetype="application/xml"), f"sitemap-{name}-{number}")
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawlers: welcome on the public pages, kept out of the editing area; the sitemap's address."""
+    lines = ["User-agent: *", "Disallow: /admin", "Disallow: /sprache/", "",
+             f"Sitemap: {absolute(url_for('.sitemap_index'))}", ""]
+    response = current_app.response_class("\n".join(lines), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response

@@ -4,6 +4,7 @@ nearby ones, similar places, and the maps of places, profiles and the whole cata
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import format_decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +17,10 @@ from .participants import participant_index
 
 NEARBY_RADIUS_KM = 50
 NEARBY_LIMIT = 10
+
+
+def _km(distance: float) -> str:
+    return f"{format_decimal(distance, format='#,##0.0')} km"
 
 
 def place_url(place: Place, **kwargs) -> str:
@@ -84,8 +89,8 @@ def place_map(place: Place, participants) -> Map:
     area.items.append((place.label, place_url(place), ""))
     for distance, participant in participants:
         area.markers.append(Marker(participant.lat, participant.lon, participant.name,
-                                   url_for("public.organisation_detail", slug=participant.slug), f"{distance:.1f} km"))
-        area.items.append((participant.name, url_for("public.organisation_detail", slug=participant.slug), f"{distance:.1f} km"))
+                                   url_for("public.organisation_detail", slug=participant.slug), _km(distance)))
+        area.items.append((participant.name, url_for("public.organisation_detail", slug=participant.slug), _km(distance)))
     return area
 
 
@@ -122,16 +127,22 @@ def search_map(title: str, origin: tuple[float, float, str] | None, radius_km: f
         area.markers.append(Marker(origin[0], origin[1], origin[2], role="origin"))
         if radius_km:
             area.circle = (origin[0], origin[1], radius_km)
+            # Districts as the background of a regional search; beyond 60 km the states (lighter).
+            kind = "district" if radius_km <= 60 else "state"
             keys = db.session.scalars(select(Place.key).where(
-                Place.kind == "district", Place.active.is_(True),
-                Place.latitude.between(origin[0] - radius_km / 80, origin[0] + radius_km / 80),
-                Place.longitude.between(origin[1] - radius_km / 50, origin[1] + radius_km / 50))).all()
-            area.outlines = [Outline(key, "district", "") for key in keys]
+                Place.kind == kind, Place.active.is_(True),
+                Place.latitude.between(origin[0] - radius_km / 80 - 1, origin[0] + radius_km / 80 + 1),
+                Place.longitude.between(origin[1] - radius_km / 50 - 1.5, origin[1] + radius_km / 50 + 1.5))).all() \
+                if kind == "state" else db.session.scalars(select(Place.key).where(
+                    Place.kind == kind, Place.active.is_(True),
+                    Place.latitude.between(origin[0] - radius_km / 80, origin[0] + radius_km / 80),
+                    Place.longitude.between(origin[1] - radius_km / 50, origin[1] + radius_km / 50))).all()
+            area.outlines = [Outline(key, kind, "") for key in keys]
     for project, hit in hits:
         url = url_for("public.project_detail", slug=project.slug)
         area.markers.append(Marker(hit.nearest.lat, hit.nearest.lon, f"{project.title} ({hit.nearest.name})", url,
-                                   f"{hit.distance_km:.1f} km"))
-        area.items.append((project.title, url, f"{hit.nearest.name}, {hit.distance_km:.1f} km"))
+                                   _km(hit.distance_km)))
+        area.items.append((project.title, url, f"{hit.nearest.name}, {_km(hit.distance_km)}"))
     return area
 
 

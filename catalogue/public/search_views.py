@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, redirect, render_template, request
 from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -14,13 +14,11 @@ from .. import search
 from ..errors import bad_request, not_found
 from ..extensions import db
 from ..models import Participation, Project
-from ..schemas import ProjectFilterSchema, flatten_errors
-from . import bp
+from ..schemas import ProjectFilterSchema
+from . import bp, listing
 
 #: Query parameters of /suche: the text, the order, and the list filters.
 _KEYS = frozenset({"q", "sort"} | {field.data_key or name for name, field in ProjectFilterSchema().fields.items()})
-_FACET_PARAMS = {"keyword": "stichwort", "state": "land", "district": "kreis", "legal_form": "rechtsform", "kind": "art"}
-_SINCE_PARAMS = {label: (low, high) for label, low, high in search.SINCE_RANGES}
 
 
 def _shown_error(status: int, message: str):
@@ -38,8 +36,7 @@ def _parse_args():
     try:
         filters = ProjectFilterSchema.from_args(MultiDict([(k, v) for k, v in args.items(multi=True) if k != "sort"]))
     except ValidationError as error:
-        message = " ".join(f"{field}: {text}" for field, text in flatten_errors(error.messages))
-        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=message))
+        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=listing.readable_errors(error.messages)))
     return args, args.get("q", ""), sort, filters
 
 
@@ -48,38 +45,18 @@ def _load(ids: list[int]) -> list[Project]:
     stmt = select(Project).where(Project.id.in_(ids), Project.status == "published").options(
         selectinload(Project.participations).selectinload(Participation.organisation),
         selectinload(Project.keywords),
+        selectinload(Project.legal_form),
     )
     rows = {project.id: project for project in db.session.scalars(stmt)}
     return [rows[i] for i in ids if i in rows]
 
 
-def facet_links(args: MultiDict, facets: dict) -> dict:
-    """Per facet: (value, count, selected, url) with the value toggled in the current query."""
-    links = {}
-    for name, values in facets.items():
-        entries = []
-        for value, count in values:
-            new = MultiDict(args)
-            new.pop("seite", None)
-            if name == "since":
-                low, high = _SINCE_PARAMS[value]
-                selected = (str(low or ""), str(high or "")) == (args.get("seit_von", ""), args.get("seit_bis", ""))
-                new.pop("seit_von", None), new.pop("seit_bis", None)
-                if not selected:
-                    new.update({k: str(v) for k, v in (("seit_von", low), ("seit_bis", high)) if v})
-            else:
-                param = _FACET_PARAMS[name]
-                current = args.getlist(param)
-                selected = value in current
-                new.setlist(param, [v for v in current if v != value] if selected else current + [value])
-            entries.append((value, count, selected, url_for(".search_page", **new.to_dict(flat=False))))
-        links[name] = entries
-    return links
-
-
 @bp.get("/suche")
 def search_page():
     """Full-text search over the published profiles, combined with the list filters."""
+    clean = listing.blank_free_url()
+    if clean:
+        return redirect(clean)
     args, text, sort, filters = _parse_args()
     per_page = min(filters["per_page"] or current_app.config["PAGE_SIZE"], current_app.config["MAX_PAGE_SIZE"])
     try:
@@ -95,14 +72,14 @@ def search_page():
         raise not_found(gettext("Seite %(page)s gibt es nicht; die Trefferliste hat %(pages)s Seite(n).",
                                 page=filters["page"], pages=result.pages))
     return render_template(
-        "public/search.html", q=text, sort=sort, filters=filters, result=result, projects=_load(result.ids),
-        facets=facet_links(args, result.facets), args=args,
+        "public/search.html", q=text, sort=sort, result=result, projects=_load(result.ids),
+        args=args,
+        **listing.listing_context(".search_page", args, filters, result.facets, result.total, result.page, per_page),
     )
 
 
-@bp.app_template_global("similar_projects")
 def similar_projects_of(project: Project, limit: int = 5) -> list[Project]:
-    """"Ähnliche Projekte" for the profile page; without a working index simply none."""
+    """"Ähnliche Projekte" for the profile page (the view passes them); without a working index simply none."""
     try:
         return _load(search.similar_projects(project.id, limit))
     except search.SearchUnavailable:

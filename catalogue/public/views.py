@@ -8,13 +8,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from .. import queries, search
 from ..errors import bad_request, not_found
 from ..extensions import db
 from ..models import Keyword, Organisation
-from .. import queries
-from ..schemas import ProjectFilterSchema, flatten_errors
+from ..schemas import ProjectFilterSchema
 from ..services import find_project
-from . import bp
+from . import bp, listing
+from .search_views import similar_projects_of
 
 
 @bp.url_value_preprocessor
@@ -44,25 +45,43 @@ def home():
 @bp.get("/projekte")
 def project_list():
     """All published profiles, filtered, sorted and paginated."""
+    clean = listing.blank_free_url()
+    if clean:
+        return redirect(clean)
     try:
         filters = ProjectFilterSchema.from_args(request.args)
     except ValidationError as error:
-        message = " ".join(f"{field}: {text}" for field, text in flatten_errors(error.messages))
-        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=message))
-    per_page = filters["per_page"] or current_app.config["PAGE_SIZE"]
-    page = queries.paginate_projects(filters, min(per_page, current_app.config["MAX_PAGE_SIZE"]))
+        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=listing.readable_errors(error.messages)))
+    per_page = min(filters["per_page"] or current_app.config["PAGE_SIZE"], current_app.config["MAX_PAGE_SIZE"])
+    page = queries.paginate_projects(filters, per_page)
     if filters["page"] > 1 and filters["page"] > page.pages:
         raise not_found(gettext("Seite %(page)s gibt es nicht; die Liste hat %(pages)s Seite(n).",
                                 page=filters["page"], pages=page.pages or 1))
+    # Only known filters: extra parameters such as ?_scheme=… or ?endpoint=… would
+    # otherwise reach url_for() as its own keyword arguments and crash the pagination.
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _FILTER_KEYS])
     return render_template(
         "public/project_list.html",
         page=page,
-        filters=filters,
-        options=queries.filter_options(),
-        # Only known filters: extra parameters such as ?_scheme=… or ?endpoint=… would
-        # otherwise reach url_for() as its own keyword arguments and crash the pagination.
-        args=MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _FILTER_KEYS]),
+        args=args,
+        **listing.listing_context(".project_list", args, filters, _filter_counts(filters), page.total, page.page, per_page),
     )
+
+
+def _filter_counts(filters: dict) -> dict:
+    """Per filter the values with how many profiles each would give, as /suche counts them
+    (the search index's facets); without a working index the values alone, from the database."""
+    try:
+        return search.search_projects("", filters, "titel", 1, 1).facets
+    except search.SearchUnavailable:
+        options = queries.filter_options()
+        return {
+            "keyword": [(keyword.name, count) for keyword, count in options["keywords"]],
+            "state": [(code, None) for code in options["states"]],
+            "district": [(name, None) for name in options["districts"]],
+            "legal_form": [(name, None) for name in options["legal_forms"]],
+            "kind": [(kind, None) for kind in options["kinds"]],
+        }
 
 
 @bp.get("/projekte/<slug>")
@@ -73,7 +92,9 @@ def project_detail(slug: str):
         abort(404)
     if is_old_slug:
         return redirect(url_for(".project_detail", slug=project.slug), code=301)
-    return render_template("public/project_detail.html", project=project)
+    changed_at, first_version = queries.content_changed(project)
+    return render_template("public/project_detail.html", project=project, similar=similar_projects_of(project),
+                           changed_at=changed_at, first_version=first_version)
 
 
 @bp.get("/organisationen")

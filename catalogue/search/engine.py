@@ -308,6 +308,8 @@ class Matcher:
         self.highlight: set[str] = set()
         #: (field, term) pairs whose postings matched (to find the field a snippet comes from)
         self.used: list[tuple[str, str]] = []
+        #: whether a term no document has was matched by similar indexed terms (a typo)
+        self.fuzzy_matched = False
 
     def _term(self, term: str, positive: bool) -> dict[int, float]:
         snap = self.snap
@@ -315,6 +317,7 @@ class Matcher:
             variants, factor = [term], 1.0
         else:
             variants, factor = list(snap.fuzzy(term)), FUZZY_BOOST
+            self.fuzzy_matched = self.fuzzy_matched or (positive and bool(variants))
         parts = []
         for variant in variants:
             for name in TEXT_FIELDS:

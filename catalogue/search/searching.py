@@ -13,7 +13,7 @@ from .engine import Matcher
 from .facets import count_facets, filter_sets
 from .highlight import snippet
 from .query import clean, parse
-from .spelling import suggest_correction
+from .spelling import corrected_text, suggest_correction
 from .store import IndexStore
 
 SORTS = ("relevanz", "titel", "neueste", "seit")
@@ -29,6 +29,8 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     snippets: dict[int, Markup] = field(default_factory=dict)
     suggestion: str | None = None
+    #: the query as it was understood when typos were matched by similar words ("Digitalisierung")
+    corrected: str | None = None
     page: int = 1
     per_page: int = 20
 
@@ -85,7 +87,9 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
         fields = matcher.fields_of(docnum) if terms else set()
         whole = place_words(table[docnum].get("places", ()))
         result.snippets[table[docnum]["id"]] = snippet(searcher.stored_fields(docnum), terms, fields, whole)
-    if correct and clauses and len(matches) < _FEW:
+    if correct and matcher.fuzzy_matched and matches:
+        result.corrected = corrected_text(searcher, text, clauses)
+    if correct and clauses and len(matches) < _FEW and not result.corrected:
         result.suggestion = suggest_correction(searcher, text, clauses, len(matches), lambda candidate: _count(
             store, candidate, filters, include_unpublished))
     return result

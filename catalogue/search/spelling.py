@@ -17,8 +17,8 @@ def _correct_word(corrector, reader, word: str) -> str | None:
     return found[0].capitalize() if word[:1].isupper() else found[0]
 
 
-def suggest_correction(searcher, text: str, clauses, count: int, count_of) -> str | None:
-    """A corrected query that finds more documents than ``count``, or None."""
+def corrected_text(searcher, text: str, clauses) -> str | None:
+    """The query with each unknown word replaced by the closest indexed one, or None."""
     reader = searcher.reader()
     corrector = searcher.corrector("spell")
     corrected, changed = text, False
@@ -28,6 +28,12 @@ def suggest_correction(searcher, text: str, clauses, count: int, count_of) -> st
         if better and fold(better) != fold(word):
             corrected = corrected.replace(word, better)
             changed = True
-    if not changed:
+    return corrected if changed else None
+
+
+def suggest_correction(searcher, text: str, clauses, count: int, count_of) -> str | None:
+    """A corrected query that finds more documents than ``count``, or None."""
+    corrected = corrected_text(searcher, text, clauses)
+    if corrected is None:
         return None
     return corrected if count_of(corrected) > count else None

@@ -66,8 +66,9 @@ def test_filter_form_works_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="de-DE")
     page = context.new_page()
     page.goto(live_server + "/projekte")
-    page.select_option("#f-land", "DE-SN")
-    page.click("form.filters button[type=submit]")
+    page.click("#filter-panel > summary")
+    page.check("input[name=land][value=DE-SN]")
+    page.click("#filter-panel button[type=submit]")
     assert "land=DE-SN" in page.url
     assert page.locator(".card__title").count() == 2
     assert "2 Projekte" in page.inner_text("#result-heading")

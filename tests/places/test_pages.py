@@ -1,0 +1,108 @@
+"""Place pages, the partner search, the overview map and the Kurzprofil's sources (HTML)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+@pytest.fixture
+def catalogue(seeded, sample_register):
+    """The real seed profiles and the sample register."""
+
+
+def _text(response) -> str:
+    body = re.sub(r"<(script|svg)\b.*?</\1>", " ", response.get_data(as_text=True), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+def test_place_page_shows_facts_sources_map_and_cooperations(client, catalogue):
+    response = client.get("/kommunen/05958044-sundern-sauerland")
+    assert response.status_code == 200
+    html, text = response.get_data(as_text=True), _text(response)
+    assert "Sundern (Sauerland) (Stadt)" in text
+    assert "27.725 (Destatis GV-ISys (Ausgabe vor 2021))" in text
+    assert "193,27 km² (Destatis GV-ISys)" in text and "59846" in text
+    assert 'href="/kommunen/05958-hochsauerlandkreis"' in html
+    assert "Gemeinsam nachhaltig erfolgreich" in text  # its own cooperation
+    # nearby: Standesamt Untere Lenne (Altena, Märkischer Kreis), with the distance
+    assert re.search(r"Standesamt Untere Lenne – Stadt Altena \(Westf\.\), \d+,\d km entfernt", text)
+    # the map: SVG with the place's outline, its text alternative and the attribution
+    assert re.search(r'<svg viewBox="0 0 600\.0 [\d.]+" role="img"', html)
+    assert "place-map__area--focus" in html
+    assert "Orte auf der Karte als Liste" in text
+    assert '<a href="https://www.bkg.bund.de" rel="noopener">© GeoBasis-DE / BKG 2021 (Daten verändert)</a>' in html
+    assert "© Statistisches Bundesamt (Destatis)" in text
+
+
+def test_place_urls_redirect_to_the_canonical_slug_and_unknown_keys_are_404(client, catalogue):
+    assert client.get("/kommunen/05958044").headers["Location"].endswith("/kommunen/05958044-sundern-sauerland")
+    assert client.get("/kommunen/05958044-falsch").status_code == 301
+    for url in ("/kommunen/99999999-nirgendwo", "/kommunen/05-nordrhein-westfalen", "/kommunen/abc",
+                "/kommunen/059-reg-bez-arnsberg", "/kommunen/%00"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Gemeindeverzeichnis" in _text(response)
+
+
+def test_a_place_without_cooperation_says_how_to_get_listed(client, catalogue, app):
+    text = _text(client.get("/kommunen/05958012-brilon"))
+    assert "Für Brilon ist noch keine Zusammenarbeit im Katalog verzeichnet." in text
+    assert "Die Redaktion dieses Katalogs nimmt Profile auf" in text
+    # districts and associations have pages too
+    assert client.get("/kommunen/05958-hochsauerlandkreis").status_code == 200
+    assert client.get("/kommunen/147295307-naunhof").status_code == 200
+
+
+def test_kurzprofil_keeps_the_editors_figure_and_links_the_place(client, catalogue):
+    text = _text(client.get("/projekte/gemeinsam-nachhaltig-erfolgreich"))
+    # record 002: 73.487 inhabitants per IT.NRW on 31.12.2020 win over the register's 73.456
+    assert "Einwohner 73.487 (IT.NRW, Stand 31.12.2020)" in text and "73.456" not in text
+    assert "Ort Arnsberg (Stadt, Schlüssel 05958004)" in text
+    assert "Beteiligte auf der Karte" in text
+    organisation = client.get("/organisationen/stadt-altena-westf").get_data(as_text=True)
+    assert 'href="/kommunen/05962004-altena"' in organisation
+
+
+def test_partner_search_disambiguates_and_ranks_by_topic_and_distance(client, catalogue):
+    choose = client.get("/partnersuche?ort=Neustadt&thema=Standesamt&umkreis=80")
+    text = _text(choose)
+    assert choose.status_code == 200 and "Welche Kommune meinen Sie?" in text
+    assert "Neustadt (Hessen), Stadt – " in text and 'name="schluessel" value="06534016"' in choose.get_data(as_text=True)
+    assert 'type="hidden" name="thema" value="Standesamt"' in choose.get_data(as_text=True)
+
+    result = client.get("/partnersuche?ort=Sundern&thema=Standesamt&umkreis=50")
+    text = _text(result)
+    assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 1" in text
+    assert "Standesamt Untere Lenne" in text and re.search(r"Nächste Beteiligte: Stadt Altena \(Westf\.\) ?, \d+,\d km entfernt", text)
+    assert "Ergebnisse als Liste" in text
+
+    empty = client.get("/partnersuche?schluessel=05958044&thema=Klärschlamm&umkreis=30")
+    assert "Im Umkreis von 30 km wurde keine passende Zusammenarbeit gefunden." in _text(empty)
+    assert "umkreis=100" in empty.get_data(as_text=True)
+
+
+def test_partner_search_size_filters(client, catalogue):
+    # Sundern has 27,725 inhabitants: similar is 18,483 to 41,588, which Altena (16,718) is not
+    similar = _text(client.get("/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50&groesse=aehnlich"))
+    assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 0" in similar
+    ranged = _text(client.get("/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50&groesse=bereich&einwohner_von=10000&einwohner_bis=20000"))
+    assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 1" in ranged
+
+
+@pytest.mark.parametrize("query", ["umkreis=5", "umkreis=500", "umkreis=abc", "schluessel=123", "schluessel=99999999",
+                                   "groesse=riesig", "einwohner_von=-5", "land=XX", "schluessel=05958044&thema=" + "a" * 600])
+def test_bad_partner_search_input_is_a_400_page(client, catalogue, query):
+    response = client.get("/partnersuche?" + query)
+    assert response.status_code in (400, 413), query
+    assert "text/html" in response.content_type
+
+
+def test_overview_map_aggregates_by_district_with_a_text_alternative(client, catalogue):
+    response = client.get("/karte")
+    text, html = _text(response), response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Kreise mit Anzahl der Kooperationen" in text
+    assert re.search(r'<a href="/kommunen/05558-coesfeld">Kreis Coesfeld</a> <span class="muted">\(2\)</span>', html)
+    assert "place-map__marker--district" in html
