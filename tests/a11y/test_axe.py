@@ -31,7 +31,7 @@ PUBLIC = [
     "/projekte/gemeinsam-nachhaltig-erfolgreich", "/projekte/finanzzentrum-baumberge",
     "/organisationen", "/organisationen/stadt-arnsberg", "/stichworte", "/stichworte/standesamt",
     "/suche?q=Verwaltung&land=DE-NW", "/suche?q=Digitalisirung", "/suche?q=Digitalisirng+Netzwrk",
-    "/karte", "/partnersuche", "/api/v1/", "/projekte/gibt-es-nicht", "/projekte?land=Bayern",
+    "/karte", "/partnersuche", "/statistik", "/api/v1/", "/projekte/gibt-es-nicht", "/projekte?land=Bayern",
 ]
 
 
