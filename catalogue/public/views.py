@@ -86,6 +86,9 @@ def _filter_counts(filters: dict) -> dict:
         }
 
 
+bp.add_app_template_global(queries.content_changed, "content_changed")
+
+
 @bp.get("/projekte/<slug>")
 def project_detail(slug: str):
     """One profile with every field of the record format."""
