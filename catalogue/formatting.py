@@ -4,6 +4,7 @@ page's language (German, or English: see catalogue.i18n)."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext
@@ -55,6 +56,24 @@ def state_name(code: str | None) -> str:
     return gettext(name) if name else (code or "")
 
 
+def readable_url(url: str, room: int = 48) -> str:
+    """A web address as link text people can read: no scheme, no "www.", no query, and a long
+    path shortened at a slash ("wp.de/staedte/sundern/…"), never cut in the middle of the host."""
+    parts = urlsplit(url or "")
+    host = parts.netloc.removeprefix("www.")
+    path = parts.path.rstrip("/")
+    if not host:
+        return url or ""
+    if len(host) + len(path) <= room:
+        return host + path
+    kept = ""
+    for segment in path.split("/")[1:]:
+        if len(host) + len(kept) + len(segment) + 1 > room - 2:
+            break
+        kept += "/" + segment
+    return f"{host}{kept}/…"
+
+
 def page_window(current: int, pages: int, around: int = 2) -> list[int | None]:
     """Page numbers to link: the first, the last and ``around`` either side of the current one,
     with None where numbers are left out (shown as "…")."""
@@ -78,6 +97,7 @@ def init_app(app: Flask) -> None:
         paragraphs=paragraphs,
         linkify=linkify,
         state_name=state_name,
+        readable_url=readable_url,
         kind_label=lambda kind: KIND_LABELS.get(kind, kind),
         role_label=lambda role: ROLE_LABELS.get(role, role),
     )

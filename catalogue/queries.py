@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from .caching import per_version
 from .extensions import db
-from .models import Keyword, LegalForm, Organisation, Participation, Project, project_keywords
+from .models import Keyword, LegalForm, Organisation, Participation, Project, Revision, project_keywords
 from .textutil import keyword_key
 
 PUBLISHED = Project.status == "published"
@@ -177,3 +177,20 @@ def keyword_projects(keyword: Keyword) -> list[Project]:
     """Published profiles with this keyword, by title."""
     stmt = select(Project).where(PUBLISHED, Project.keywords.contains(keyword)).order_by(Project.title)
     return list(db.session.scalars(_with_profile_parts(stmt)))
+
+
+def content_changed(project: Project) -> tuple:
+    """When the profile's content last changed and whether that was its first version.
+
+    ``updated_at`` also moves when a profile is only published or taken offline; readers want
+    to know how current the text is, so status-only revisions do not count."""
+    stmt = (
+        select(Revision.created_at, Revision.changed_fields, Revision.version)
+        .where(Revision.project_id == project.id)
+        .order_by(Revision.version.desc())
+    )
+    rows = db.session.execute(stmt).all()
+    for created_at, changed, version in rows:
+        if set(changed or ()) - {"status"}:
+            return created_at, version == rows[-1].version
+    return project.updated_at, True

@@ -169,7 +169,7 @@ def test_project_page_shows_every_record_field(seeded, client):
     assert "Rathausplatz 2" in html and "mailto:stadt@arnsberg.de" in html
     assert 'href="/organisationen/stadt-sundern-sauerland"' in html
     assert "September 2023" in html and ">2022<" in html
-    assert "Zuletzt aktualisiert" in html
+    assert "In den Katalog aufgenommen:" in html  # content unchanged since it was loaded
 
 
 def test_news_are_a_timeline_newest_first(seeded, client):
