@@ -10,6 +10,7 @@ healing itself) finds exactly the profiles the database has. Loopback only.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import signal
@@ -57,8 +58,13 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     args = parser.parse_args()
     server = DrillServer(args.database, 4)
+    atexit.register(server.stop)  # whatever happens, no server is left running
     token = server.prepare()
-    server.start()
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
     stop, acknowledged, failed = threading.Event(), [], []
     threads = [threading.Thread(target=writer, args=(server, token, n, stop, acknowledged, failed)) for n in range(args.writers)]
     for thread in threads:

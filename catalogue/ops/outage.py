@@ -6,9 +6,11 @@ ends, instead of a traceback per request. Recovery needs nothing: SQLAlchemy's p
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 
+import psycopg
 from flask import Flask, current_app, request
 from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
@@ -19,8 +21,10 @@ from ..extensions import db
 
 log = logging.getLogger("catalogue.ops.outage")
 EXTENSION = "catalogue_outage"
-#: What a database that does not answer raises (the driver's errors, wrapped by SQLAlchemy).
-OUTAGE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+#: What a database that does not answer raises: the driver's errors wrapped by SQLAlchemy, and
+#: unwrapped where code uses the pool's raw connections (catalogue.caching reads the version so).
+OUTAGE_ERRORS = (OperationalError, InterfaceError, PoolTimeout, sqlite3.OperationalError,
+                 psycopg.OperationalError, psycopg.InterfaceError)
 API_DETAIL = "Die Datenbank ist gerade nicht erreichbar; bitte nach der in Retry-After genannten Zeit erneut versuchen."
 
 
