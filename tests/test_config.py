@@ -56,7 +56,9 @@ def test_production_refuses_a_weak_password_hash(method):
 
 @pytest.mark.parametrize("method", ["scrypt", "scrypt:32768:8:1", "pbkdf2:sha256:600000", "pbkdf2:sha256"])
 def test_production_accepts_a_strong_password_hash(method):
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "PASSWORD_HASH_METHOD": method})
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "PASSWORD_HASH_METHOD": method,
+                      "TRUSTED_PROXIES": 1, "IMPRINT_URL": "https://example.org/i", "PRIVACY_URL": "https://example.org/d",
+                      "ACCESSIBILITY_URL": "https://example.org/b"})
     assert app.config["PASSWORD_HASH_METHOD"] == method
 
 
