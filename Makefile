@@ -40,6 +40,11 @@ PYTEST_WORKERS ?= auto
 test: setup
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# ruff's lint rules and format check (settings in pyproject.toml); CI runs this before the tests.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 # After changing texts of the public site: extract them, merge into the catalogs, translate the
 # new entries in catalogue/translations/en/LC_MESSAGES/messages.po, then run this again to compile.
 TRANSLATIONS := catalogue/translations

@@ -168,7 +168,11 @@ def _serve_from_cache():
     (the view runs and ``_store_in_cache`` keeps its answer)."""
     if not current_app.config["RESPONSE_CACHE"] or not _anonymous_read():
         return None
-    validator = _validator()
+    try:
+        validator = _validator()
+    except Exception:  # noqa: BLE001 - the database is unusable: the view answers (503/500 problem)
+        g.pop("_catalogue_version", None)
+        return None
     etag = hashlib.sha256(f"{validator}{request.full_path}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
     state = _state()
     state.update(validator=validator, etag=etag)

@@ -363,7 +363,7 @@ USER_ROLES = ("admin", "editor")
 
 
 class User(db.Model):
-    """An editor or administrator. Passwords are stored only as scrypt hashes."""
+    """An editor or administrator. Passwords are stored only as salted hashes (scrypt unless PASSWORD_HASH_METHOD says otherwise)."""
 
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('admin', 'editor')", name="role_known"),)

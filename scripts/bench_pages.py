@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -47,7 +48,26 @@ def free_port() -> int:
 def start_gunicorn(app: str, port: int, workers: int, cwd: Path, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--chdir", str(cwd), app], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--chdir", str(cwd), app], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)  # its own process group: stopped with its workers, also mid-start
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a gunicorn master and all its workers: the whole process group, TERM then KILL
+    (a worker still importing when the master goes would otherwise be left running)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            process.poll()  # reap the master, so that only live members keep the group
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
 
 def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180.0) -> float:
@@ -161,17 +181,13 @@ def main() -> None:
                 rps, errors, latencies = load(site_port, path, args.duration, args.concurrency)
                 after, _, _ = load(hello_port, "/", args.duration, args.concurrency)
                 hello = statistics.mean([before, after])
+                share = f"{100 * rps / hello:.1f} %" if hello else "n/a (hello world did not answer)"
                 lines.append(f"| `{path}` | {rps} | {pct(latencies, 0.5):.0f} | {pct(latencies, 0.99):.0f} | {errors} | "
-                             f"{hello:.0f} | {100 * rps / hello:.1f} % |")
+                             f"{hello:.0f} | {share} |")
             print("\n".join(lines))
         finally:
             for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                stop(process)
 
 
 if __name__ == "__main__":

@@ -48,17 +48,21 @@ def test_passwords_are_hashed_with_scrypt_unless_configured(monkeypatch):
     assert create_app({"DATABASE_URL": "sqlite://"}).config["PASSWORD_HASH_METHOD"] == "scrypt"
 
 
+#: Everything else production insists on, so that only the hash method decides.
+PRODUCTION = {"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "TRUSTED_PROXIES": 1,
+              "IMPRINT_URL": "https://example.org/impressum", "PRIVACY_URL": "https://example.org/datenschutz",
+              "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit"}
+
+
 @pytest.mark.parametrize("method", ["pbkdf2:sha256:1000", "pbkdf2:sha256:x", "plain"])
 def test_production_refuses_a_weak_password_hash(method):
     with pytest.raises(ConfigError, match="PASSWORD_HASH_METHOD"):
-        create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "PASSWORD_HASH_METHOD": method})
+        create_app({**PRODUCTION, "PASSWORD_HASH_METHOD": method})
 
 
 @pytest.mark.parametrize("method", ["scrypt", "scrypt:32768:8:1", "pbkdf2:sha256:600000", "pbkdf2:sha256"])
 def test_production_accepts_a_strong_password_hash(method):
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "PASSWORD_HASH_METHOD": method,
-                      "TRUSTED_PROXIES": 1, "IMPRINT_URL": "https://example.org/i", "PRIVACY_URL": "https://example.org/d",
-                      "ACCESSIBILITY_URL": "https://example.org/b"})
+    app = create_app({**PRODUCTION, "PASSWORD_HASH_METHOD": method})
     assert app.config["PASSWORD_HASH_METHOD"] == method
 
 

@@ -62,7 +62,8 @@ class ApiProjectInputSchema(ProjectInputSchema):
 
     @pre_load
     def _drop_api_read_only(self, data, **kwargs):
-        data = _without(data, ("states",))
+        # Output-only fields of the document (the near-search ones are null outside a near query).
+        data = _without(data, ("states", "distance_km", "nearest_participant"))
         if isinstance(data, dict) and isinstance(data.get("participants"), list):
             data["participants"] = [
                 {**p, "organisation": _without(p.get("organisation"), _API_READ_ONLY_ORGANISATION)}

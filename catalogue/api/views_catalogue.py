@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import math
 
-from flask import current_app, g, render_template, url_for
+from flask import current_app, g, redirect, render_template, url_for
 from flask.views import MethodView
 from sqlalchemy import func, select
 
 from .. import queries, search
 from ..extensions import db
 from ..models import LegalForm, Organisation, Project
+from ..opendata.addresses import moved_organisation
 from ..schemas import OrganisationOutputSchema
 from ..editing import delete_organisation, shared_change_refusal
 from ..services import save_organisation
@@ -51,6 +52,10 @@ def _organisation(slug: str) -> Organisation:
     return organisation
 
 
+def _exists(slug: str) -> bool:
+    return db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None
+
+
 def _organisation_response(organisation: Organisation, status: int = 200):
     projects = [{"role": role, "project": project} for role, project in queries.organisation_projects(organisation)]
     if not projects and not sees_unpublished():
@@ -88,9 +93,13 @@ def organisations(page, per_page):
 class OrganisationResource(MethodView):
     @bp.response(200, OrganisationDetailSchema)
     @links_from(200, ORGANISATION_LINKS)
+    @bp.alt_response(301, description="mit einer anderen zusammengeführt: Location nennt sie", headers={"Location": LOCATION})
     @problems({404: "unbekannt, oder an keinem veröffentlichten Profil beteiligt"})
     def get(self, slug):
-        """An organisation and its cooperations (role and profile)."""
+        """An organisation and its cooperations (role and profile); a merged one answers 301 to the one it became."""
+        moved = moved_organisation(slug) if all(ord(c) >= 32 for c in slug) and not _exists(slug) else None
+        if moved:
+            return redirect(absolute(url_for("api.organisation_detail", slug=moved)), code=301)  # body: see init_app
         return _organisation_response(_organisation(slug))
 
     @bp.arguments(ApiOrganisationInputSchema, example=ORGANISATION_EXAMPLE)

@@ -7,11 +7,13 @@ import math
 
 from flask import current_app, g, redirect, request, url_for
 from flask.views import MethodView
+from werkzeug.datastructures import MultiDict
 
 from .. import queries, search
 from ..editing import workflow
 from ..extensions import db
 from ..models import Project
+from ..opendata.addresses import is_gone, moved_keyword_names
 from ..schemas import ProjectOutputSchema
 from ..services import find_project
 from . import bp, reading
@@ -32,6 +34,8 @@ from .schemas import SORTS, ApiProjectInputSchema, ProjectPageSchema, ProjectQue
 from .urls import absolute
 
 PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
+PROJECT_GONE = ("Dieses Profil wurde aus dem Katalog genommen (archiviert); seine Adresse bleibt bestehen. "
+                "Spiegel entfernen es (in /changes ein Grabstein).")
 PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Recht zu veröffentlichen ändert ein "
                 "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag.")
 
@@ -54,6 +58,8 @@ def _visible(slug: str) -> tuple[Project, bool]:
     if any(ord(char) < 32 or ord(char) == 127 for char in slug):
         raise problem(404, PROJECT_NOT_FOUND)  # PostgreSQL refuses NUL in a parameter
     project, is_old_slug = find_project(slug)
+    if not sees_unpublished() and is_gone(project):
+        raise problem(410, PROJECT_GONE)
     if project is None or not (project.is_public or sees_unpublished()):
         raise problem(404, PROJECT_NOT_FOUND)
     return project, is_old_slug
@@ -76,11 +82,19 @@ class Projects(MethodView):
         "Link": {"description": "first/prev/next/last (RFC 8288)", "schema": {"type": "string"}},
         "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
     })
+    @bp.alt_response(301, description="Stichwort umbenannt: Location nennt dieselbe Liste mit dem neuen Namen",
+                      headers={"Location": LOCATION})
     @problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
     @problems({422: "ungültige Angaben, z. B. unbekannter Ort in near oder Umkreis außerhalb 10–200 km"})
     def get(self, q, page, per_page, facets, sort, near, radius_km, population_min, population_max, **filter_args):
         """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated;
-        with `near` the profiles with a participant within `radius_km` of that place, nearest and best first."""
+        with `near` the profiles with a participant within `radius_km` of that place, nearest and best first.
+        A renamed or merged keyword answers 301 to the same list with its current name."""
+        renamed = moved_keyword_names(filter_args["keyword"]) if filter_args["keyword"] else None
+        if renamed:
+            args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "keyword"])
+            args.setlist("keyword", renamed)
+            return redirect(absolute(url_for("api.projects", **args.to_dict(flat=False))), code=301)
         filters = {
             "keywords": filter_args["keyword"], "states": filter_args["state"],
             "districts": filter_args["district"], "legal_forms": filter_args["legal_form"],
@@ -148,7 +162,8 @@ class ProjectResource(MethodView):
     @bp.response(200, ProjectSchema)
     @links_from(200, PROJECT_LINKS)
     @bp.alt_response(301, description="alte Adresse: Location nennt die neue", headers={"Location": LOCATION})
-    @problems({404: "unbekannt oder nicht veröffentlicht (Entwürfe sieht nur, wer ein Token hat)"})
+    @problems({404: "unbekannt oder nicht veröffentlicht (Entwürfe sieht nur, wer ein Token hat)",
+               410: "war veröffentlicht und ist archiviert"})
     def get(self, slug):
         """The whole profile; an old slug answers 301 to the new one."""
         project, is_old_slug = _visible(slug)

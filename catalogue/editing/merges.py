@@ -104,7 +104,7 @@ def rename_keyword(keyword: Keyword, new_name: str, actor: str) -> Keyword:
         return other
     if new_name == keyword.name:
         return keyword
-    old_name = keyword.name
+    old_name, old_slug = keyword.name, keyword.slug
     keyword.name, keyword.key = new_name, keyword_key(new_name)
     slug = slugify(new_name) or keyword.slug
     if db.session.scalar(select(Keyword.id).where(Keyword.slug == slug, Keyword.id != keyword.id)) is None:
@@ -112,7 +112,8 @@ def rename_keyword(keyword: Keyword, new_name: str, actor: str) -> Keyword:
     db.session.flush()
     # The name is part of every profile's representation: search and feed must refresh them.
     log_projects(p.id for p in keyword.projects)
-    record_audit(actor, "keyword_rename", f"keyword:{keyword.slug}", old=old_name, new=new_name)
+    # old_slug lets the old address answer 301 to the new one (catalogue.opendata.addresses).
+    record_audit(actor, "keyword_rename", f"keyword:{keyword.slug}", old=old_name, new=new_name, old_slug=old_slug)
     return keyword
 
 
@@ -126,7 +127,8 @@ def merge_keywords(duplicate: Keyword, keep: Keyword, actor: str) -> list[Projec
         snap = snapshot(project)
         names = [keep.name if keyword_key(name) == duplicate.key else name for name in snap["keywords"]]
         update_project(project, snapshot_to_input({**snap, "keywords": names}), actor)
-    record_audit(actor, "keyword_merge", f"keyword:{keep.slug}", merged=duplicate.name, into=keep.name)
+    record_audit(actor, "keyword_merge", f"keyword:{keep.slug}", merged=duplicate.name, into=keep.name,
+                 merged_slug=duplicate.slug)
     db.session.expire(duplicate)  # its loaded project list is stale after the re-saves
     db.session.delete(duplicate)
     db.session.flush()

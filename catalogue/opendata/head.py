@@ -6,7 +6,7 @@ need not pass anything and the answer stays a function of URL and data.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import gettext
@@ -36,7 +36,7 @@ def canonical_url(lang: str | None = None) -> str:
     pairs = _query(PAGE_PARAMS)
     if lang:
         pairs.append(("lang", lang))
-    return absolute(request.path) + ("?" + urlencode(pairs) if pairs else "")
+    return absolute(quote(request.path)) + ("?" + urlencode(pairs) if pairs else "")
 
 
 def page_feed() -> tuple[str, str] | None:

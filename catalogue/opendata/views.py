@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from ..errors import bad_request
 from ..extensions import db
 from ..models import Keyword, Organisation
 from ..schemas import ProjectFilterSchema, flatten_errors
-from . import bp, dcat, feeds, sitemap
+from . import addresses, bp, dcat, feeds, sitemap
 from .head import SELECTING_PARAMS
 from .selection import Selection
 
@@ -174,3 +174,11 @@ def robots():
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
+
+
+# ---------------------------------------------------------------- addresses that last
+
+
+def gone_page(project):
+    """410 Gone for a profile that was public and is archived: what it was and where to look now."""
+    return render_template("opendata/gone.html", project=project, archived_at=addresses.archived_at(project)), 410

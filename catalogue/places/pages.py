@@ -48,14 +48,23 @@ def load_projects(ids) -> list[Project]:
 
 
 def projects_of_places(keys: list[str]) -> list[int]:
-    """Ids of published profiles in which an organisation of these places takes part, by title."""
+    """Ids of published profiles in which an organisation of these places takes part, by title.
+
+    Step by step along the indexes (place key → organisations → participations → profiles): as
+    one join, SQLite walks every profile in title order instead (measured: 150 ms at 10,000)."""
+    keys = [key for key in keys if key]
     if not keys:
         return []
-    return list(db.session.scalars(
-        select(Project.id).join(Participation, Participation.project_id == Project.id)
-        .join(Organisation, Organisation.id == Participation.organisation_id)
-        .where(Organisation.place_key.in_(keys), Project.status == "published")
-        .group_by(Project.id, Project.title).order_by(Project.title)))
+    organisation_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.place_key.in_(keys))))
+    if not organisation_ids:
+        return []
+    project_ids = set(db.session.scalars(select(Participation.project_id).where(
+        Participation.organisation_id.in_(organisation_ids))))
+    if not project_ids:
+        return []
+    rows = db.session.execute(select(Project.id, Project.title).where(
+        Project.id.in_(project_ids), Project.status == "published")).all()
+    return [pid for pid, _ in sorted(rows, key=lambda row: (row[1], row[0]))]
 
 
 def nearby(place: Place, exclude: set[int], radius_km: float = NEARBY_RADIUS_KM, limit: int = NEARBY_LIMIT):

@@ -12,6 +12,8 @@ from .. import queries, search
 from ..errors import bad_request, not_found
 from ..extensions import db
 from ..models import Keyword, Organisation
+from ..opendata import addresses
+from ..opendata.views import gone_page
 from ..schemas import ProjectFilterSchema
 from ..services import find_project
 from . import bp, listing
@@ -84,10 +86,15 @@ def _filter_counts(filters: dict) -> dict:
         }
 
 
+bp.add_app_template_global(queries.content_changed, "content_changed")
+
+
 @bp.get("/projekte/<slug>")
 def project_detail(slug: str):
     """One profile with every field of the record format."""
     project, is_old_slug = find_project(slug)
+    if addresses.is_gone(project):
+        return gone_page(project)
     if project is None or not project.is_public:
         abort(404)
     if is_old_slug:
@@ -108,6 +115,9 @@ def organisation_detail(slug: str):
     """An organisation's data and every cooperation it takes part in."""
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
+        moved = addresses.moved_organisation(slug)  # merged into another one
+        if moved:
+            return redirect(url_for(".organisation_detail", slug=moved), code=301)
         abort(404)
     participations = queries.organisation_projects(organisation)
     if not participations:
@@ -127,6 +137,10 @@ def keyword_list():
 def keyword_detail(slug: str):
     """The published profiles with one keyword."""
     keyword = db.session.scalar(select(Keyword).where(Keyword.slug == slug))
+    if keyword is None:
+        moved = addresses.moved_keyword(slug)  # renamed, or merged into another one
+        if moved:
+            return redirect(url_for(".keyword_detail", slug=moved), code=301)
     projects = queries.keyword_projects(keyword) if keyword else []
     if not projects:
         abort(404)

@@ -52,9 +52,9 @@ class NgramTable:
         if magic != _MAGIC or version != FORMAT:
             raise ValueError(f"{path} is not a compound table of format {FORMAT}")
         view = memoryview(self._map)
-        self._values = view[_HEADER.size:_HEADER.size + 8 * values].cast("d")
+        self._values = view[_HEADER.size : _HEADER.size + 8 * values].cast("d")
         # Each slot is two 32-bit numbers: the key's CRC-32 and 1 + the key's offset (0: empty).
-        self._slots = view[slots_at:slots_at + 8 * slots].cast("I")
+        self._slots = view[slots_at : slots_at + 8 * slots].cast("I")
         self._keys = self._map
         self._keys_at = keys_at
         self._mask = slots - 1
@@ -71,7 +71,7 @@ class NgramTable:
             if slots[2 * slot] == code:
                 start = self._keys_at + offset - 1
                 end = start + 1 + self._keys[start]
-                if self._keys[start + 1:end] == wanted:
+                if self._keys[start + 1 : end] == wanted:
                     return self._values[self._keys[end] | self._keys[end + 1] << 8]
             slot = (slot + 1) & self._mask
 
@@ -111,9 +111,11 @@ def table_path() -> Path:
 def write_table(path: Path, module=None) -> None:
     """Convert the library's German tables into the file at ``path`` (atomically)."""
     module = module or _library_tables()
-    entries = [(tag + key.encode(), value)
-               for tag, table in ((_PREFIX, module.prefix), (_INFIX, module.infix), (_SUFFIX, module.suffix))
-               for key, value in table.items()]
+    entries = [
+        (tag + key.encode(), value)
+        for tag, table in ((_PREFIX, module.prefix), (_INFIX, module.infix), (_SUFFIX, module.suffix))
+        for key, value in table.items()
+    ]
     values = sorted({value for _, value in entries})
     if len(values) > 0xFFFF:
         raise ValueError("too many distinct values for two-byte indexes")
@@ -190,7 +192,7 @@ def best_split(word: str) -> tuple[float, str, str]:
     word = word.lower()
     if "-" in word:  # the library splits at the last hyphen, with full confidence
         cut = word.rfind("-")
-        return (1.0, word[:cut].title(), word[cut + 1:].title())
+        return (1.0, word[:cut].title(), word[cut + 1 :].title())
     best = None
     length = len(word)
     for n in range(3, length - 2):
@@ -201,4 +203,3 @@ def best_split(word: str) -> tuple[float, str, str]:
         if best is None or candidate > best:
             best = candidate
     return best if best is not None else (0, word.title(), word.title())
-

@@ -217,7 +217,24 @@
     });
   }
 
+  // The sticky save bar must not hide the field that has the focus (WCAG 2.4.11). The CSS
+  // scroll padding covers fields the browser scrolls to; one already partly on screen is not
+  // scrolled, so move the page by what the bar covers of it.
+  function keepFocusClearOfSaveBar(form) {
+    var bar = form.querySelector(".form-actions");
+    if (!bar) { return; }
+    form.addEventListener("focusin", function (event) {
+      if (bar.contains(event.target)) { return; }
+      var field = event.target.getBoundingClientRect();
+      var top = bar.getBoundingClientRect().top;
+      if (field.bottom > top - 8) {
+        window.scrollBy(0, Math.min(field.bottom - top + 16, field.top - 16));
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form .form-actions"), function (bar) { keepFocusClearOfSaveBar(bar.closest("form")); });
     Array.prototype.forEach.call(document.querySelectorAll("form[data-suggest-url]"), enhanceOrganisationInputs);
     Array.prototype.forEach.call(document.querySelectorAll("form.admin-form"), enhanceKeywordPicker);
     var summary = document.getElementById("fehler");

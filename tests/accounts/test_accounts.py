@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from catalogue.accounts import authenticate, create_api_token, create_user, revoke_api_token, user_for_token
+from catalogue.accounts import authenticate, create_api_token, create_user, user_for_token
 from catalogue.extensions import db
 from catalogue.models import ApiToken, AuditEvent, Change, User
 from catalogue.schemas import OrganisationInputSchema
 from catalogue.services import ServiceError, save_organisation
-
-import pytest
 
 
 def test_create_user_from_stdin_and_authenticate(app, runner, monkeypatch):

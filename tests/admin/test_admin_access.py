@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-
 from werkzeug.routing import IntegerConverter
 
 from catalogue import create_app
 from catalogue.admin import PUBLIC_ENDPOINTS
 from catalogue.extensions import db
-from catalogue.models import ApiToken, AuditEvent, Change, ChangeProposal, FormStash, Keyword, Organisation, Revision, User
+from catalogue.models import (
+    ApiToken,
+    AuditEvent,
+    Change,
+    ChangeProposal,
+    FormStash,
+    Keyword,
+    Organisation,
+    Revision,
+    User,
+)
 from catalogue.security import CONTENT_SECURITY_POLICY
 
 from .conftest import PASSWORD, csrf_token, login

@@ -3,12 +3,10 @@ log in, create a profile with two partners, publish it and find it through the p
 
 from __future__ import annotations
 
-
 import pytest
 
-from conftest import BROWSER_TESTS, UNLABELLED_CONTROLS
-
 from .conftest import PASSWORD
+from conftest import BROWSER_TESTS, UNLABELLED_CONTROLS
 
 pytestmark = BROWSER_TESTS
 
@@ -113,12 +111,12 @@ def test_autocomplete_works_with_the_keyboard(browser, live_server, make_project
 
 
 def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app, browser, live_server, make_project, users):
-    from conftest import project_data
-
     from catalogue.editing import propose_change
     from catalogue.extensions import db
     from catalogue.schemas import ProjectInputSchema
     from catalogue.services import update_project
+
+    from conftest import project_data
 
     project = make_project()
     # A proposal whose profile changed since: its page shows the conflict and the consent checkbox.

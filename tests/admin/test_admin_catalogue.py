@@ -3,7 +3,6 @@ public pages, search and API reflect each change."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from catalogue.accounts import user_for_token

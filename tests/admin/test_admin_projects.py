@@ -138,7 +138,8 @@ def test_publish_archive_and_bring_back(editor, client):
     assert project.status == "published" and client.get(f"/projekte/{project.slug}").status_code == 200
     assert _status(editor, project, "archived").status_code == 303
     db.session.expire_all()
-    assert project.status == "archived" and client.get(f"/projekte/{project.slug}").status_code == 404
+    # Archived after being public: gone (410), not unknown
+    assert project.status == "archived" and client.get(f"/projekte/{project.slug}").status_code == 410
     assert _status(editor, project, "draft").status_code == 303
     actions = db.session.scalars(select(Change.action).order_by(Change.seq)).all()
     assert actions == ["create", "publish", "delete", "update"]

@@ -7,6 +7,7 @@ import pytest
 from catalogue.accounts import create_api_token, create_user, revoke_api_token
 from catalogue.extensions import db, limiter
 
+
 @pytest.fixture(autouse=True)
 def _generous_rate_limit(app):
     """The API tests send far more than a client's budget; the rate-limit test lowers it itself."""

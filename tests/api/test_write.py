@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from catalogue.extensions import db
 from catalogue.models import AuditEvent, Change, Project, Revision
-from conftest import project_data
 
 from .api_helpers import API, problem_of
+from conftest import project_data
 
 
 def test_create_read_update_publish_delete(client, editor):
@@ -31,7 +31,7 @@ def test_create_read_update_publish_delete(client, editor):
     assert client.get(url).status_code == 200
     deleted = client.delete(url, headers={**editor, "If-Match": published.headers["ETag"]})
     assert deleted.status_code == 204
-    problem_of(client.get(url), 404)
+    problem_of(client.get(url), 410)  # it was public: gone, not unknown
     project = db.session.scalar(select(Project))
     db.session.refresh(project)
     assert project.status == "archived"  # soft: archived, not gone

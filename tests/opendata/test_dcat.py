@@ -7,11 +7,11 @@ from pyshacl import validate
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF
+from sqlalchemy import func, select
 
 from catalogue.extensions import db
 from catalogue.models import Change
 from catalogue.services import change_status
-from sqlalchemy import func, select
 
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 FORMATS = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld"}

@@ -11,6 +11,7 @@ from catalogue.extensions import db
 from catalogue.models import Change, Organisation
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import change_status, update_project
+
 from conftest import project_data
 
 BASE = "http://localhost"

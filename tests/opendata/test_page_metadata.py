@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import extruct
 from lxml import html as lxml_html
+from sqlalchemy import select
 
 from catalogue.extensions import db
 from catalogue.models import Organisation
-from sqlalchemy import select
-
 
 BASE = "http://localhost"
 
@@ -81,9 +80,9 @@ def test_canonical_and_language_alternates(client, make_project):
     make_project()
     page = _page(client, "/projekte?land=DE-NW&utm_source=mail&stichwort=Standesamt")
     links = _links(page)
-    canonical = [l["href"] for l in links if l.get("rel") == "canonical"]
+    canonical = [link["href"] for link in links if link.get("rel") == "canonical"]
     assert canonical == [f"{BASE}/projekte?stichwort=Standesamt&land=DE-NW"]  # tracking noise dropped
-    alternates = {l["hreflang"]: l["href"] for l in links if l.get("rel") == "alternate" and "hreflang" in l}
+    alternates = {link["hreflang"]: link["href"] for link in links if link.get("rel") == "alternate" and "hreflang" in link}
     assert alternates == {
         "de": f"{BASE}/projekte?stichwort=Standesamt&land=DE-NW&lang=de",
         "en": f"{BASE}/projekte?stichwort=Standesamt&land=DE-NW&lang=en",
@@ -113,7 +112,7 @@ def test_feed_alternates_follow_the_page(client, make_project):
     org = db.session.scalar(select(Organisation).where(Organisation.ags == "05999001"))
 
     def feeds(path):
-        return [l["href"] for l in _links(_page(client, path)) if l.get("type") == "application/atom+xml"]
+        return [link["href"] for link in _links(_page(client, path)) if link.get("type") == "application/atom+xml"]
 
     assert feeds("/") == ["/feeds/projekte.atom"]
     assert feeds("/projekte?land=DE-NW&sort=neueste&seite=1") == ["/feeds/projekte.atom?land=DE-NW", "/feeds/projekte.atom"]

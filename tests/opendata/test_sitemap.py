@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 from sqlalchemy import func, select
 
 from catalogue.extensions import db
-from catalogue.models import Change, Keyword, Organisation
+from catalogue.models import Change, Keyword
 from catalogue.services import change_status
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -25,11 +25,11 @@ def _xml(client, path: str):
 
 def _all_urls(client) -> dict[str, str]:
     index = _xml(client, "/sitemap.xml")
-    assert index.tag == "{%s}sitemapindex" % NS["s"]
+    assert index.tag == f"{{{NS['s']}}}sitemapindex"
     urls = {}
     for loc in index.findall("s:sitemap/s:loc", NS):
         part = _xml(client, loc.text.removeprefix(BASE))
-        assert part.tag == "{%s}urlset" % NS["s"]
+        assert part.tag == f"{{{NS['s']}}}urlset"
         for item in part.findall("s:url", NS):
             lastmod = item.find("s:lastmod", NS)
             urls[item.find("s:loc", NS).text] = lastmod.text if lastmod is not None else None
@@ -51,7 +51,7 @@ def test_sitemap_lists_every_public_page_with_lastmod(client, seeded):
     assert all(urls.values())  # every page of the catalogue has one
     for lastmod in urls.values():
         stamp = dt.datetime.fromisoformat(lastmod.replace("Z", "+00:00"))
-        assert stamp <= last.replace(tzinfo=dt.timezone.utc) + dt.timedelta(seconds=1)
+        assert stamp <= last.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=1)
 
 
 def test_sitemap_is_split_into_files_of_the_configured_size(app, client, seeded):
@@ -102,8 +102,8 @@ def test_an_added_source_appears_with_one_line(app, client, make_project):
 
 def test_place_pages_are_listed_and_split(app, client, make_project):
     from catalogue.places.loading import load_places, parse_register
-    from catalogue.places.register_file import read_register
     from catalogue.places.models import PAGE_KINDS, Place
+    from catalogue.places.register_file import read_register
 
     sample = Path(__file__).resolve().parent.parent / "places" / "files" / "register-sample.csv"
     load_places(parse_register(read_register(sample), "Destatis GV-ISys (Ausgabe vor 2021)"))

@@ -13,6 +13,7 @@ from catalogue.extensions import db
 from catalogue.models import Change, Project, Revision
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import create_project
+
 from conftest import project_data
 
 

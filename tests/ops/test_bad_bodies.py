@@ -7,15 +7,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from api.api_helpers import API, problem_of
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from catalogue.extensions import db
 from catalogue.models import Change, Project
 from catalogue.schemas import MAX_KEYWORDS, ProjectInputSchema
-from conftest import project_data
 
-from api.api_helpers import API, problem_of
+from conftest import project_data
 
 JSON = {"Content-Type": "application/json"}
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import shutil
 
+from api.api_helpers import problem_of
+
 from catalogue import create_app
 from catalogue.extensions import db
-
-from api.api_helpers import problem_of
 
 
 def _messages(caplog) -> list[str]:

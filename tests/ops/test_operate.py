@@ -6,15 +6,13 @@ import datetime as dt
 import json
 import logging
 
+from api.api_helpers import API
 from sqlalchemy import text
 
 from catalogue import create_app
 from catalogue.extensions import db, limiter
 from catalogue.models import utcnow
 from catalogue.search import catch_up, sync
-from conftest import project_data
-
-from api.api_helpers import API
 
 
 def test_healthz_is_cheap_json(client):

@@ -8,11 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from api.api_helpers import problem_of
 
 from catalogue import create_app
 from catalogue.extensions import db
-
-from api.api_helpers import problem_of
 
 URLS_API = ("/api/v1/projects", "/api/v1/changes?since=0", "/api/v1/keywords", "/api/v1/projects/irgendwas")
 URLS_SITE = ("/", "/projekte", "/stichworte", "/projekte/irgendwas")

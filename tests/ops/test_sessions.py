@@ -6,14 +6,13 @@ in the shared database."""
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
+from admin.conftest import PASSWORD, csrf_token, login
 from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from catalogue import create_app
 from catalogue.accounts import create_user, find_user
 from catalogue.extensions import db
-
-from admin.conftest import PASSWORD, csrf_token, login
 
 
 class _Client(FlaskClient):

@@ -7,6 +7,7 @@ from sqlalchemy import event
 from catalogue.extensions import db
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import create_project
+
 from conftest import project_data
 
 PAGES = ["/", "/projekte", "/projekte?sort=neueste&pro_seite=5&seite=2", "/projekte/profil-3", "/stichworte",

@@ -106,3 +106,13 @@ def test_overview_map_aggregates_by_district_with_a_text_alternative(client, cat
     assert "Kreise mit Anzahl der Kooperationen" in text
     assert re.search(r'<a href="/kommunen/05558-coesfeld">Kreis Coesfeld</a> <span class="muted">\(2\)</span>', html)
     assert "place-map__marker--district" in html
+
+
+def test_public_place_urls_lists_every_place_page(app, sample_register):
+    from catalogue.places import public_place_urls
+
+    with app.test_request_context():
+        urls = public_place_urls()
+    assert "http://localhost/kommunen/05958044-sundern-sauerland" in urls
+    assert "http://localhost/kommunen/05958-hochsauerlandkreis" in urls
+    assert not [url for url in urls if "/kommunen/05-" in url or "/kommunen/059-" in url]  # no state or RB pages

@@ -408,7 +408,11 @@ def test_an_old_slug_of_a_hidden_profile_does_not_redirect(make_project, client,
     for path in ("/projekte/alter-name", "/projekte/neuer-name"):
         response = client.get(path)
         assert "Location" not in response.headers
-        check_error_page(response, 404)
+        if status == "draft":
+            check_error_page(response, 404)
+        else:  # it was public: gone (410, catalogue.opendata.addresses), with ways on
+            body = check(response, 410)
+            assert "nicht mehr im Katalog" in body and 'href="/projekte"' in body
 
 
 # ---------------------------------------------------------------- stored markup is escaped

@@ -3,7 +3,6 @@ layout on a phone and a desktop, landmarks and labels, and the filter form witho
 
 from __future__ import annotations
 
-
 import pytest
 
 from conftest import BROWSER_TESTS, UNLABELLED_CONTROLS

@@ -27,8 +27,11 @@ def test_the_golden_file_covers_thousands_of_words_and_real_compounds():
 
 
 def test_compound_parts_are_the_golden_ones():
-    wrong = [(word, parts, " ".join(compound_parts(word)))
-             for word, _score, _head, _tail, parts in golden_rows() if " ".join(compound_parts(word)) != parts]
+    wrong = [
+        (word, parts, " ".join(compound_parts(word)))
+        for word, _score, _head, _tail, parts in golden_rows()
+        if " ".join(compound_parts(word)) != parts
+    ]
     assert not wrong, f"{len(wrong)} words split differently, e.g. {wrong[:5]}"
 
 
@@ -47,7 +50,9 @@ def test_the_table_is_the_mapped_file():
     assert isinstance(table(), NgramTable)
 
 
-@pytest.mark.parametrize("word", ["kommunalverwaltung", "arnsberg", "straßenreinigung", "ßabcdefghij", "ﬁnanzverwaltung"])
+@pytest.mark.parametrize(
+    "word", ["kommunalverwaltung", "arnsberg", "straßenreinigung", "ßabcdefghij", "ﬁnanzverwaltung"]
+)
 def test_golden_words_include_the_analyzers_edge_cases(word):
     """Edge cases the splitter must keep: a real compound, a place name, ß inside and at the start
     (capitalize() makes it Ss), a ligature that capitalize() turns into two letters."""

@@ -3,14 +3,13 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from catalogue import search
 from catalogue.accounts import create_user
 from catalogue.extensions import db
 from catalogue.models import Project
 from catalogue.services import change_status
-from sqlalchemy import select
-
 
 NEUTRAL = {"summary": "", "keywords": [], "occasion": "", "goal": "", "implementation": "", "financing": "",
            "participants": [], "contacts": [], "links": [], "updates": []}

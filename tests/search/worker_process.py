@@ -58,11 +58,11 @@ def _wait_for(path: Path, seconds: float) -> None:
 
 
 def _create(title: str, actor: str) -> int:
-    from conftest import project_data
-
     from catalogue.extensions import db
     from catalogue.schemas import ProjectInputSchema
     from catalogue.services import create_project
+
+    from conftest import project_data
 
     data = ProjectInputSchema().load(project_data(title=title))
     project = create_project(data, actor, status="published").project
@@ -71,12 +71,12 @@ def _create(title: str, actor: str) -> int:
 
 
 def _retitle(project_id: int, title: str, actor: str) -> None:
-    from conftest import project_data
-
     from catalogue.extensions import db
     from catalogue.models import Project
     from catalogue.schemas import ProjectInputSchema
     from catalogue.services import update_project
+
+    from conftest import project_data
 
     project = db.session.get(Project, project_id)
     data = ProjectInputSchema().load(project_data(title=title, slug=project.slug))
