@@ -16,6 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@# compound-split's tables, converted once into the file every process maps (catalogue/search/compounds.py)
+	$(BIN)/python -c "from catalogue.search.compounds import table; table()"
 	touch $@
 
 db: setup
@@ -30,10 +32,13 @@ seed: db
 
 serve: setup
 	@echo "Katalog läuft auf http://$(HOST):$(PORT)/  (Strg+C beendet)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
+# One pytest worker per CPU (pytest-xdist); each has its own SQLite files, index folders and,
+# on PostgreSQL, its own database. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # After changing texts of the public site: extract them, merge into the catalogs, translate the
 # new entries in catalogue/translations/en/LC_MESSAGES/messages.po, then run this again to compile.

@@ -18,11 +18,12 @@ from .public import bp as public_bp
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints, error pages and CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages and CLI.
+    ``instance_path``: the instance folder (default: Flask's, ``instance/`` in a checkout)."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.update(build_config(app.instance_path, config))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _instance_folder(app)
 
     jsonbody.init_app(app)  # bounded JSON bodies before anything parses them
     db.init_app(app)
@@ -47,6 +48,13 @@ def create_app(config: dict | None = None) -> Flask:
     caching.init_app(app)  # last: its hooks need the language and rate limits chosen first
     _trust_proxies(app)
     return app
+
+
+def _instance_folder(app: Flask) -> None:
+    """Create the instance folder when the default SQLite file lives there (SQLite does not
+    create folders; the index creates its own), and not otherwise."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///" + app.instance_path):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from functools import lru_cache
 
-from flask import session
+from flask import current_app, session
 from flask_login import login_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,8 +19,6 @@ from .writes import ServiceError, begin_write
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
-# A hash to check against when the user does not exist, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 #: Tokens are recognisable in logs and secret scanners by this prefix.
 TOKEN_PREFIX = "ikz_"
 # last_used_at is written at most this often per token (seconds): not a write per request.
@@ -60,7 +59,7 @@ def create_user(
     check_password_rules(password)
     user = User(
         username=username, role=role, display_name=display_name.strip(), email=email.strip(),
-        password_hash=generate_password_hash(password, method="scrypt"), can_publish=can_publish,
+        password_hash=_hash(password), can_publish=can_publish,
     )
     db.session.add(user)
     db.session.flush()
@@ -68,11 +67,26 @@ def create_user(
     return user
 
 
+def _hash(password: str) -> str:
+    """A salted hash by the configured method (PASSWORD_HASH_METHOD, scrypt unless set)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _dummy_for(method: str) -> str:
+    return generate_password_hash("not-a-password", method=method)
+
+
+def _dummy_hash() -> str:
+    """A hash to check against when the user does not exist, so both cases take the same time."""
+    return _dummy_for(current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def set_password(user: User, password: str, actor: str) -> None:
     """Set a new password (reset by an administrator, or the user's own change); every
     session started with the old one ends."""
     check_password_rules(password)
-    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.password_hash = _hash(password)
     user.session_generation += 1
     db.session.flush()
     record_audit(actor, "password_set", user.actor)
@@ -100,7 +114,7 @@ def end_sessions(user: User, actor: str, reason: str, audit: bool = True) -> Non
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, or None (the same answer for every failure)."""
     user = find_user(username) if username else None
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is None or not ok or not user.active:
         return None
     user.last_login_at = utcnow()

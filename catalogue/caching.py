@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, has_app_context, request, request_finished
 from flask_caching import Cache
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -40,14 +40,32 @@ _PER_EXCHANGE = ("set-cookie", "content-length", "date", "retry-after", "x-ratel
 
 # ---------------------------------------------------------------- the catalogue's version
 
+_NEWEST_CHANGE = f"SELECT seq, created_at FROM {Change.__tablename__} ORDER BY seq DESC LIMIT 1"
+
+
+def _instant(value) -> int:
+    """Microseconds since 1970 of a commit time as the driver returns it (SQLite: text)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1_000_000)
+
 
 def catalogue_version() -> tuple[int, str]:
     """(seq, token) of the newest change-log row, once per request. The token adds the row's
     commit time, so a database that was reset or restored (seq counting again) differs."""
     found = g.get("_catalogue_version") if has_app_context() else None
     if found is None:
-        row = db.session.execute(select(Change.seq, Change.created_at).order_by(Change.seq.desc()).limit(1)).first()
-        found = (row.seq, f"{row.seq}.{int(row.created_at.timestamp() * 1_000_000)}") if row else (0, "0")
+        # The driver's cursor, not the ORM session or a Core transaction: this runs on every
+        # cached answer and is all such an answer reads from the database.
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(_NEWEST_CHANGE)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool
+        found = (row[0], f"{row[0]}.{_instant(row[1])}") if row else (0, "0")
         if has_app_context():
             g._catalogue_version = found
     return found

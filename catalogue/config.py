@@ -23,6 +23,10 @@ ENV_SETTINGS = {
     "ACCESSIBILITY_URL": str,
     "CONTACT_EMAIL": str,
     "TRUSTED_PROXIES": int,
+    "HSTS_MAX_AGE": int,
+    "METRICS_ALLOWED": str,
+    "LOG_FORMAT": str,
+    "READY_MAX_LAG_SECONDS": int,
     "PLACES_DIR": str,
     "MAP_TILE_URL": str,
     "MAP_TILE_ATTRIBUTION": str,
@@ -31,7 +35,16 @@ ENV_SETTINGS = {
     "PUBLISHER_URL": str,
     "CACHE_REDIS_URL": str,
     "RESPONSE_CACHE": lambda raw: raw.strip().lower() not in ("0", "false", "no", "off"),
+    "PASSWORD_HASH_METHOD": str,
 }
+
+#: The operator's pages a public site in Germany must link (TMG/DDG § 5 Impressum, GDPR
+#: Art. 13 privacy notice, BITV 2.0 § 7 accessibility statement): production refuses to start
+#: without them, so that no catalogue goes online looking anonymous.
+LEGAL_PAGES = {"IMPRINT_URL": "Impressum", "PRIVACY_URL": "Datenschutzerklärung",
+               "ACCESSIBILITY_URL": "Erklärung zur Barrierefreiheit"}
+#: Shortest HSTS lifetime production accepts (seconds; a day. The default is a year).
+MIN_HSTS_MAX_AGE = 86400
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -74,12 +87,24 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host. Without
         # this, every request seems to come from the proxy: rate limits would then count all
         # visitors (and all editors' logins) as one client, and URLs would say http.
-        "TRUSTED_PROXIES": 0,
+        # None: not said; production insists on an explicit number (0 = no proxy).
+        "TRUSTED_PROXIES": None,
+        # Strict-Transport-Security in production (seconds); browsers then never use http again.
+        "HSTS_MAX_AGE": 31536000,
+        # Who may read /metrics: comma-separated addresses or networks (CIDR).
+        "METRICS_ALLOWED": "127.0.0.1,::1",
+        # Request log lines: "text" (one readable line) or "json" (one JSON object per line).
+        "LOG_FORMAT": "text",
+        # /readyz fails when the index lags the change log by more than this (seconds).
+        "READY_MAX_LAG_SECONDS": 60,
         # Open data (DCAT-AP.de, downloads): the licence is a URI of the DCAT-AP.de licence list
         # (catalogue.opendata.licences); publisher of the data sets, defaulting to the operator.
         "DATA_LICENSE": "http://dcat-ap.de/def/licenses/dl-by-de/2.0",
         "PUBLISHER_NAME": "",
         "PUBLISHER_URL": "",
+        # How new passwords are hashed (werkzeug's generate_password_hash methods). Stored hashes
+        # carry their method, so changing this never locks anyone out. The tests use a cheap one.
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
     for name, convert in ENV_SETTINGS.items():
         raw = os.environ.get(f"CATALOGUE_{name}")
@@ -93,13 +118,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
 def _check(settings: dict) -> None:
     """Refuse configurations that would be unsafe in production."""
     if settings["ENV"] == "production":
-        key = settings.get("SECRET_KEY")
-        if not key or key == DEV_SECRET_KEY or len(key) < 16:
-            raise ConfigError(
-                "CATALOGUE_SECRET_KEY must be set to a random value of at least 16 characters "
-                "when CATALOGUE_ENV=production."
-            )
-    if not 0 <= settings["TRUSTED_PROXIES"] <= 5:
+        _check_production(settings)
+    if settings["TRUSTED_PROXIES"] is not None and not 0 <= settings["TRUSTED_PROXIES"] <= 5:
         raise ConfigError("TRUSTED_PROXIES must be between 0 and 5.")
     from .opendata.licences import LICENCES
 
@@ -108,13 +128,58 @@ def _check(settings: dict) -> None:
                           + ", ".join(sorted(LICENCES)))
     if not 1 <= settings["PAGE_SIZE"] <= settings["MAX_PAGE_SIZE"]:
         raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
+    if settings["LOG_FORMAT"] not in ("text", "json"):
+        raise ConfigError("LOG_FORMAT must be text or json.")
+
+
+def _check_production(settings: dict) -> None:
+    """Secret key, HTTPS-only cookies, HSTS, an explicit proxy count and the operator's legal pages."""
+    key = settings.get("SECRET_KEY")
+    if not key or key == DEV_SECRET_KEY or len(key) < 16:
+        raise ConfigError(
+            "CATALOGUE_SECRET_KEY must be set to a random value of at least 16 characters "
+            "when CATALOGUE_ENV=production."
+        )
+    if not _strong_hash_method(settings["PASSWORD_HASH_METHOD"]):
+        raise ConfigError(
+            "CATALOGUE_PASSWORD_HASH_METHOD must be scrypt or pbkdf2 with at least 600000 "
+            "iterations when CATALOGUE_ENV=production."
+        )
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if settings.get(name) is False:
+            raise ConfigError(f"{name} cannot be off in production: session cookies travel over HTTPS only.")
+    if not isinstance(settings["HSTS_MAX_AGE"], int) or settings["HSTS_MAX_AGE"] < MIN_HSTS_MAX_AGE:
+        raise ConfigError(f"CATALOGUE_HSTS_MAX_AGE must be at least {MIN_HSTS_MAX_AGE} seconds in production.")
+    if settings["TRUSTED_PROXIES"] is None:
+        raise ConfigError(
+            "CATALOGUE_TRUSTED_PROXIES must be set in production: 1 behind one TLS-terminating proxy "
+            "(nginx), 0 when clients reach gunicorn directly. Otherwise rate limits and logs see only the proxy."
+        )
+    missing = [f"CATALOGUE_{name} ({label})" for name, label in LEGAL_PAGES.items()
+               if not str(settings.get(name) or "").startswith(("https://", "http://"))]
+    if missing:
+        raise ConfigError(
+            "In production the operator's legal pages must be linked: set " + ", ".join(missing)
+            + " to the full https:// address of each page."
+        )
+
+
+def _strong_hash_method(method: str) -> bool:
+    """scrypt (any parameters), or pbkdf2 with at least OWASP's 600,000 iterations (werkzeug's
+    default when none are given)."""
+    name, _, rest = method.partition(":")
+    if name == "scrypt":
+        return True
+    iterations = rest.partition(":")[2]
+    return name == "pbkdf2" and (not iterations or iterations.isdigit() and int(iterations) >= 600_000)
 
 
 def _derive(settings: dict) -> dict:
     """Translate our settings into the names Flask and its extensions read."""
     production = settings["ENV"] == "production"
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
-    settings["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(settings["DATABASE_URL"])
+    settings["TRUSTED_PROXIES"] = settings["TRUSTED_PROXIES"] or 0
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(settings["DATABASE_URL"])
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
@@ -136,7 +201,7 @@ def _derive(settings: dict) -> dict:
     return settings
 
 
-def _normalise_db_url(url: str) -> str:
+def normalise_db_url(url: str) -> str:
     """Let operators write postgresql:// and still get the psycopg 3 driver."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]

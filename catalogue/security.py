@@ -33,5 +33,14 @@ def add_security_headers(response):
 
 
 def init_app(app: Flask) -> None:
-    """Register the header hook for every response of the app."""
+    """Register the header hook for every response of the app (HSTS in production)."""
     app.after_request(add_security_headers)
+    if app.config["ENV"] == "production":
+        hsts = f"max-age={app.config['HSTS_MAX_AGE']}; includeSubDomains"
+
+        @app.after_request
+        def _strict_transport(response):
+            # Sent on every answer: browsers ignore it over http, and behind the TLS proxy every
+            # answer the visitor sees went over https.
+            response.headers.setdefault("Strict-Transport-Security", hsts)
+            return response

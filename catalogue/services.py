@@ -355,6 +355,10 @@ def save_organisation(
     search entry) includes the organisation.
     """
     begin_write()
+    from .places.directory import get_place, register_loaded
+
+    if data.get("place_key") and register_loaded() and get_place(data["place_key"], active_only=False) is None:
+        raise ServiceError(f"Den Ort mit dem Schlüssel {data['place_key']} gibt es im Gemeindeverzeichnis nicht.")
     if data.get("ags"):
         owner = db.session.scalar(select(Organisation).where(Organisation.ags == data["ags"]))
         if owner is not None and owner is not organisation:

@@ -44,7 +44,7 @@ def retry_after(keys: list[str], limit: str) -> int | None:
     previous_share = 1 - (now - start) / length
     for key in keys:
         hits = sum(r.hits if r.window_start == start else r.hits * previous_share for r in rows if r.key == key)
-        if hits >= amount:
+        if round(hits) >= amount:
             return max(1, int(start + length - now) + 1)
     return None
 

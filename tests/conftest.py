@@ -4,21 +4,26 @@ built by the real migrations, the Flask test client and CLI runner, and profile 
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from catalogue import create_app
+from catalogue.config import normalise_db_url
 from catalogue.extensions import db
 from catalogue.schemas import ProjectInputSchema
+from catalogue.search import EXTENSION as SEARCH
+from catalogue.search.sync import create_empty
 from catalogue.services import create_project, ensure_legal_form
 
 REPO = Path(__file__).resolve().parent.parent
-FILES = Path(__file__).resolve().parent / "files"
 
 #: Debian's Chromium, driven by Playwright (never a browser download).
 CHROMIUM = Path(os.environ.get("CATALOGUE_CHROMIUM", "/usr/bin/chromium"))
@@ -38,10 +43,39 @@ UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hi
 
 
 def _database_url(tmp_path_factory) -> str:
+    """The configured PostgreSQL database (one of its own per xdist worker), else a SQLite file
+    in this run's (this worker's) temporary folder."""
     url = os.environ.get("CATALOGUE_TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _worker_database(url, worker) if worker else url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """``<configured name>_<worker>`` (t_tests_gw0) on the same server, created when missing:
+    named after the configured database, so runs against other databases never collide."""
+    base = make_url(normalise_db_url(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _default_index_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("default-index")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_into_the_checkout(monkeypatch, _default_index_dir):
+    """Apps that a test builds without an INDEX_DIR keep their index here, not in instance/."""
+    monkeypatch.setenv("CATALOGUE_INDEX_DIR", str(_default_index_dir))
 
 
 def _drop_everything() -> None:
@@ -59,6 +93,8 @@ def app(tmp_path_factory):
         "TESTING": True,
         "DATABASE_URL": _database_url(tmp_path_factory),
         "INDEX_DIR": str(tmp_path_factory.mktemp("index")),
+        # Production hashes with scrypt (the default); the tests create hundreds of accounts.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with application.app_context():
         _drop_everything()
@@ -68,23 +104,40 @@ def app(tmp_path_factory):
         db.engine.dispose()  # close pooled connections before the interpreter collects them
 
 
+def _empty_tables() -> None:
+    """Delete every row and restart the id counters, as a fresh database has them."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+            # Restart AUTOINCREMENT counters (the change-log cursor) like RESTART IDENTITY does.
+            if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+                connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+def _empty_index(app) -> None:
+    """An empty index for the emptied tables: what a rebuild would make, without reading them."""
+    store = app.extensions[SEARCH]
+    try:
+        applied = store.meta()["seq"]
+    except Exception:  # a test that damaged the index on purpose: replace it all the same
+        applied = None
+    if applied != 0:
+        create_empty(store)
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app):
-    """Every test starts with empty tables and its own application context."""
+    """Every test starts with empty tables, an empty index and its own application context."""
     with app.app_context():
         yield
         db.session.rollback()
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
-                # Restart AUTOINCREMENT counters (the change-log cursor) like RESTART IDENTITY does.
-                if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
-                    connection.execute(text("DELETE FROM sqlite_sequence"))
+        _empty_tables()
+        _empty_index(app)
 
 
 @pytest.fixture(scope="session")
@@ -138,12 +191,80 @@ def runner(app):
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def seeded(runner):
-    """The real seed data, loaded through the real command."""
+def seed_by_command(runner):
+    """The real seed command into the empty database (and, through its commit, the index)."""
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     return result
+
+
+@dataclass
+class SeedCopy:
+    """The rows and the index generation the real seed command made, to be put back per test."""
+
+    result: object
+    rows: dict[str, list[dict]]
+    counters: list[tuple[str, int]]
+    index: Path
+
+
+def _counters(connection) -> list[tuple[str, int]]:
+    """Where the id counters stand (PostgreSQL's sequences, SQLite's AUTOINCREMENT table)."""
+    if connection.dialect.name == "postgresql":
+        query = "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences WHERE last_value IS NOT NULL"
+    elif connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+        query = "SELECT name, seq FROM sqlite_sequence"
+    else:
+        return []
+    return [tuple(row) for row in connection.execute(text(query))]
+
+
+@pytest.fixture(scope="session")
+def _seed_copy(app, tmp_path_factory) -> SeedCopy:
+    """The real seed command, run once per test run (per worker); its rows and its index kept.
+
+    Seeding through the ORM and indexing 19 profiles for each of ~70 tests was a third of the
+    suite's time; putting the same rows and the same index folder back takes milliseconds."""
+    with app.app_context():
+        result = seed_by_command(app.test_cli_runner())
+        with db.engine.connect() as connection:
+            rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                    for table in db.metadata.sorted_tables}
+            counters = _counters(connection)
+        store = app.extensions[SEARCH]
+        assert store.meta()["seq"] == max(row["seq"] for row in rows["changes"])  # the index caught up
+        index = tmp_path_factory.mktemp("seed-index") / "gen-seed"
+        shutil.copytree(store.root / store.current_generation(), index)
+        db.session.remove()
+        _empty_tables()
+        _empty_index(app)
+    return SeedCopy(result, rows, counters, index)
+
+
+def _restore(copy: SeedCopy, app) -> None:
+    with db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            if copy.rows[table.name]:
+                connection.execute(table.insert(), copy.rows[table.name])
+        for name, value in copy.counters:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT setval(CAST(:name AS regclass), :value)"), {"name": name, "value": value})
+            else:
+                connection.execute(text("UPDATE sqlite_sequence SET seq = :value WHERE name = :name"),
+                                   {"name": name, "value": value})
+    # The seed's own index generation: its cursor and fingerprint match the restored change log.
+    store = app.extensions[SEARCH]
+    with store.build_lock():
+        name = f"gen-seed{os.urandom(4).hex()}"
+        shutil.copytree(copy.index, store.root / name)
+        store.swap(name)
+
+
+@pytest.fixture
+def seeded(app, _seed_copy):
+    """The real seed data: the rows and index the real seed command made (once per run)."""
+    _restore(_seed_copy, app)
+    return _seed_copy.result
 
 
 def project_data(**overrides) -> dict:

@@ -15,7 +15,8 @@ from catalogue.extensions import db
 def test_defaults_put_database_and_index_in_the_instance_folder(monkeypatch, tmp_path):
     for name in ("DATABASE_URL", "INDEX_DIR", "SECRET_KEY", "ENV"):
         monkeypatch.delenv(f"CATALOGUE_{name}", raising=False)
-    app = create_app()
+    app = create_app(instance_path=str(tmp_path / "instance"))
+    assert app.instance_path == str(tmp_path / "instance") and (tmp_path / "instance").is_dir()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{app.instance_path}/catalogue.sqlite3"
     assert app.config["INDEX_DIR"] == f"{app.instance_path}/index"
 
@@ -42,8 +43,27 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, key)
         create_app({"ENV": "production", "SECRET_KEY": key, "DATABASE_URL": "sqlite://"})
 
 
+def test_passwords_are_hashed_with_scrypt_unless_configured(monkeypatch):
+    monkeypatch.delenv("CATALOGUE_PASSWORD_HASH_METHOD", raising=False)
+    assert create_app({"DATABASE_URL": "sqlite://"}).config["PASSWORD_HASH_METHOD"] == "scrypt"
+
+
+@pytest.mark.parametrize("method", ["pbkdf2:sha256:1000", "pbkdf2:sha256:x", "plain"])
+def test_production_refuses_a_weak_password_hash(method):
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_METHOD"):
+        create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "PASSWORD_HASH_METHOD": method})
+
+
+@pytest.mark.parametrize("method", ["scrypt", "scrypt:32768:8:1", "pbkdf2:sha256:600000", "pbkdf2:sha256"])
+def test_production_accepts_a_strong_password_hash(method):
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "PASSWORD_HASH_METHOD": method})
+    assert app.config["PASSWORD_HASH_METHOD"] == method
+
+
 def test_production_with_a_secret_key_has_secure_cookies():
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "TRUSTED_PROXIES": 1,
+                      "IMPRINT_URL": "https://example.org/impressum", "PRIVACY_URL": "https://example.org/datenschutz",
+                      "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

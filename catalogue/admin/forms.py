@@ -123,6 +123,7 @@ class OrganisationForm(FlaskForm):
     name = StringField("Name")
     kind = SelectField("Art", choices=KIND_CHOICES, validate_choice=False)
     ags = StringField("Amtlicher Gemeindeschlüssel (AGS)")
+    place_key = StringField("Ort im Gemeindeverzeichnis (Name, Postleitzahl oder Schlüssel)")
     state = SelectField("Land", choices=STATE_CHOICES, validate_choice=False)
     district = StringField("Kreis")
     administrative_region = StringField("Regierungsbezirk")

@@ -16,9 +16,11 @@ from ..models import Keyword, Organisation, Participation, project_keywords
 from ..schemas import OrganisationInputSchema, flatten_errors
 from ..services import ORGANISATION_FACTS, save_organisation
 from ..textutil import keyword_key
+from ..places.forms import place_key_from_form
 from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
+from .refusals import service_refusals
 
 _INTEGER = re.compile(r"^\d+$")
 
@@ -80,13 +82,15 @@ def organisation_suggestions():
 
 
 def _organisation_input(form: OrganisationForm) -> dict:
-    raw = {name: form[name].data for name in ORGANISATION_FACTS}
+    # The facts the form shows (a fact the schema has and the form does not yet is left out).
+    raw = {name: form[name].data for name in ORGANISATION_FACTS if name in form}
     # The schema wants a real integer for the population; forms only send text.
     population = (raw["population"] or "").strip().replace(".", "")
     raw["population"] = int(population) if _INTEGER.match(population) else (population or None)
     for name in ("area_km2", "latitude", "longitude"):
         raw[name] = (raw[name] or "").strip().replace(",", ".") or None
     raw["ags"] = (raw["ags"] or "").strip() or None
+    raw["place_key"] = place_key_from_form(raw["place_key"])  # a typed name resolves to one key, or stays as typed
     raw["population_date"] = (raw["population_date"] or "").strip() or None
     return raw
 
@@ -118,7 +122,8 @@ def organisation_edit(slug: str):
         except ServiceError as error:
             db.session.rollback()
             form.ags.errors = [str(error)] if "AGS" in str(error) else []
-            if not form.ags.errors:
+            form.place_key.errors = [str(error)] if "Gemeindeverzeichnis" in str(error) else []
+            if not form.ags.errors and not form.place_key.errors:
                 form.name.errors = [str(error)]
             return _render_organisation(form, merge, organisation, 422)
         db.session.commit()
@@ -164,11 +169,8 @@ def organisation_merge(slug: str):
     refusal = shared_change_refusal(current_user, organisations=[organisation, target])
     if refusal:
         return render_error(403, refusal)
-    try:
+    with service_refusals(refused=422):
         projects = merge_organisations(organisation, target, current_user.actor)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("errors/error.html", status=422, detail=str(error)), 422
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) nennen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.organisation_edit", slug=target.slug), code=303)
@@ -181,11 +183,8 @@ def organisation_delete(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     name = organisation.name
-    try:
+    with service_refusals(refused=409):
         delete_organisation(organisation, current_user.actor)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("errors/error.html", status=409, detail=str(error)), 409
     db.session.commit()
     flash(f"Organisation „{name}“ gelöscht.", "success")
     return redirect(url_for("admin.organisation_list"), code=303)
@@ -215,12 +214,12 @@ def keyword_edit(slug: str):
         if refusal:
             return render_error(403, refusal)
         form.validate_on_submit()
-        try:
-            kept = rename_keyword(keyword, form.name.data or "", current_user.actor)
-        except ServiceError as error:
-            db.session.rollback()
+        def refused(error):
             form.name.errors = [str(error)]
             return _render_keyword(form, merge, keyword, 422)
+
+        with service_refusals(refused=refused):
+            kept = rename_keyword(keyword, form.name.data or "", current_user.actor)
         db.session.commit()
         flash(f"Stichwort heißt jetzt „{kept.name}“.", "success")
         return redirect(url_for("admin.keyword_edit", slug=kept.slug), code=303)
@@ -250,11 +249,8 @@ def keyword_merge(slug: str):
     refusal = shared_change_refusal(current_user, keywords=[keyword])
     if refusal:
         return render_error(403, refusal)
-    try:
+    with service_refusals(refused=422):
         projects = merge_keywords(keyword, target, current_user.actor)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("errors/error.html", status=422, detail=str(error)), 422
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) tragen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.keyword_edit", slug=target.slug), code=303)

@@ -41,6 +41,7 @@ class CatalogueApi(Api):
         # Every field's description and example, by name (see openapi.py). Added here, the first
         # moment the converter exists, because the problem schema is converted right below.
         self.ma_plugin.converter.add_attribute_function(openapi.describe_field)
+        self.ma_plugin.converter.add_attribute_function(openapi.text_accepts_numbers)
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
@@ -98,6 +99,7 @@ def init_app(app: Flask) -> None:
     # Last-Modified of documents that do not change with the data (the OpenAPI document, the docs page).
     app.config.setdefault("API_STARTED_AT", utcnow().replace(microsecond=0))
     api.register_blueprint(bp)
+    openapi.document_every_status(api.spec)
     app.extensions["catalogue_api"] = api
     app.after_request(_no_html_redirect_bodies)
     app.session_interface = NoApiSessionInterface()

@@ -18,23 +18,19 @@ def _negotiate():
         g.pop(name, None)
     check_acceptable()
     check_json_body()
-    writing = request.method in ("POST", "PUT", "PATCH", "DELETE")
     if "Authorization" in request.headers:
         # A bad token is refused on reads too (RFC 6750): otherwise any made-up token would
         # read freely with a rate-limit budget of its own.
         current_token_user()
-    if writing:
+        # The token's last use is its own bookkeeping: committed now, so that it is kept
+        # even when the request itself fails later (403, 412, 422, ...) or only reads.
+        db.session.commit()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         # 401/403 before anything else is said about the request, and before it queues for
         # the writers' lock: a request without a valid token must not wait behind real writers.
         require_editor()
-    if "Authorization" in request.headers:
-        # The token's last use is its own bookkeeping: committed now, so that it is kept
-        # even when the request itself fails later (412, 422, ...) or only reads.
-        db.session.commit()
-    if writing:
-        # The writers' lock as the transaction's first statement: on SQLite (WAL) a transaction
-        # that has read and then writes after another writer committed would fail at once with
-        # "database is locked" instead of waiting its turn.
+        # Then the lock, before the view reads anything: on SQLite (WAL) a transaction that has
+        # read and then writes after another writer committed would have to start over.
         begin_write()
 
 

@@ -156,6 +156,16 @@ FIELDS: dict[str, tuple[str, object]] = {
     "kind": (_KINDS, "municipality"),
     "ags": ("Amtlicher Gemeindeschlüssel: genau 8 Ziffern, als Text (mit führender Null); null, wenn keiner",
             "05958004"),
+    "place_key": ("Schlüssel des Orts im Gemeindeverzeichnis (GET /places): AGS einer Gemeinde (8 Ziffern), "
+                  "Gemeindeverband 9, Kreis 5 Ziffern; aus ihm kommen Mittelpunkt und amtliche Angaben, "
+                  "soweit die Redaktion keine eigenen mit Quelle eingetragen hat", "05958004"),
+    "official_name": ("Name, wie ihn das Gemeindeverzeichnis schreibt", "Sundern (Sauerland), Stadt"),
+    "designation": ("Bezeichnung laut Gemeindeverzeichnis: Stadt, Gemeinde, Markt, Kreis, Landkreis, Verbandsgemeinde …",
+                    "Stadt"),
+    "postcode": ("Postleitzahl (der Verwaltung; eine Gemeinde kann mehrere haben)", "59846"),
+    "parent": ("der nächsthöhere Ort: Gemeindeverband oder Kreis, beim Kreis Regierungsbezirk oder Land", None),
+    "association": ("der Gemeindeverband (Amt, Samtgemeinde, Verbandsgemeinde …), dem die Gemeinde angehört", None),
+    "source": ("Quelle und Lizenz der Angaben", None),
     "state": ("Land als ISO-3166-2-Code; null, wenn unbekannt", "DE-NW"),
     "district": ("Kreis bzw. Landkreis", "Hochsauerlandkreis"),
     "administrative_region": ("Regierungsbezirk", "Regierungsbezirk Arnsberg"),
@@ -273,3 +283,61 @@ def describe_field(self, field, ret, **kwargs) -> dict:
         # OpenAPI 3.0 ignores everything beside a $ref: wrap it, as apispec does for its own metadata.
         extra["allOf"] = [{"$ref": ret.pop("$ref")}]
     return extra
+
+
+def text_accepts_numbers(self, field, ret, **kwargs) -> dict:
+    """apispec attribute function: a text field of the shared input rules takes a number too
+    (spreadsheets and YAML write "2020" as one; the rules store it as text), and the document
+    says so, so that a client, and Schemathesis' negative tests, know what is accepted."""
+    from ..schemas import EmailAddress, Line, WebAddress
+
+    if not isinstance(field, Line) or isinstance(field, (WebAddress, EmailAddress)) or ret.get("type") != "string":
+        return {}
+    text = {"type": ret.pop("type")}
+    for key in ("maxLength", "minLength", "pattern", "format"):
+        if key in ret:
+            text[key] = ret.pop(key)
+    return {"anyOf": [text, {"type": "number"}]}
+
+
+#: Answers any operation can give, whatever it does (said once here instead of on each view).
+_EVERY_OPERATION = {
+    406: "Accept schließt JSON (bzw. das Format der Adresse) aus",
+    429: "zu viele Anfragen dieses Clients; Retry-After sagt, wie lange warten",
+    503: "Datenbank (oder Suche) gerade nicht erreichbar; Retry-After sagt, wann erneut versuchen",
+}
+_WITH_BODY = {
+    400: "Inhalt ist kein gültiges JSON (oder zu tief verschachtelt)",
+    413: "Inhalt größer als erlaubt (2 MB)",
+    415: "Inhalt nicht als application/json gesendet",
+    422: "ungültige Angaben; errors nennt jedes Feld",
+}
+_WITH_IF_MATCH = {
+    412: "If-Match veraltet oder nicht von dieser Ressource: jemand hat inzwischen gespeichert",
+    428: "If-Match fehlt",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Sekunden bis zum nächsten Versuch", "schema": {"type": "integer"}}}
+
+
+def document_every_status(spec) -> None:
+    """Add the problem answers the API really gives outside each view's own ones: rate limit,
+    outage and negotiation on every operation; body, size and media-type refusals on writes
+    with a body; 428/412 on writes that need If-Match."""
+    for path in spec._paths.values():
+        for method, operation in path.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            statuses = dict(_EVERY_OPERATION)
+            if method in ("post", "put", "patch") and "requestBody" in operation:
+                statuses.update(_WITH_BODY)
+            if any(p.get("name") == "If-Match" for p in operation.get("parameters", []) if isinstance(p, dict)):
+                statuses.update(_WITH_IF_MATCH)
+            responses = operation.setdefault("responses", {})
+            for status, description in statuses.items():
+                if str(status) in responses or status in responses:
+                    continue
+                response = {"description": description,
+                            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                if status in (429, 503):
+                    response["headers"] = _RETRY_AFTER
+                responses[str(status)] = response

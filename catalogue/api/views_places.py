@@ -52,9 +52,12 @@ class PlaceSummarySchema(Schema):
     designation = fields.String(metadata={"example": "Stadt"})
     kind = fields.String(metadata={"enum": ["district", "association", "municipality"]})
     postcode = fields.String(metadata={"example": "59846"})
-    district = fields.Function(lambda p: _ref(p._district), metadata={"type": "object", "nullable": True})
+    district = fields.Function(lambda p: _ref(p._district), metadata={
+        "type": "object", "nullable": True, "description": "der Kreis (key, name, designation, kind); null beim Kreis selbst",
+        "example": {"key": "05958", "name": "Hochsauerlandkreis", "designation": "Kreis", "kind": "district"}})
     state = fields.Function(lambda p: {"key": p.state_key, "code": p.state_code, "name": p._state.name if p._state else ""},
-                            metadata={"type": "object"})
+                            metadata={"type": "object", "description": "das Land: Schlüssel, ISO-3166-2-Code, Name",
+                                      "example": {"key": "05", "code": "DE-NW", "name": "Nordrhein-Westfalen"}})
     population = fields.Integer(allow_none=True, metadata={"example": 27725})
     html_url = fields.Function(lambda p: absolute(place_url(p)), metadata=URL)
     api_url = fields.Function(lambda p: absolute(f"/api/v1/places/{p.key}"), metadata=URL)
@@ -108,6 +111,9 @@ class Places(MethodView):
 
 @bp.route("/places/<key>", endpoint="place_detail")
 class PlaceResource(MethodView):
+    @bp.doc(parameters=[{"in": "path", "name": "key", "required": True, "example": "05958044",
+                         "description": "amtlicher Schlüssel: Gemeinde 8, Gemeindeverband 9, Kreis 5 Ziffern",
+                         "schema": {"type": "string", "pattern": "^([0-9]{5}|[0-9]{8}|[0-9]{9})$"}}])
     @bp.response(200, PlaceDetailSchema)
     @problems({404: "kein Ort mit diesem Schlüssel"})
     def get(self, key):

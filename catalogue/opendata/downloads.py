@@ -119,3 +119,33 @@ def _xlsx(batches, note):
         spool.seek(0)
         while chunk := spool.read(64 * 1024):
             yield chunk
+
+
+def download_links() -> dict | None:
+    """Links of the list or search page being shown to its whole result in every format, or None.
+
+    Taken from the request, so that the page's view need not pass anything: the same filters, query
+    and order, in the API's names (the API's bulk endpoints serve the files).
+    """
+    from flask import request, url_for
+    from marshmallow import ValidationError
+
+    from ..schemas import ProjectFilterSchema
+    from .selection import api_args_of
+
+    if request.endpoint not in ("public.project_list", "public.search_page"):
+        return None
+    try:
+        filters = ProjectFilterSchema.from_args(request.args)
+    except ValidationError:
+        return None  # the page itself answers 400
+    q = request.args.get("q", "") if request.endpoint == "public.search_page" else ""
+    sort = request.args.get("sort") or None
+    selection = Selection.from_filters(filters, q, sort if sort else ("relevanz" if q else filters["sort"]))
+    args = api_args_of(selection)
+    licence = configured_licence(current_app.config)
+    return {
+        "formats": [(label, url_for(f"api.projects_{kind}", **args), FORMATS[kind])
+                    for kind, label in (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON"))],
+        "licence": licence,
+    }

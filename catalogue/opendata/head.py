@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ..api.urls import absolute
 from ..i18n import LANGUAGES
 from . import jsonld
+from .downloads import download_links
 
 #: Query parameters that change what a public page shows (everything else is noise for a canonical URL).
 PAGE_PARAMS = ("q", "stichwort", "land", "kreis", "rechtsform", "art", "seit_von", "seit_bis", "sort", "seite",
@@ -89,3 +90,4 @@ def structured_data(context) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["opendata_head_links"] = head_links
     app.jinja_env.globals["opendata_structured_data"] = structured_data
+    app.jinja_env.globals["opendata_download_links"] = download_links

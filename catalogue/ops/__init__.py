@@ -8,6 +8,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every operations piece on ``app``."""
-    from . import outage
+    from . import backup, health, metrics, outage, requestlog
 
+    requestlog.init_app(app)
     outage.init_app(app)
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
+    backup.init_app(app)

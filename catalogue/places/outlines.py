@@ -71,7 +71,11 @@ class Outlines:
         self.attribution: str = document.get("attribution", "")
 
     def get(self, key: str) -> list[list[Ring]] | None:
-        """Decoded polygons of one place, or None."""
+        """Decoded polygons of one place, or None (remembered: maps draw the same places often)."""
+        return self._decoded(key)
+
+    @lru_cache(maxsize=4096)
+    def _decoded(self, key: str):
         encoded = self.features.get(key)
         return decode_rings(encoded, self.quantum) if encoded else None
 

@@ -127,11 +127,17 @@ def search_map(title: str, origin: tuple[float, float, str] | None, radius_km: f
         area.markers.append(Marker(origin[0], origin[1], origin[2], role="origin"))
         if radius_km:
             area.circle = (origin[0], origin[1], radius_km)
+            # Districts as the background of a regional search; beyond 60 km the states (lighter).
+            kind = "district" if radius_km <= 60 else "state"
             keys = db.session.scalars(select(Place.key).where(
-                Place.kind == "district", Place.active.is_(True),
-                Place.latitude.between(origin[0] - radius_km / 80, origin[0] + radius_km / 80),
-                Place.longitude.between(origin[1] - radius_km / 50, origin[1] + radius_km / 50))).all()
-            area.outlines = [Outline(key, "district", "") for key in keys]
+                Place.kind == kind, Place.active.is_(True),
+                Place.latitude.between(origin[0] - radius_km / 80 - 1, origin[0] + radius_km / 80 + 1),
+                Place.longitude.between(origin[1] - radius_km / 50 - 1.5, origin[1] + radius_km / 50 + 1.5))).all() \
+                if kind == "state" else db.session.scalars(select(Place.key).where(
+                    Place.kind == kind, Place.active.is_(True),
+                    Place.latitude.between(origin[0] - radius_km / 80, origin[0] + radius_km / 80),
+                    Place.longitude.between(origin[1] - radius_km / 50, origin[1] + radius_km / 50))).all()
+            area.outlines = [Outline(key, kind, "") for key in keys]
     for project, hit in hits:
         url = url_for("public.project_detail", slug=project.slug)
         area.markers.append(Marker(hit.nearest.lat, hit.nearest.lon, f"{project.title} ({hit.nearest.name})", url,

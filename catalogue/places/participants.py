@@ -55,8 +55,10 @@ def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
         .outerjoin(Place, Place.key == Organisation.place_key)
         .where(Project.status == "published")
     ).all()
-    points, by_project = [], {}
+    points, by_project, by_place = [], {}, {}
     for pid, oid, name, slug, key, pop, lat, lon, place_pop, place_lat, place_lon in rows:
+        if key and place_pop:
+            by_place.setdefault(key, (place_pop, set()))[1].add(pid)
         if lat is None or lon is None:
             lat, lon = place_lat, place_lon
         if lat is None or lon is None:
@@ -65,6 +67,14 @@ def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
         points.append(Point(lat, lon, (participant,)))
         by_project.setdefault(pid, []).append(participant)
     index = PointIndex(points)
+    sizes = sorted((population, key, frozenset(ids)) for key, (population, ids) in by_place.items())
     with _lock:
-        _cache["index"] = (version, index, by_project)
+        _cache["index"] = (version, index, by_project, sizes)
     return index, by_project
+
+
+def places_by_size() -> list[tuple[int, str, frozenset]]:
+    """(population, place key, profile ids) of every place with a participant, by population."""
+    participant_index()
+    with _lock:
+        return _cache["index"][3]

@@ -14,6 +14,7 @@ and the order is by distance. Ties go to the nearer, then to the title.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from ..extensions import db
 from ..models import Organisation, Participation, Project
 from .geo import distance_km
 from .models import Place
-from .participants import Participant, participant_index
+from .participants import Participant, participant_index, places_by_size
 
 RADIUS_MIN, RADIUS_MAX, RADIUS_DEFAULT = 10, 200, 50
 #: "similar size": within this factor of the origin's population, either way
@@ -84,28 +85,38 @@ def _fits(population: int | None, low: int | None, high: int | None) -> bool:
     return (low is None or population >= low) and (high is None or population <= high)
 
 
-def similar_places(origin: Place, scores: dict[int, float] | None, limit: int = 8) -> list[tuple[Place, float, list[int]]]:
-    """Municipalities of similar size (anywhere) that take part in a cooperation (on the topic,
-    when ``scores`` is given): (place, distance km, profile ids), most similar size first."""
+def similar_places(origin: Place, scores: dict[int, float] | None, limit: int = 8,
+                   per_place: int = 3) -> list[tuple[Place, float | None, list[tuple[str, str]]]]:
+    """Places of the origin's kind and similar size (anywhere) that take part in a cooperation (on
+    the topic, when ``scores`` is given): (place, distance km, [(slug, title)] of up to
+    ``per_place`` profiles), most similar size first. Reads keys and ids only, then the few rows shown."""
     low, high = similar_range(origin.population)
     if low is None or origin.latitude is None:
         return []
-    rows = db.session.execute(
-        select(Place, Participation.project_id)
-        .join(Organisation, Organisation.place_key == Place.key)
-        .join(Participation, Participation.organisation_id == Organisation.id)
-        .join(Project, Project.id == Participation.project_id)
-        .where(Project.status == "published", Place.active.is_(True), Place.kind == origin.kind,
-               Place.population.between(low, high), Place.key != origin.key)
-    ).all()
-    found: dict[str, tuple[Place, list[int]]] = {}
-    for place, project_id in rows:
-        if scores is not None and project_id not in scores:
+    sizes = places_by_size()  # cached until the next write: no query over all participations
+    found: dict[str, tuple[int, set[int]]] = {}
+    for population, key, ids in sizes[bisect.bisect_left(sizes, (low,)):bisect.bisect_right(sizes, (high + 1,))]:
+        if len(key) != len(origin.key) or key == origin.key:  # key length is the kind
             continue
-        found.setdefault(place.key, (place, []))[1].append(project_id)
-    ranked = sorted(found.values(), key=lambda item: (abs(math.log(item[0].population / origin.population)), item[0].key))
-    return [(place, round(distance_km(origin.latitude, origin.longitude, place.latitude, place.longitude), 1)
-             if place.latitude is not None else None, sorted(set(ids))) for place, ids in ranked[:limit]]
+        wanted = ids if scores is None else {i for i in ids if i in scores}
+        if wanted:
+            found[key] = (population, wanted)
+    ranked = sorted(found.items(), key=lambda item: (abs(math.log(item[1][0] / origin.population)), item[0]))[:limit]
+    if not ranked:
+        return []
+    places = {p.key: p for p in db.session.scalars(select(Place).where(Place.key.in_([k for k, _ in ranked]), Place.active.is_(True)))}
+    shown_ids = {key: sorted(ids, key=lambda i: (-(scores or {}).get(i, 0), i))[:per_place] for key, (_, ids) in ranked}
+    titles = dict((pid, (slug, title)) for pid, slug, title in db.session.execute(
+        select(Project.id, Project.slug, Project.title).where(Project.id.in_({i for ids in shown_ids.values() for i in ids}))))
+    result = []
+    for key, _ in ranked:
+        place = places.get(key)
+        if place is None:
+            continue
+        distance = (round(distance_km(origin.latitude, origin.longitude, place.latitude, place.longitude), 1)
+                    if place.latitude is not None else None)
+        result.append((place, distance, [titles[i] for i in shown_ids[key] if i in titles]))
+    return result
 
 
 def population_filter(scores: dict[int, float], low: int | None, high: int | None) -> list[int]:

@@ -21,6 +21,7 @@ from .pages import (load_projects, national_map, nearby, place_map, place_url, p
 from .partners import RADIUS_DEFAULT, RADIUS_MAX, RADIUS_MIN, partner_search, similar_places, similar_range
 
 bp = Blueprint("places", __name__)
+SHOWN = 20  # results on the page (and on its map); the count names all
 _KEY_SLUG = re.compile(r"^(\d{5}|\d{8}|\d{9})(?:-([a-z0-9-]*))?$")
 _FILTER_KEYS = ("stichwort", "land", "rechtsform")
 
@@ -45,12 +46,11 @@ def place_page(key_slug: str):
     close_projects = {p.id: p for p in load_projects([participant.project_id for _, participant in close])}
     organisations = db.session.scalars(select(Organisation).where(Organisation.place_key == place.key).order_by(Organisation.name)).all()
     similar = similar_places(place, None)
-    similar_projects = {p.id: p for p in load_projects({i for _, _, ids in similar for i in ids})}
     return render_template(
         "places/place.html", place=place, state=parents.get(place.state_key), association=association, district=district,
         own=load_projects(own_ids), of_association=load_projects(association_ids), of_district=load_projects(district_ids),
         nearby=[(d, p, close_projects[p.project_id]) for d, p in close if p.project_id in close_projects],
-        organisations=organisations, similar=similar, similar_projects=similar_projects,
+        organisations=organisations, similar=similar,
         area=place_map(place, [(d, p) for d, p in close]), radius=50,
     )
 
@@ -110,12 +110,11 @@ def partner_search_page():
     except search.SearchQueryError as error:
         raise bad_request(str(error))
     result = partner_search(origin.latitude, origin.longitude, radius, scores, pop_min, pop_max, origin.key)
-    projects = {p.id: p for p in load_projects([hit.project_id for hit in result.hits[:50]])}
-    hits = [(projects[hit.project_id], hit) for hit in result.hits[:50] if hit.project_id in projects]
+    projects = {p.id: p for p in load_projects([hit.project_id for hit in result.hits[:SHOWN]])}
+    hits = [(projects[hit.project_id], hit) for hit in result.hits[:SHOWN] if hit.project_id in projects]
     context["hits"] = hits
     context["total"] = len(result.hits)
     context["similar"] = similar_places(origin, scores if (topic or filters["keywords"]) else None)
-    context["similar_projects"] = {p.id: p for p in load_projects({i for _, _, ids in context["similar"] for i in ids})}
     context["area"] = search_map(gettext("Ergebnisse der Partnersuche"), (origin.latitude, origin.longitude, origin.label), radius, hits)
     if not hits and radius < RADIUS_MAX:
         context["wider"] = min(RADIUS_MAX, max(radius * 2, 100))

@@ -8,8 +8,9 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 import Stemmer
-from compound_split import char_split
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+
+from .compounds import best_split
 
 #: Snowball's German stop words plus "dass" (post-1996 spelling, missing from Whoosh's list).
 #: The stop filter runs before folding (see german_analyzer), so both spellings are listed.
@@ -74,7 +75,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
     """The parts of a German compound (recursively), or () when it is not one we trust."""
     if not may_be_compound(word):
         return ()
-    score, head, tail = char_split.split_compound(word.capitalize())[0]
+    score, head, tail = best_split(word.capitalize())
     if score < COMPOUND_THRESHOLD or len(head) < _MIN_HEAD or len(tail) < _MIN_TAIL:
         return ()
     head, tail = head.lower(), tail.lower()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from bisect import bisect_left, bisect_right
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 from math import log
 
@@ -40,6 +40,9 @@ MIN_FUZZY_LENGTH = 5
 #: Cache bounds, in posting entries (about 100 bytes each) and in cached terms.
 POSTINGS_CACHE, POSITIONS_CACHE, FUZZY_CACHE = 2_000_000, 1_000_000, 4096
 _ONE = 1
+#: Folded titles and facet values, kept across generations: a write changes a few of them, and
+#: folding every title again was a good part of the first search after each write.
+_folded = lru_cache(maxsize=500_000)(fold)
 
 
 class _LRU:
@@ -146,7 +149,7 @@ class Snapshot:
             index["legal_form_raw"].setdefault(record["legal_form"], set()).add(docnum)
             if record["since"] is not None:
                 index["year"].setdefault(record["since"], set()).add(docnum)
-        self.sort_keys = {value: fold(value) for values in index.values() for value in values if isinstance(value, str)}
+        self.sort_keys = {value: _folded(value) for values in index.values() for value in values if isinstance(value, str)}
         return index
 
     def lengths(self, field: str) -> list:
@@ -172,9 +175,10 @@ class Snapshot:
         if found is None:
             table = self.table
             keys = {
-                "titel": lambda d: (fold(table[d]["title"]), table[d]["id"]),
+                "titel": lambda d: (_folded(table[d]["title"]), table[d]["id"]),
                 "neueste": lambda d: (-table[d]["updated"], -table[d]["id"]),
-                "seit": lambda d: (table[d]["since"] is None, -(table[d]["since"] or 0), fold(table[d]["title"]), table[d]["id"]),
+                "seit": lambda d: (table[d]["since"] is None, -(table[d]["since"] or 0), _folded(table[d]["title"]),
+                                   table[d]["id"]),
             }
             found = sorted(self.live, key=keys[sort])
             self._orders[sort] = found

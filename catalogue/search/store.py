@@ -30,7 +30,9 @@ class IndexStore:
         self._opened: tuple[str, object] | None = None  # (generation, FileIndex)
         self._searcher = None
         self._facets: tuple[object, list] | None = None
+        self._segment_records: dict[str, list] = {}  # segment id -> facet record per document
         self._snapshot = None
+        self._meta: tuple[object, dict] | None = None  # (searcher, its meta document)
         self.last_check = 0.0
         #: the background catch-up thread of this process (see sync), if one was started
         self.background: threading.Thread | None = None
@@ -131,15 +133,25 @@ class IndexStore:
         table: list = [None] * reader.doc_count_all()
         # Segment by segment: a segment without any column value (only the meta document)
         # would otherwise shift every later document number of a multi-segment reader.
+        # A write adds a segment and leaves the others as they were (segments never change, only
+        # their deletions): their records are reused, not unpickled again.
+        known, seen = self._segment_records, {}
         for leaf, offset in reader.leaf_readers():
             if not leaf.has_column("facets"):
                 continue
-            column = leaf.column_reader("facets")
-            for docnum in range(leaf.doc_count_all()):
-                if not leaf.is_deleted(docnum):
-                    table[offset + docnum] = column[docnum]
+            segment = leaf.segment().segment_id() if hasattr(leaf, "segment") else None
+            records = known.get(segment) if segment is not None else None
+            if records is None:
+                column = leaf.column_reader("facets")
+                records = [column[docnum] for docnum in range(leaf.doc_count_all())]
+            if segment is not None:
+                seen[segment] = records
+            if leaf.has_deletions():
+                records = [None if leaf.is_deleted(docnum) else record for docnum, record in enumerate(records)]
+            table[offset:offset + len(records)] = records
         with self._lock:
             self._facets = (searcher, table)
+            self._segment_records = seen  # only the segments still in use
         return table
 
     def snapshot(self, searcher):
@@ -154,7 +166,18 @@ class IndexStore:
             return self._snapshot
 
     def meta(self, searcher=None) -> dict:
-        """What the index has applied: {"seq": n, "fingerprint": "..."}."""
-        searcher = searcher or self.searcher()
+        """What the index has applied: {"seq": n, "fingerprint": "..."}; for the shared searcher
+        read once per generation (every cached page asks)."""
+        if searcher is not None:
+            return self._read_meta(searcher)
+        searcher = self.searcher()
+        found = self._meta
+        if found is None or found[0] is not searcher:
+            found = (searcher, self._read_meta(searcher))
+            self._meta = found
+        return found[1]
+
+    @staticmethod
+    def _read_meta(searcher) -> dict:
         stored = searcher.document(id=META_ID)
         return (stored or {}).get("meta") or {"seq": 0, "fingerprint": ""}

@@ -239,7 +239,8 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_only_in_production(a
     cookie = _session_cookie(login(client, "editor"))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # development runs on http
     production = create_app({
-        "ENV": "production", "SECRET_KEY": "k" * 40, "TESTING": True,
+        "ENV": "production", "SECRET_KEY": "k" * 40, "TESTING": True, "TRUSTED_PROXIES": 0,
+        "IMPRINT_URL": "https://example.org/i", "PRIVACY_URL": "https://example.org/d", "ACCESSIBILITY_URL": "https://example.org/b",
         "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": str(tmp_path / "index"),
     })
     with production.test_client() as secure_client:

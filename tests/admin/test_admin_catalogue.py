@@ -151,7 +151,7 @@ def test_admins_manage_users_and_audit_is_kept(app, admin, users):
     assert response.status_code == 303
     user = db.session.scalar(select(User).where(User.username == "neu"))
     assert user.can_publish is False  # an unchecked box means "review only"
-    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$") and PASSWORD not in user.password_hash
     assert login(app.test_client(), "neu").status_code == 302
     url = f"/admin/benutzer/{user.id}"
     assert admin.post_form(url, {"display_name": "Neue Kollegin", "role": "editor", "can_publish": "y", "active": ""}).status_code == 303

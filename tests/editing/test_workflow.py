@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from catalogue.editing import projects_awaiting_review
 from catalogue.extensions import db
@@ -250,3 +250,18 @@ def test_a_write_without_a_valid_token_does_not_queue_for_the_writers_lock(app, 
 
     assert answered_while_locked, "the request waited for the writers' lock"
     assert answers == {"no token": 401, "made-up token": 401}
+
+
+def test_a_new_profile_at_a_taken_address_is_refused_alike(client, make_project, publisher):
+    """The API always refused it (409); the admin used to hand out "<slug>-2" instead."""
+    taken = make_project()
+    profiles = db.session.scalar(select(func.count()).select_from(Project))
+    wanted = {k: v for k, v in snapshot(taken).items() if k != "status"}
+
+    refused_admin = publisher.post_form("/admin/projekte/neu", form_data({**wanted, "status": "draft"}))
+    refused_api = client.post(f"{API}/projects", json=wanted, headers=publisher.token)
+
+    assert (refused_admin.status_code, refused_api.status_code) == (422, 409)
+    message = f"Die Adresse „{taken.slug}“ gehört schon zu einem Profil."
+    assert message in refused_admin.text and refused_api.get_json()["detail"] == message
+    assert db.session.scalar(select(func.count()).select_from(Project)) == profiles

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from catalogue.search.analysis import compound_parts
+from catalogue.search.compounds import NgramTable, best_split, table
 
 GOLDEN = Path(__file__).with_name("compound_golden.tsv")
 
@@ -29,6 +30,21 @@ def test_compound_parts_are_the_golden_ones():
     wrong = [(word, parts, " ".join(compound_parts(word)))
              for word, _score, _head, _tail, parts in golden_rows() if " ".join(compound_parts(word)) != parts]
     assert not wrong, f"{len(wrong)} words split differently, e.g. {wrong[:5]}"
+
+
+def test_best_splits_are_the_librarys():
+    """Score, head and tail of the best split as compound-split's split_compound gave them."""
+    wrong = []
+    for word, score, head, tail, _parts in golden_rows():
+        got = best_split(word.capitalize())
+        if (repr(float(got[0])), got[1], got[2]) != (score, head, tail):
+            wrong.append((word, (score, head, tail), got))
+    assert not wrong, f"{len(wrong)} words scored differently, e.g. {wrong[:5]}"
+
+
+def test_the_table_is_the_mapped_file():
+    """The compact file, not the library's dicts (their fallback is for unwritable caches)."""
+    assert isinstance(table(), NgramTable)
 
 
 @pytest.mark.parametrize("word", ["kommunalverwaltung", "arnsberg", "straßenreinigung", "ßabcdefghij", "ﬁnanzverwaltung"])

@@ -13,7 +13,7 @@ from catalogue.services import find_project, snapshot
 
 from conftest import project_data
 
-IMPORT_FILES = Path(__file__).resolve().parent / "importing" / "files"
+IMPORT_FILES = Path(__file__).resolve().parent / "files"
 
 
 def count(model) -> int:

@@ -13,7 +13,9 @@ from catalogue.services import ServiceError, save_organisation
 import pytest
 
 
-def test_create_user_from_stdin_and_authenticate(runner):
+def test_create_user_from_stdin_and_authenticate(app, runner, monkeypatch):
+    """With the production setting (scrypt, the default): the suite's cheap method is only for speed."""
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
     result = runner.invoke(args=["create-user", "Anna", "--role", "admin", "--password-stdin"], input="ein langes Passwort\n")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User))
@@ -30,7 +32,7 @@ def test_create_user_asks_for_the_password_twice_without_echoing_it(runner):
     assert result.output.count("Passwort wiederholen") == 2  # the mismatch is asked again
     assert "ein langes Passwort" not in result.output and "ein anderes Passwort" not in result.output
     user = authenticate("dora", "ein langes Passwort")
-    assert user is not None and user.role == "editor" and user.password_hash.startswith("scrypt:")
+    assert user is not None and user.role == "editor" and user.password_hash.startswith("pbkdf2:sha256:1000$")
     assert authenticate("dora", "ein anderes Passwort") is None
     assert db.session.scalar(select(AuditEvent.actor)) == "cli"
 

@@ -1,0 +1,162 @@
+"""Benchmark: partner search and place pages against a plain keyword search, at 10,000 profiles.
+
+    .venv/bin/python scripts/bench_places.py [--profiles 10000] [--queries 200]
+
+Builds a throw-away catalogue (SQLite and Whoosh index in a temporary folder; never the real
+database): the shipped register of places, one organisation for each of 6,000 randomly drawn
+municipalities, and N synthetic profiles with two to four participants each, clustered
+regionally (partners drawn near the lead) and spread over the whole register, their topics from a
+fixed list. Then it times, query by query in turn so that both see the same moments of a shared
+machine, through the Flask test client (whole pages, templates and maps included):
+
+- keyword search: GET /suche?q=<topic>                (the baseline)
+- partner search: GET /partnersuche?schluessel=<AGS>&thema=<topic>&umkreis=<10..100>
+- place page:     GET /kommunen/<AGS>-<slug>
+
+and prints p50/p95 per kind with the ratio to the keyword search, and the size of /karte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", category=SyntaxWarning)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TOPICS = ["Klärschlamm", "Standesamt", "Bauhof", "Feuerwehr", "Digitalisierung", "Tourismus", "Klimaschutz",
+          "Wirtschaftsförderung", "Abwasser", "Breitband", "Jugendarbeit", "Schule", "Kläranlage", "Bibliothek",
+          "Musikschule", "Personal", "Vergabe", "Gewerbegebiet", "Radverkehr", "Wasserversorgung"]
+WORDS = ["gemeinsam", "Verwaltung", "Kooperation", "Service", "Bürger", "Kosten", "Aufgabe", "Vereinbarung",
+         "Zweckverband", "Nachbarn", "Region", "Personal", "Qualität", "Projekt", "Konzept", "Betrieb", "Planung"]
+
+
+def build(app, profiles: int, rng: random.Random) -> list:
+    """Register, organisations and profiles; returns the municipalities (key, slug) for queries."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from catalogue import search
+    from catalogue.extensions import db
+    from catalogue.models import Change, Keyword, Organisation, Participation, Project
+    from catalogue.places.geo import PointIndex, Point
+    from catalogue.places.models import Place
+
+    with app.app_context():
+        upgrade()
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["places", "load"])
+        assert result.exit_code == 0, result.output
+        municipalities = db.session.execute(
+            select(Place.key, Place.slug, Place.name, Place.state_key, Place.latitude, Place.longitude)
+            .where(Place.kind == "municipality", Place.latitude.is_not(None))).all()
+        chosen = rng.sample(municipalities, 6000)
+        organisations = []
+        for key, slug, name, state, lat, lon in chosen:
+            organisations.append(Organisation(name=name, name_key=name.casefold(), slug=f"{slug}-{key}",
+                                              kind="municipality", ags=key, place_key=key))
+        db.session.add_all(organisations)
+        keywords = {topic: Keyword(name=topic, key=topic.casefold(), slug=topic.casefold()) for topic in TOPICS}
+        db.session.add_all(keywords.values())
+        db.session.flush()
+        near = PointIndex([Point(row[4], row[5], (n,)) for n, row in enumerate(chosen)])
+        for number in range(1, profiles + 1):
+            lead = rng.randrange(len(chosen))
+            around = [p.ref[0] for _, p in near.within(chosen[lead][4], chosen[lead][5], 40) if p.ref[0] != lead]
+            partners = rng.sample(around, min(len(around), rng.randint(1, 3)))
+            topic = rng.choice(TOPICS)
+            names = [chosen[i][2] for i in [lead] + partners]
+            text = " ".join(rng.choices(WORDS, k=40))
+            project = Project(slug=f"profil-{number}", title=f"{topic}: {' und '.join(names[:2])}",
+                              summary=f"{topic} {text[:160]}", goal=text, implementation=" ".join(rng.choices(WORDS, k=60)),
+                              status="published", keywords=[keywords[topic]])
+            project.participations = [Participation(organisation=organisations[i], role="lead" if n == 0 else "partner", position=n)
+                                      for n, i in enumerate([lead] + partners)]
+            db.session.add(project)
+            if number % 1000 == 0:
+                db.session.flush()
+                print(f"  {number} Profile angelegt", flush=True)
+        db.session.flush()
+        for project_id in db.session.scalars(select(Project.id)):
+            db.session.add(Change(project_id=project_id, action="create"))
+        db.session.commit()
+        started = time.perf_counter()
+        search.rebuild()
+        print(f"  Suchindex: {time.perf_counter() - started:.0f} s", flush=True)
+        return [(row[0], row[1]) for row in chosen]
+
+
+def percentile(values: list[float], share: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(share * (len(values) - 1))))]
+
+
+def main() -> None:
+    """Build, time, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="cProfile of the partner searches and place pages")
+    args = parser.parse_args()
+    rng = random.Random(11)
+    from catalogue import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "INDEX_DIR": f"{folder}/index",
+                          "RATELIMIT_ENABLED": False})
+        print(f"Aufbau: {args.profiles} Profile über das ganze Gemeindeverzeichnis …", flush=True)
+        places = build(app, args.profiles, rng)
+        client = app.test_client()
+        timings: dict[str, list[float]] = {"keyword": [], "partner": [], "place": []}
+        urls = []
+        for _ in range(args.queries):
+            key, slug = rng.choice(places)
+            topic = rng.choice(TOPICS)
+            urls.append({"keyword": f"/suche?q={topic}",
+                         "partner": f"/partnersuche?schluessel={key}&thema={topic}&umkreis={rng.choice([10, 30, 50, 100])}",
+                         "place": f"/kommunen/{key}-{slug}"})
+        for kind in timings:  # warm caches (participant index, outlines, searcher) once for each kind
+            assert client.get(urls[0][kind]).status_code == 200, urls[0][kind]
+        for entry in urls:
+            for kind, url in entry.items():
+                started = time.perf_counter()
+                response = client.get(url)
+                timings[kind].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            for kind in ("partner", "place"):
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for entry in urls[:50]:
+                    client.get(entry[kind])
+                profiler.disable()
+                print(f"\n--- cProfile: {kind}")
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        started = time.perf_counter()
+        overview = client.get("/karte")
+        overview_ms = (time.perf_counter() - started) * 1000
+        base50, base95 = percentile(timings["keyword"], 0.5), percentile(timings["keyword"], 0.95)
+        print()
+        print(f"| {args.profiles:,} profiles, {args.queries} queries each | p50 ms | p95 ms | p50 ratio | p95 ratio |")
+        print("|---|---|---|---|---|")
+        labels = {"keyword": "keyword search /suche (baseline)", "partner": "partner search /partnersuche",
+                  "place": "place page /kommunen/…"}
+        for kind, values in timings.items():
+            p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+            print(f"| {labels[kind]} | {p50:.1f} | {p95:.1f} | {p50 / base50:.2f}× | {p95 / base95:.2f}× |")
+        print()
+        print(f"/karte: {len(overview.data) / 1024:.0f} KiB HTML (SVG, GeoJSON and text list of "
+              f"{overview.get_data(as_text=True).count('place-map__marker--district')} districts), {overview_ms:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

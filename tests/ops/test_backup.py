@@ -1,0 +1,92 @@
+"""backup and restore: a consistent copy taken while writers write, a restore that refuses
+a non-empty catalogue without --force, rebuilds the index, and whose result other machines'
+indexes notice by the change-log fingerprint."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import distinct, func, select
+
+from catalogue import create_app, search
+from catalogue.extensions import db
+from catalogue.models import Change, Project, Revision
+from catalogue.schemas import ProjectInputSchema
+from catalogue.services import create_project
+from conftest import project_data
+
+
+def _write_until(app, stop: threading.Event, written: list):
+    """A writer in its own app context (another request, another worker)."""
+    with app.app_context():
+        number = 0
+        while not stop.is_set():
+            number += 1
+            data = ProjectInputSchema().load(project_data(title=f"Kooperation Nummer {number}", slug=f"nr-{number}"))
+            create_project(data, "writer", status="published")
+            db.session.commit()
+            written.append(number)
+        db.session.remove()
+
+
+def _consistent() -> tuple[int, int]:
+    """Every profile has its revision and its create change; returns (profiles, newest seq)."""
+    projects = db.session.scalar(select(func.count(Project.id)))
+    assert db.session.scalar(select(func.count(distinct(Revision.project_id)))) == projects
+    assert db.session.scalar(select(func.count(Change.seq)).where(Change.action == "create")) == projects
+    return projects, db.session.scalar(select(func.max(Change.seq))) or 0
+
+
+def test_backup_during_writes_and_restore_round_trip(app, runner, seeded, tmp_path):
+    db.session.rollback()
+    other_machine = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                                "INDEX_DIR": str(tmp_path / "other-index"), "SEARCH_CATCHUP_INTERVAL": 0})
+    stop, written = threading.Event(), []
+    writer = threading.Thread(target=_write_until, args=(app, stop, written))
+    writer.start()
+    try:
+        while len(written) < 3:
+            stop.wait(0.05)
+        target = tmp_path / "sicherung.dump"
+        result = runner.invoke(args=["backup", str(target)])
+        assert result.exit_code == 0, result.output
+        stop.wait(0.5)  # writes go on after the copy
+    finally:
+        stop.set()
+        writer.join()
+    db.session.rollback()
+    after_writes, newest_after = _consistent()
+    assert after_writes >= 19 + 3
+    with other_machine.app_context():  # the other machine has indexed everything
+        assert search.search_projects("Kooperation Nummer").total == len(written)
+
+    refused = runner.invoke(args=["restore", str(target)])
+    assert refused.exit_code != 0 and "--force" in refused.output and "Profile" in refused.output
+    assert db.session.scalar(select(func.count(Project.id))) == after_writes  # nothing touched
+
+    restored = runner.invoke(args=["restore", "--force", str(target)])
+    assert restored.exit_code == 0, restored.output
+    assert "Suchindex neu aufgebaut" in restored.output
+    db.session.rollback()
+    projects, newest = _consistent()  # the copy is a consistent state of some moment
+    assert 19 + 3 <= projects < after_writes and newest < newest_after
+    in_copy = db.session.scalar(select(func.count(Project.id)).where(Project.slug.like("nr-%")))
+    assert search.search_projects("Kooperation Nummer").total == in_copy  # this index was rebuilt
+    with other_machine.app_context():  # the other machine notices the restore by the fingerprint
+        assert search.search_projects("Kooperation Nummer").total == in_copy
+        db.engine.dispose()
+
+
+def test_restore_refuses_what_is_no_backup(runner, tmp_path):
+    junk = tmp_path / "kaputt.dump"
+    junk.write_bytes(b"keine Sicherung")
+    result = runner.invoke(args=["restore", str(junk)])
+    assert result.exit_code != 0 and "FEHLER" in result.output
+
+
+def test_backup_never_overwrites_a_file(runner, tmp_path):
+    existing = tmp_path / "da.dump"
+    existing.write_text("wichtig")
+    result = runner.invoke(args=["backup", str(existing)])
+    assert result.exit_code != 0 and "gibt es schon" in result.output
+    assert existing.read_text() == "wichtig"
