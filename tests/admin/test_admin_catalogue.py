@@ -198,9 +198,10 @@ def _in_search(client, slug: str, **args) -> bool:
 
 
 def _from_api(client, slug: str) -> dict | None:
-    """The profile as the public API gives it, or None when it is not public."""
+    """The profile as the public API gives it, or None when it is not public (404, or 410 for
+    one that was public and is archived now)."""
     response = client.get(f"/api/v1/projects/{slug}")
-    assert response.status_code in (200, 404), response.status_code
+    assert response.status_code in (200, 404, 410), response.status_code
     return response.get_json() if response.status_code == 200 else None
 
 
