@@ -41,7 +41,8 @@ if int(os.environ.get("CATALOGUE_TRUSTED_PROXIES", "0") or 0) == 0:
 # prometheus_client's multiprocess mode: every worker writes its metrics into this folder and
 # /metrics sums them. It must exist, empty, before the workers import prometheus_client.
 _metrics_dir = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"ikz-metrics-{os.getuid()}"))
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"ikz-metrics-{os.getuid()}")
+)
 
 
 def on_starting(server):

@@ -8,7 +8,20 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
-    accounts, api, caching, cli, database, errors, formatting, i18n, jsonbody, opendata, ops, places, search, security,
+    accounts,
+    api,
+    caching,
+    cli,
+    database,
+    errors,
+    formatting,
+    i18n,
+    jsonbody,
+    opendata,
+    ops,
+    places,
+    search,
+    security,
 )
 from .admin import bp as admin_bp
 from .config import build_config

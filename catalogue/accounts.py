@@ -45,7 +45,12 @@ def check_password_rules(password: str) -> None:
 
 
 def create_user(
-    username: str, password: str, role: str, actor: str, display_name: str = "", email: str = "",
+    username: str,
+    password: str,
+    role: str,
+    actor: str,
+    display_name: str = "",
+    email: str = "",
     can_publish: bool = True,
 ) -> User:
     """Create an account."""
@@ -58,8 +63,12 @@ def create_user(
         raise ServiceError(f"Den Benutzernamen „{username}“ gibt es schon.")
     check_password_rules(password)
     user = User(
-        username=username, role=role, display_name=display_name.strip(), email=email.strip(),
-        password_hash=_hash(password), can_publish=can_publish,
+        username=username,
+        role=role,
+        display_name=display_name.strip(),
+        email=email.strip(),
+        password_hash=_hash(password),
+        can_publish=can_publish,
     )
     db.session.add(user)
     db.session.flush()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, has_app_context, request, request_finished
 from flask_caching import Cache
@@ -46,7 +46,7 @@ _NEWEST_CHANGE = f"SELECT seq, created_at FROM {Change.__tablename__} ORDER BY s
 def _instant(value) -> int:
     """Microseconds since 1970 of a commit time as the driver returns it (SQLite: text)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1_000_000)
 
 
@@ -74,7 +74,7 @@ def catalogue_version() -> tuple[int, str]:
 def catalogue_modified() -> datetime | None:
     """Commit time of the newest change (Last-Modified of the pages), None for an empty log."""
     seq, token = catalogue_version()
-    return datetime.fromtimestamp(int(token.split(".")[1]) / 1_000_000, timezone.utc) if seq else None
+    return datetime.fromtimestamp(int(token.split(".")[1]) / 1_000_000, UTC) if seq else None
 
 
 def _forget_version(*_args) -> None:
@@ -213,8 +213,7 @@ def _store_in_cache(sender, response, **_extra):
         return
     if response.mimetype not in ("text/html", "application/json", "application/problem+json", "text/csv"):
         return
-    headers = [(name, value) for name, value in response.headers.items()
-               if not name.lower().startswith(_PER_EXCHANGE)]
+    headers = [(name, value) for name, value in response.headers.items() if not name.lower().startswith(_PER_EXCHANGE)]
     cache.set(_key(validator), (response.status_code, headers, response.get_data()))
 
 
@@ -222,8 +221,13 @@ def add_page_validators(response: Response) -> Response:
     """after_request: public HTML pages carry ETag/Last-Modified from the catalogue's version
     and answer a matching If-None-Match with 304."""
     state = _state()
-    if state.get("etag") and request.blueprint == "public" and response.status_code == 200 \
-            and response.mimetype == "text/html" and not state.get("hit"):
+    if (
+        state.get("etag")
+        and request.blueprint == "public"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and not state.get("hit")
+    ):
         _page_validators(response)
         return response.make_conditional(request)
     return response

@@ -13,8 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .importing import RawRecord, ReadError, read_file, validate_record
-from .places.linking import link_participants
 from .models import Keyword, Project
+from .places.linking import link_participants
 from .schemas import ProjectOutputSchema
 from .services import ensure_legal_form, find_project, save_project, seed_project, snapshot
 from .textutil import slugify
@@ -50,8 +50,13 @@ def _where(record: RawRecord, field: str | None = None) -> str:
 
 
 @click.command("seed")
-@click.option("--dir", "seed_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Ordner mit legal_forms.yaml und projects/*.yaml (Standard: data/seed).")
+@click.option(
+    "--dir",
+    "seed_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Ordner mit legal_forms.yaml und projects/*.yaml (Standard: data/seed).",
+)
 def seed_command(seed_dir: Path | None) -> None:
     """Load the seed records; idempotent, never overwrites profiles edited since."""
     seed_dir = seed_dir or Path(current_app.config["SEED_DIR"])
@@ -75,12 +80,14 @@ def seed_command(seed_dir: Path | None) -> None:
         _fail("Seed-Daten fehlerhaft – nichts geladen.")
         sys.exit(1)
     counts: dict[str, int] = {}
-    for record, data in validated:
+    for _record, data in validated:
         result = seed_project({**data, "status": data.get("status") or "published"})
         counts[result.action] = counts.get(result.action, 0) + 1
         if result.action != "unchanged":
-            click.echo(f"{ACTION_LABELS[result.action]}: {result.project.slug}"
-                       + (f" ({result.message})" if result.message else ""))
+            click.echo(
+                f"{ACTION_LABELS[result.action]}: {result.project.slug}"
+                + (f" ({result.message})" if result.message else "")
+            )
     db.session.commit()
     summary = ", ".join(f"{n} {ACTION_LABELS[action]}" for action, n in sorted(counts.items()))
     click.echo(f"Seed: {len(validated)} Profile geprüft – {summary or 'nichts zu tun'}.")
@@ -106,8 +113,13 @@ def _load_legal_forms(path: Path) -> None:
 
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--status", type=click.Choice(["draft", "published"]), default="published", show_default=True,
-              help="Status der angelegten oder aktualisierten Profile.")
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "published"]),
+    default="published",
+    show_default=True,
+    help="Status der angelegten oder aktualisierten Profile.",
+)
 @click.option("--dry-run", is_flag=True, help="Nur prüfen, nichts speichern.")
 def import_command(files: tuple[Path, ...], status: str, dry_run: bool) -> None:
     """Import profiles from text records (.txt), CSV or JSON; creates or updates by slug."""
@@ -142,7 +154,9 @@ def import_command(files: tuple[Path, ...], status: str, dry_run: bool) -> None:
         click.echo(f"{progress}{verb}: {result.project.slug} ({_where(record)})")
     if dry_run:
         db.session.rollback()
-        click.echo(f"Probelauf: {total - failures if failures <= total else 0} von {total} Datensätzen gültig; nichts gespeichert.")
+        click.echo(
+            f"Probelauf: {total - failures if failures <= total else 0} von {total} Datensätzen gültig; nichts gespeichert."
+        )
     else:
         db.session.commit()
         click.echo(f"Import: {total} Datensätze gelesen, {failures} Fehler.")
@@ -169,8 +183,12 @@ def _over_current_profile(record: RawRecord) -> RawRecord:
 
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
-              help="Zieldatei (Standard: Standardausgabe).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Zieldatei (Standard: Standardausgabe).",
+)
 def export_command(fmt: str, output: Path | None) -> None:
     """Write every published profile as JSON or CSV."""
     from .importing.csv_format import write_csv
@@ -229,7 +247,9 @@ def create_token_command(username: str, name: str) -> None:
     token, plaintext = create_api_token(user, name, "cli")
     db.session.commit()
     click.echo(plaintext)
-    click.echo(f"Token {token.prefix}… für {user.username} ({user.role}) angelegt. Es wird nur jetzt angezeigt.", err=True)
+    click.echo(
+        f"Token {token.prefix}… für {user.username} ({user.role}) angelegt. Es wird nur jetzt angezeigt.", err=True
+    )
 
 
 @click.command("revoke-token")

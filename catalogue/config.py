@@ -41,8 +41,11 @@ ENV_SETTINGS = {
 #: The operator's pages a public site in Germany must link (TMG/DDG § 5 Impressum, GDPR
 #: Art. 13 privacy notice, BITV 2.0 § 7 accessibility statement): production refuses to start
 #: without them, so that no catalogue goes online looking anonymous.
-LEGAL_PAGES = {"IMPRINT_URL": "Impressum", "PRIVACY_URL": "Datenschutzerklärung",
-               "ACCESSIBILITY_URL": "Erklärung zur Barrierefreiheit"}
+LEGAL_PAGES = {
+    "IMPRINT_URL": "Impressum",
+    "PRIVACY_URL": "Datenschutzerklärung",
+    "ACCESSIBILITY_URL": "Erklärung zur Barrierefreiheit",
+}
 #: Shortest HSTS lifetime production accepts (seconds; a day. The default is a year).
 MIN_HSTS_MAX_AGE = 86400
 
@@ -124,8 +127,9 @@ def _check(settings: dict) -> None:
     from .opendata.licences import LICENCES
 
     if settings["DATA_LICENSE"] not in LICENCES:
-        raise ConfigError("DATA_LICENSE must be a URI of the DCAT-AP.de licence list, one of: "
-                          + ", ".join(sorted(LICENCES)))
+        raise ConfigError(
+            "DATA_LICENSE must be a URI of the DCAT-AP.de licence list, one of: " + ", ".join(sorted(LICENCES))
+        )
     if not 1 <= settings["PAGE_SIZE"] <= settings["MAX_PAGE_SIZE"]:
         raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
     if settings["LOG_FORMAT"] not in ("text", "json"):
@@ -155,11 +159,15 @@ def _check_production(settings: dict) -> None:
             "CATALOGUE_TRUSTED_PROXIES must be set in production: 1 behind one TLS-terminating proxy "
             "(nginx), 0 when clients reach gunicorn directly. Otherwise rate limits and logs see only the proxy."
         )
-    missing = [f"CATALOGUE_{name} ({label})" for name, label in LEGAL_PAGES.items()
-               if not str(settings.get(name) or "").startswith(("https://", "http://"))]
+    missing = [
+        f"CATALOGUE_{name} ({label})"
+        for name, label in LEGAL_PAGES.items()
+        if not str(settings.get(name) or "").startswith(("https://", "http://"))
+    ]
     if missing:
         raise ConfigError(
-            "In production the operator's legal pages must be linked: set " + ", ".join(missing)
+            "In production the operator's legal pages must be linked: set "
+            + ", ".join(missing)
             + " to the full https:// address of each page."
         )
 
@@ -204,7 +212,7 @@ def _derive(settings: dict) -> dict:
 def normalise_db_url(url: str) -> str:
     """Let operators write postgresql:// and still get the psycopg 3 driver."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url

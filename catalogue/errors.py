@@ -16,6 +16,8 @@ API_PREFIX = "/api/"
 def is_api_path(path: str) -> bool:
     """Whether ``path`` belongs to the API (``/api`` itself included)."""
     return path == API_PREFIX.rstrip("/") or path.startswith(API_PREFIX)
+
+
 _API_EXPLANATIONS = {
     401: "Für diese Aktion ist ein API-Token nötig (Authorization: Bearer …).",
     404: "Diese Adresse gibt es in der API nicht.",

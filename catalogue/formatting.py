@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext
 
-from .models import ORGANISATION_KINDS, STATES
 from .i18n import current_language
+from .models import ORGANISATION_KINDS, STATES
 from .textutil import linkify, paragraphs
 
 KIND_LABELS = {
@@ -28,7 +28,7 @@ ROLE_LABELS = {"lead": lazy_gettext("Hauptverantwortlich"), "partner": lazy_gett
 
 
 def partial_date(date: dt.date, precision: str) -> str:
-    """"2022", "September 2023" or "18. Dezember 2019": never more precise than the source."""
+    """ "2022", "September 2023" or "18. Dezember 2019": never more precise than the source."""
     if precision == "year":
         return str(date.year)
     if precision == "month":

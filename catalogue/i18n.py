@@ -65,8 +65,9 @@ def switch_language(code: str):
         target = url_for("public.home")
     response = redirect(target)
     if code in LANGUAGES:
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=request.is_secure)
+        response.set_cookie(
+            COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=request.is_secure
+        )
     return response
 
 
@@ -77,8 +78,10 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        current_language=current_language, content_lang=content_lang,
-        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+        content_lang=content_lang,
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
 
     @app.before_request

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import (
     JSON,
@@ -62,7 +61,7 @@ CHANGE_ACTIONS = ("create", "update", "publish", "unpublish", "delete")
 
 def utcnow() -> dt.datetime:
     """Timezone-aware now, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -73,12 +72,12 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return value
 
 
@@ -114,18 +113,14 @@ class Keyword(db.Model):
     #: URL part of the keyword page
     slug: Mapped[str] = mapped_column(String(100), unique=True)
 
-    projects: Mapped[list["Project"]] = relationship(
-        secondary=project_keywords, back_populates="keywords"
-    )
+    projects: Mapped[list[Project]] = relationship(secondary=project_keywords, back_populates="keywords")
 
 
 class Organisation(db.Model):
     """A partner: municipality, district, authority, association, company..."""
 
     __tablename__ = "organisations"
-    __table_args__ = (
-        CheckConstraint("ags IS NULL OR length(ags) = 8", name="ags_length"),
-    )
+    __table_args__ = (CheckConstraint("ags IS NULL OR length(ags) = 8", name="ags_length"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(220), unique=True)
@@ -134,29 +129,29 @@ class Organisation(db.Model):
     name_key: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(40), default="other")
     #: Amtlicher Gemeindeschlüssel, 8 digits; unique when present
-    ags: Mapped[Optional[str]] = mapped_column(String(8), unique=True)
+    ags: Mapped[str | None] = mapped_column(String(8), unique=True)
     #: ISO 3166-2 code, e.g. DE-NW
-    state: Mapped[Optional[str]] = mapped_column(String(5), index=True)
+    state: Mapped[str | None] = mapped_column(String(5), index=True)
     #: Kreis / Landkreis
     district: Mapped[str] = mapped_column(String(200), default="")
     #: Regierungsbezirk
     administrative_region: Mapped[str] = mapped_column(String(200), default="")
-    population: Mapped[Optional[int]] = mapped_column(Integer)
-    population_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    population: Mapped[int | None] = mapped_column(Integer)
+    population_date: Mapped[dt.date | None] = mapped_column(Date)
     population_source: Mapped[str] = mapped_column(String(200), default="")
-    area_km2: Mapped[Optional[float]] = mapped_column(Float)
+    area_km2: Mapped[float | None] = mapped_column(Float)
     website: Mapped[str] = mapped_column(String(500), default="")
-    latitude: Mapped[Optional[float]] = mapped_column(Float)
-    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     #: key of its place in the register (catalogue/places): AGS of a municipality, 9 digits for a
     #: municipal association, 5 for a district. No foreign key: the register is reloaded on its own
     #: schedule, and an organisation keeps its key when its place vanishes (the load reports it).
-    place_key: Mapped[Optional[str]] = mapped_column(String(12), index=True)
+    place_key: Mapped[str | None] = mapped_column(String(12), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    participations: Mapped[list["Participation"]] = relationship(back_populates="organisation")
-    place: Mapped[Optional["Place"]] = relationship(
+    participations: Mapped[list[Participation]] = relationship(back_populates="organisation")
+    place: Mapped[Place | None] = relationship(
         "Place", primaryjoin="foreign(Organisation.place_key) == Place.key", viewonly=True, lazy="select"
     )
 
@@ -186,9 +181,9 @@ class Project(db.Model):
     goal: Mapped[str] = mapped_column(Text, default="")
     implementation: Mapped[str] = mapped_column(Text, default="")
     financing: Mapped[str] = mapped_column(Text, default="")
-    legal_form_id: Mapped[Optional[int]] = mapped_column(ForeignKey("legal_forms.id"), index=True)
+    legal_form_id: Mapped[int | None] = mapped_column(ForeignKey("legal_forms.id"), index=True)
     #: Zusammenarbeit seit
-    since_year: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    since_year: Mapped[int | None] = mapped_column(Integer, index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     #: Quelle: where the facts come from
     source_note: Mapped[str] = mapped_column(Text, default="")
@@ -197,12 +192,12 @@ class Project(db.Model):
     #: increases by one with every change of content or status (optimistic concurrency)
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: when an editor without the right to publish asked for review (None: no open request)
-    review_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    review_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: who asked for review ("user:<name>"), empty when no request is open
     review_requested_by: Mapped[str] = mapped_column(String(120), default="")
 
-    legal_form: Mapped[Optional[LegalForm]] = relationship()
-    participations: Mapped[list["Participation"]] = relationship(
+    legal_form: Mapped[LegalForm | None] = relationship()
+    participations: Mapped[list[Participation]] = relationship(
         back_populates="project",
         order_by="Participation.position",
         cascade="all, delete-orphan",
@@ -210,18 +205,14 @@ class Project(db.Model):
     keywords: Mapped[list[Keyword]] = relationship(
         secondary=project_keywords, back_populates="projects", order_by="Keyword.name"
     )
-    contacts: Mapped[list["Contact"]] = relationship(
-        order_by="Contact.position", cascade="all, delete-orphan"
-    )
-    links: Mapped[list["Link"]] = relationship(
-        order_by="Link.position", cascade="all, delete-orphan"
-    )
-    updates: Mapped[list["ProjectUpdate"]] = relationship(
+    contacts: Mapped[list[Contact]] = relationship(order_by="Contact.position", cascade="all, delete-orphan")
+    links: Mapped[list[Link]] = relationship(order_by="Link.position", cascade="all, delete-orphan")
+    updates: Mapped[list[ProjectUpdate]] = relationship(
         order_by="ProjectUpdate.date.desc()", cascade="all, delete-orphan"
     )
 
     @property
-    def lead(self) -> Optional["Organisation"]:
+    def lead(self) -> Organisation | None:
         """The lead organisation (Hauptverantwortlich), if the profile names one."""
         for participation in self.participations:
             if participation.role == "lead":
@@ -229,7 +220,7 @@ class Project(db.Model):
         return None
 
     @property
-    def partners(self) -> list["Organisation"]:
+    def partners(self) -> list[Organisation]:
         """Participating organisations other than the lead."""
         return [p.organisation for p in self.participations if p.role != "lead"]
 
@@ -303,9 +294,7 @@ class ProjectUpdate(db.Model):
     """A news item of a project (Neuigkeit), dated as precisely as its source."""
 
     __tablename__ = "project_updates"
-    __table_args__ = (
-        CheckConstraint("date_precision IN ('year', 'month', 'day')", name="precision_known"),
-    )
+    __table_args__ = (CheckConstraint("date_precision IN ('year', 'month', 'day')", name="precision_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
@@ -342,9 +331,7 @@ class Change(db.Model):
 
     __tablename__ = "changes"
     __table_args__ = (
-        CheckConstraint(
-            "action IN ('create', 'update', 'publish', 'unpublish', 'delete')", name="action_known"
-        ),
+        CheckConstraint("action IN ('create', 'update', 'publish', 'unpublish', 'delete')", name="action_known"),
     )
 
     #: monotonically increasing cursor; writes are serialised so commits arrive in seq order
@@ -379,12 +366,12 @@ class User(db.Model):
     #: False: the editor may only submit profiles for review; an administrator publishes
     can_publish: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_login_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: sessions carry the generation they were started in; raising it (logout, password change,
     #: deactivation, "log out everywhere") ends every session of the user on every worker
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     # Flask-Login protocol
     @property
@@ -425,8 +412,8 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
@@ -462,9 +449,7 @@ class ChangeProposal(db.Model):
 
     __tablename__ = "change_proposals"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('open', 'accepted', 'rejected', 'withdrawn', 'superseded')", name="status_known"
-        ),
+        CheckConstraint("status IN ('open', 'accepted', 'rejected', 'withdrawn', 'superseded')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -477,12 +462,12 @@ class ChangeProposal(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: who proposed: "user:<name>"
     created_by: Mapped[str] = mapped_column(String(120), index=True)
-    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     #: the reviewer's note to the author (required when rejecting)
     note: Mapped[str] = mapped_column(Text, default="")
     #: the project's version that accepting it created (None: not accepted, or it changed nothing)
-    applied_version: Mapped[Optional[int]] = mapped_column(Integer)
+    applied_version: Mapped[int | None] = mapped_column(Integer)
 
     project: Mapped[Project] = relationship()
 

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+from flask_babel import gettext, lazy_gettext
 from marshmallow import (
     EXCLUDE,
     RAISE,
@@ -22,7 +23,6 @@ from marshmallow import (
     validates,
     validates_schema,
 )
-from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from .extensions import db
@@ -224,7 +224,10 @@ class OrganisationInputSchema(InputSchema):
     district = Line()
     administrative_region = Line()
     population = fields.Integer(
-        load_default=None, allow_none=True, strict=True, error_messages={"invalid": "Ganze Zahl erwartet."},
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        error_messages={"invalid": "Ganze Zahl erwartet."},
         validate=validate.Range(min=0, max=100_000_000, error="Einwohnerzahl zwischen 0 und 100.000.000."),
     )
     population_date = fields.Date(
@@ -232,7 +235,9 @@ class OrganisationInputSchema(InputSchema):
     )
     population_source = Line()
     area_km2 = fields.Float(
-        load_default=None, allow_none=True, error_messages={"invalid": "Zahl erwartet."},
+        load_default=None,
+        allow_none=True,
+        error_messages={"invalid": "Zahl erwartet."},
         validate=validate.Range(min=0, max=400_000, min_inclusive=False, error="Fläche in km² größer 0."),
     )
     website = WebAddress()
@@ -260,8 +265,16 @@ class OrganisationInputSchema(InputSchema):
     def _blank_is_none(self, data, **kwargs):
         # Spreadsheets and forms send "" for "unknown"; treat it like a missing value.
         if isinstance(data, dict):
-            optional = ("ags", "state", "population", "population_date", "area_km2", "latitude", "longitude",
-                        "place_key")
+            optional = (
+                "ags",
+                "state",
+                "population",
+                "population_date",
+                "area_km2",
+                "latitude",
+                "longitude",
+                "place_key",
+            )
             return {k: (None if k in optional and v == "" else v) for k, v in data.items()}
         return data
 
@@ -316,7 +329,8 @@ class UpdateInputSchema(InputSchema):
 
     date = PartialDate(required=True, error_messages={"required": REQUIRED})
     title = Line(
-        max_length=300, required=True,
+        max_length=300,
+        required=True,
         validate=[validate.Length(min=1, error=NOT_NULL)],
         error_messages={"required": REQUIRED, "null": NOT_NULL},
     )
@@ -336,7 +350,8 @@ class ProjectInputSchema(InputSchema):
     READ_ONLY = ("id", "url", "api_url", "html_url", "created_at", "updated_at", "version", "lead")
 
     slug = Text(
-        load_default=None, allow_none=True,
+        load_default=None,
+        allow_none=True,
         validate=validate.Regexp(
             r"^[a-z0-9]+(-[a-z0-9]+)*$",
             error="Nur Kleinbuchstaben a–z, Ziffern und Bindestriche.",
@@ -349,7 +364,8 @@ class ProjectInputSchema(InputSchema):
     )
     summary = Paragraphs(max_length=600)
     status = Text(
-        load_default=None, allow_none=True,
+        load_default=None,
+        allow_none=True,
         validate=validate.OneOf(PROJECT_STATUSES, error=_message("one_of", choices=", ".join(PROJECT_STATUSES))),
     )
     keywords = BoundedList(Line(max_length=80), MAX_KEYWORDS, load_default=list)
@@ -383,9 +399,7 @@ class ProjectInputSchema(InputSchema):
     def _legal_form_known(self, value, **kwargs):
         if value and db.session.scalar(select(LegalForm.id).where(LegalForm.name == value)) is None:
             known = db.session.scalars(select(LegalForm.name).order_by(LegalForm.name)).all()
-            raise ValidationError(
-                f"Unbekannte Rechtsform „{value}“. Bekannt: {', '.join(known) or '(keine)'}."
-            )
+            raise ValidationError(f"Unbekannte Rechtsform „{value}“. Bekannt: {', '.join(known) or '(keine)'}.")
 
     @validates_schema
     def _one_lead_no_duplicates(self, data, **kwargs):
@@ -527,22 +541,34 @@ class ProjectFilterSchema(Schema):
 
     keywords = fields.List(FilterLine(max_length=80), data_key="stichwort", load_default=list)
     states = fields.List(
-        fields.String(validate=validate.OneOf(STATES, error=lazy_gettext("Unbekanntes Land: bitte einen Code wie DE-NW verwenden."))),
-        data_key="land", load_default=list,
+        fields.String(
+            validate=validate.OneOf(
+                STATES, error=lazy_gettext("Unbekanntes Land: bitte einen Code wie DE-NW verwenden.")
+            )
+        ),
+        data_key="land",
+        load_default=list,
     )
     districts = fields.List(FilterLine(), data_key="kreis", load_default=list)
     legal_forms = fields.List(FilterLine(max_length=120), data_key="rechtsform", load_default=list)
     kinds = fields.List(
-        fields.String(validate=validate.OneOf(ORGANISATION_KINDS, error=lazy_gettext("Unbekannte Art der Organisation."))),
-        data_key="art", load_default=list,
+        fields.String(
+            validate=validate.OneOf(ORGANISATION_KINDS, error=lazy_gettext("Unbekannte Art der Organisation."))
+        ),
+        data_key="art",
+        load_default=list,
     )
     since_from = fields.Integer(
-        data_key="seit_von", load_default=None, allow_none=True,
+        data_key="seit_von",
+        load_default=None,
+        allow_none=True,
         validate=validate.Range(min=1900, max=2100, error=lazy_gettext("Jahr zwischen 1900 und 2100 erwartet.")),
         error_messages={"invalid": lazy_gettext("Jahr als Zahl erwartet.")},
     )
     since_to = fields.Integer(
-        data_key="seit_bis", load_default=None, allow_none=True,
+        data_key="seit_bis",
+        load_default=None,
+        allow_none=True,
         validate=validate.Range(min=1900, max=2100, error=lazy_gettext("Jahr zwischen 1900 und 2100 erwartet.")),
         error_messages={"invalid": lazy_gettext("Jahr als Zahl erwartet.")},
     )
@@ -551,12 +577,15 @@ class ProjectFilterSchema(Schema):
         validate=validate.OneOf(SORT_ORDERS, error=lazy_gettext("Sortierung titel, neueste oder seit erwartet.")),
     )
     page = fields.Integer(
-        data_key="seite", load_default=1,
+        data_key="seite",
+        load_default=1,
         validate=validate.Range(min=1, max=100_000, error=lazy_gettext("Seitenzahl ab 1 erwartet.")),
         error_messages={"invalid": lazy_gettext("Seitenzahl als Zahl erwartet.")},
     )
     per_page = fields.Integer(
-        data_key="pro_seite", load_default=None, allow_none=True,
+        data_key="pro_seite",
+        load_default=None,
+        allow_none=True,
         validate=validate.Range(min=1, max=100, error=lazy_gettext("Zwischen 1 und 100 Einträge pro Seite.")),
         error_messages={"invalid": lazy_gettext("Anzahl als Zahl erwartet.")},
     )

@@ -170,10 +170,15 @@ def _status_action(old: str, new: str) -> str | None:
 
 def _record(project: Project, action: str, actor: str, changed: list[str], dumped: dict) -> None:
     """Append the revision (``dumped``: the profile as written) and the change-log row for a write."""
-    db.session.add(Revision(
-        project_id=project.id, version=project.version, actor=actor,
-        changed_fields=changed, snapshot=_json_safe(dumped),
-    ))
+    db.session.add(
+        Revision(
+            project_id=project.id,
+            version=project.version,
+            actor=actor,
+            changed_fields=changed,
+            snapshot=_json_safe(dumped),
+        )
+    )
     db.session.add(Change(project_id=project.id, action=action))
     db.session.flush()
 
@@ -248,7 +253,7 @@ def _sync_rows(rows: list, items: list[dict], model, positioned: bool = False) -
                     setattr(rows[index], key, value)
         else:
             rows.append(model(**values))
-    del rows[len(items):]
+    del rows[len(items) :]
 
 
 def _apply_participants(project: Project, participants: list[dict]) -> None:
@@ -274,7 +279,7 @@ def organisation_name_key(name: str) -> str:
     key = clean_line(name).casefold()
     for prefix in _MUNICIPAL_PREFIXES:
         if key.startswith(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 
@@ -345,9 +350,7 @@ def _keyword(name: str) -> Keyword:
 # ---------------------------------------------------------------- organisations
 
 
-def save_organisation(
-    data: dict, actor: str, organisation: Organisation | None = None
-) -> tuple[Organisation, str]:
+def save_organisation(data: dict, actor: str, organisation: Organisation | None = None) -> tuple[Organisation, str]:
     """Create an organisation, or replace the facts of ``organisation``, from validated
     ``OrganisationInputSchema`` input; returns it with "created", "updated" or "unchanged".
 
@@ -394,6 +397,6 @@ def log_projects(project_ids) -> None:
 
 
 def _project_ids_of(organisation: Organisation) -> list[int]:
-    return list(db.session.scalars(
-        select(Participation.project_id).where(Participation.organisation_id == organisation.id)
-    ))
+    return list(
+        db.session.scalars(select(Participation.project_id).where(Participation.organisation_id == organisation.id))
+    )

@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 from markupsafe import Markup, escape
-
 from slugify import slugify as _slugify
 
 # German transliteration, so "Großpösna" becomes "grosspoesna" and not "grosspsna".

@@ -38,8 +38,9 @@ def retry_after(keys: list[str], limit: str) -> int | None:
     amount, length, start = _window(limit)
     now = time.time()
     rows = db.session.execute(
-        select(RateCounter.key, RateCounter.window_start, RateCounter.hits)
-        .where(RateCounter.key.in_(keys), RateCounter.window_start.in_([start, start - length]))
+        select(RateCounter.key, RateCounter.window_start, RateCounter.hits).where(
+            RateCounter.key.in_(keys), RateCounter.window_start.in_([start, start - length])
+        )
     ).all()
     previous_share = 1 - (now - start) / length
     for key in keys:
@@ -56,6 +57,7 @@ def count(keys: list[str], limit: str) -> None:
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for key in keys:
         statement = insert(RateCounter).values(key=key, window_start=start, hits=1)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["key", "window_start"], set_={"hits": RateCounter.hits + 1}))
+        db.session.execute(
+            statement.on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": RateCounter.hits + 1})
+        )
         db.session.execute(delete(RateCounter).where(RateCounter.key == key, RateCounter.window_start < start - _KEEP))

@@ -37,9 +37,7 @@ class VersionConflict(ServiceError):
     def __init__(self, project: Project, expected: int):
         self.project = project
         self.expected = expected
-        super().__init__(
-            f"Das Profil wurde inzwischen geändert (Version {project.version}, erwartet {expected})."
-        )
+        super().__init__(f"Das Profil wurde inzwischen geändert (Version {project.version}, erwartet {expected}).")
 
 
 @dataclass

@@ -30,12 +30,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-HELLO = '''from flask import Flask
+HELLO = """from flask import Flask
 app = Flask(__name__)
 @app.get("/")
 def hello():
     return "Hallo Welt"
-'''
+"""
 PAGES = ["/", "/projekte", "/projekte/{slug}", "/suche?q=Klima", "/api/v1/projects?q=Verwaltung"]
 
 
@@ -47,9 +47,23 @@ def free_port() -> int:
 
 def start_gunicorn(app: str, port: int, workers: int, cwd: Path, env: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--chdir", str(cwd), app], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)  # its own process group: stopped with its workers, also mid-start
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(cwd),
+            app,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # its own process group: stopped with its workers, also mid-start
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -96,7 +110,9 @@ async def _one(port: int, request: bytes) -> tuple[int, float]:
 
 
 async def _load(port: int, path: str, seconds: float, concurrency: int) -> tuple[int, int, list[float]]:
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Language: de\r\nConnection: close\r\n\r\n".encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Language: de\r\nConnection: close\r\n\r\n".encode()
+    )
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []
     errors = 0
@@ -106,7 +122,7 @@ async def _load(port: int, path: str, seconds: float, concurrency: int) -> tuple
         while time.perf_counter() < deadline:
             try:
                 status, latency = await asyncio.wait_for(_one(port, request), timeout=30)
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 errors += 1
                 continue
             if status != 200:
@@ -130,17 +146,21 @@ def pct(latencies: list[float], p: float) -> float:
 
 def prepare(folder: Path, cache: bool) -> dict:
     env = dict(os.environ)
-    env.update({
-        "CATALOGUE_DATABASE_URL": f"sqlite:///{folder / 'catalogue.sqlite3'}",
-        "CATALOGUE_INDEX_DIR": str(folder / "index"),
-        "CATALOGUE_RESPONSE_CACHE": "1" if cache else "0",
-        # Throughput, not the API's per-client rate limit, is measured here (one client address).
-        "CATALOGUE_API_RATE_LIMIT": "1000000 per minute",
-        "PYTHONWARNINGS": "ignore",
-    })
+    env.update(
+        {
+            "CATALOGUE_DATABASE_URL": f"sqlite:///{folder / 'catalogue.sqlite3'}",
+            "CATALOGUE_INDEX_DIR": str(folder / "index"),
+            "CATALOGUE_RESPONSE_CACHE": "1" if cache else "0",
+            # Throughput, not the API's per-client rate limit, is measured here (one client address).
+            "CATALOGUE_API_RATE_LIMIT": "1000000 per minute",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     flask = [str(BIN / "flask"), "--app", "catalogue"]
     for command in (["db", "upgrade"], ["seed"]):
-        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            flask + command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     (folder / "hello.py").write_text(HELLO, encoding="utf-8")
     return env
 
@@ -169,10 +189,14 @@ def main() -> None:
             wait_ready(hello_port, processes[1])
             # gunicorn answers from its first ready worker; give the others time to finish starting.
             load(site_port, "/", args.warmup, args.concurrency)
-            print(f"response cache: {'off' if args.no_cache else 'on'}; {args.workers} workers, "
-                  f"{args.concurrency} connections, {args.duration:.0f} s per run; first answer after {site_ready:.1f} s")
-            lines = ["| URL | rps | p50 ms | p99 ms | errors | hello world rps | % of hello world |",
-                     "|---|---|---|---|---|---|---|"]
+            print(
+                f"response cache: {'off' if args.no_cache else 'on'}; {args.workers} workers, "
+                f"{args.concurrency} connections, {args.duration:.0f} s per run; first answer after {site_ready:.1f} s"
+            )
+            lines = [
+                "| URL | rps | p50 ms | p99 ms | errors | hello world rps | % of hello world |",
+                "|---|---|---|---|---|---|---|",
+            ]
             slug = first_slug()
             for page in PAGES:
                 path = page.format(slug=slug)
@@ -182,8 +206,10 @@ def main() -> None:
                 after, _, _ = load(hello_port, "/", args.duration, args.concurrency)
                 hello = statistics.mean([before, after])
                 share = f"{100 * rps / hello:.1f} %" if hello else "n/a (hello world did not answer)"
-                lines.append(f"| `{path}` | {rps} | {pct(latencies, 0.5):.0f} | {pct(latencies, 0.99):.0f} | {errors} | "
-                             f"{hello:.0f} | {share} |")
+                lines.append(
+                    f"| `{path}` | {rps} | {pct(latencies, 0.5):.0f} | {pct(latencies, 0.99):.0f} | {errors} | "
+                    f"{hello:.0f} | {share} |"
+                )
             print("\n".join(lines))
         finally:
             for process in processes:

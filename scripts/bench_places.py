@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -30,11 +29,47 @@ from pathlib import Path
 warnings.filterwarnings("ignore", category=SyntaxWarning)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-TOPICS = ["Klärschlamm", "Standesamt", "Bauhof", "Feuerwehr", "Digitalisierung", "Tourismus", "Klimaschutz",
-          "Wirtschaftsförderung", "Abwasser", "Breitband", "Jugendarbeit", "Schule", "Kläranlage", "Bibliothek",
-          "Musikschule", "Personal", "Vergabe", "Gewerbegebiet", "Radverkehr", "Wasserversorgung"]
-WORDS = ["gemeinsam", "Verwaltung", "Kooperation", "Service", "Bürger", "Kosten", "Aufgabe", "Vereinbarung",
-         "Zweckverband", "Nachbarn", "Region", "Personal", "Qualität", "Projekt", "Konzept", "Betrieb", "Planung"]
+TOPICS = [
+    "Klärschlamm",
+    "Standesamt",
+    "Bauhof",
+    "Feuerwehr",
+    "Digitalisierung",
+    "Tourismus",
+    "Klimaschutz",
+    "Wirtschaftsförderung",
+    "Abwasser",
+    "Breitband",
+    "Jugendarbeit",
+    "Schule",
+    "Kläranlage",
+    "Bibliothek",
+    "Musikschule",
+    "Personal",
+    "Vergabe",
+    "Gewerbegebiet",
+    "Radverkehr",
+    "Wasserversorgung",
+]
+WORDS = [
+    "gemeinsam",
+    "Verwaltung",
+    "Kooperation",
+    "Service",
+    "Bürger",
+    "Kosten",
+    "Aufgabe",
+    "Vereinbarung",
+    "Zweckverband",
+    "Nachbarn",
+    "Region",
+    "Personal",
+    "Qualität",
+    "Projekt",
+    "Konzept",
+    "Betrieb",
+    "Planung",
+]
 
 
 def build(app, profiles: int, rng: random.Random) -> list:
@@ -45,7 +80,7 @@ def build(app, profiles: int, rng: random.Random) -> list:
     from catalogue import search
     from catalogue.extensions import db
     from catalogue.models import Change, Keyword, Organisation, Participation, Project
-    from catalogue.places.geo import PointIndex, Point
+    from catalogue.places.geo import Point, PointIndex
     from catalogue.places.models import Place
 
     with app.app_context():
@@ -54,13 +89,23 @@ def build(app, profiles: int, rng: random.Random) -> list:
         result = runner.invoke(args=["places", "load"])
         assert result.exit_code == 0, result.output
         municipalities = db.session.execute(
-            select(Place.key, Place.slug, Place.name, Place.state_key, Place.latitude, Place.longitude)
-            .where(Place.kind == "municipality", Place.latitude.is_not(None))).all()
+            select(Place.key, Place.slug, Place.name, Place.state_key, Place.latitude, Place.longitude).where(
+                Place.kind == "municipality", Place.latitude.is_not(None)
+            )
+        ).all()
         chosen = rng.sample(municipalities, 6000)
         organisations = []
-        for key, slug, name, state, lat, lon in chosen:
-            organisations.append(Organisation(name=name, name_key=name.casefold(), slug=f"{slug}-{key}",
-                                              kind="municipality", ags=key, place_key=key))
+        for key, slug, name, _state, _lat, _lon in chosen:
+            organisations.append(
+                Organisation(
+                    name=name,
+                    name_key=name.casefold(),
+                    slug=f"{slug}-{key}",
+                    kind="municipality",
+                    ags=key,
+                    place_key=key,
+                )
+            )
         db.session.add_all(organisations)
         keywords = {topic: Keyword(name=topic, key=topic.casefold(), slug=topic.casefold()) for topic in TOPICS}
         db.session.add_all(keywords.values())
@@ -73,11 +118,19 @@ def build(app, profiles: int, rng: random.Random) -> list:
             topic = rng.choice(TOPICS)
             names = [chosen[i][2] for i in [lead] + partners]
             text = " ".join(rng.choices(WORDS, k=40))
-            project = Project(slug=f"profil-{number}", title=f"{topic}: {' und '.join(names[:2])}",
-                              summary=f"{topic} {text[:160]}", goal=text, implementation=" ".join(rng.choices(WORDS, k=60)),
-                              status="published", keywords=[keywords[topic]])
-            project.participations = [Participation(organisation=organisations[i], role="lead" if n == 0 else "partner", position=n)
-                                      for n, i in enumerate([lead] + partners)]
+            project = Project(
+                slug=f"profil-{number}",
+                title=f"{topic}: {' und '.join(names[:2])}",
+                summary=f"{topic} {text[:160]}",
+                goal=text,
+                implementation=" ".join(rng.choices(WORDS, k=60)),
+                status="published",
+                keywords=[keywords[topic]],
+            )
+            project.participations = [
+                Participation(organisation=organisations[i], role="lead" if n == 0 else "partner", position=n)
+                for n, i in enumerate([lead] + partners)
+            ]
             db.session.add(project)
             if number % 1000 == 0:
                 db.session.flush()
@@ -108,8 +161,13 @@ def main() -> None:
     from catalogue import create_app
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "INDEX_DIR": f"{folder}/index",
-                          "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+                "INDEX_DIR": f"{folder}/index",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         print(f"Aufbau: {args.profiles} Profile über das ganze Gemeindeverzeichnis …", flush=True)
         places = build(app, args.profiles, rng)
         client = app.test_client()
@@ -118,9 +176,13 @@ def main() -> None:
         for _ in range(args.queries):
             key, slug = rng.choice(places)
             topic = rng.choice(TOPICS)
-            urls.append({"keyword": f"/suche?q={topic}",
-                         "partner": f"/partnersuche?schluessel={key}&thema={topic}&umkreis={rng.choice([10, 30, 50, 100])}",
-                         "place": f"/kommunen/{key}-{slug}"})
+            urls.append(
+                {
+                    "keyword": f"/suche?q={topic}",
+                    "partner": f"/partnersuche?schluessel={key}&thema={topic}&umkreis={rng.choice([10, 30, 50, 100])}",
+                    "place": f"/kommunen/{key}-{slug}",
+                }
+            )
         for kind in timings:  # warm caches (participant index, outlines, searcher) once for each kind
             assert client.get(urls[0][kind]).status_code == 200, urls[0][kind]
         for entry in urls:
@@ -148,14 +210,19 @@ def main() -> None:
         print()
         print(f"| {args.profiles:,} profiles, {args.queries} queries each | p50 ms | p95 ms | p50 ratio | p95 ratio |")
         print("|---|---|---|---|---|")
-        labels = {"keyword": "keyword search /suche (baseline)", "partner": "partner search /partnersuche",
-                  "place": "place page /kommunen/…"}
+        labels = {
+            "keyword": "keyword search /suche (baseline)",
+            "partner": "partner search /partnersuche",
+            "place": "place page /kommunen/…",
+        }
         for kind, values in timings.items():
             p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
             print(f"| {labels[kind]} | {p50:.1f} | {p95:.1f} | {p50 / base50:.2f}× | {p95 / base95:.2f}× |")
         print()
-        print(f"/karte: {len(overview.data) / 1024:.0f} KiB HTML (SVG, GeoJSON and text list of "
-              f"{overview.get_data(as_text=True).count('place-map__marker--district')} districts), {overview_ms:.0f} ms")
+        print(
+            f"/karte: {len(overview.data) / 1024:.0f} KiB HTML (SVG, GeoJSON and text list of "
+            f"{overview.get_data(as_text=True).count('place-map__marker--district')} districts), {overview_ms:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,22 @@ WORDLIST = Path("/usr/share/dict/ngerman")
 STATES = ["DE-NW", "DE-SN", "DE-BY", "DE-BW", "DE-HE", "DE-NI", "DE-TH", "DE-SH"]
 KINDS = ["municipality", "district", "municipal_association", "association"]
 FORMS = ["öffentlich-rechtliche Vereinbarung", "Zweckverband", "GmbH", "Arbeitsgemeinschaft", ""]
-TOPICS = ["Digitalisierung", "Feuerwehr", "Standesamt", "Klimaschutz", "Wirtschaftsförderung", "Bauhof",
-          "Tourismus", "Abfall", "Jugendarbeit", "Verwaltung", "Hochwasser", "Netzwerk", "Schule", "Energie"]
+TOPICS = [
+    "Digitalisierung",
+    "Feuerwehr",
+    "Standesamt",
+    "Klimaschutz",
+    "Wirtschaftsförderung",
+    "Bauhof",
+    "Tourismus",
+    "Abfall",
+    "Jugendarbeit",
+    "Verwaltung",
+    "Hochwasser",
+    "Netzwerk",
+    "Schule",
+    "Energie",
+]
 
 
 def vocabulary(rng: random.Random) -> list[str]:
@@ -46,8 +60,25 @@ def vocabulary(rng: random.Random) -> list[str]:
         words = [w for w in WORDLIST.read_text(encoding="utf-8", errors="ignore").split() if w.isalpha() and len(w) > 3]
         rng.shuffle(words)
         return words[:40_000]
-    syllables = ["ber", "gen", "stadt", "land", "wer", "kom", "mun", "ver", "wal", "tung", "schaft", "haus", "dorf", "amt"]
-    return sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize() for _ in range(20_000)})
+    syllables = [
+        "ber",
+        "gen",
+        "stadt",
+        "land",
+        "wer",
+        "kom",
+        "mun",
+        "ver",
+        "wal",
+        "tung",
+        "schaft",
+        "haus",
+        "dorf",
+        "amt",
+    ]
+    return sorted(
+        {"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize() for _ in range(20_000)}
+    )
 
 
 def corpus(n: int, seed: int = 7):
@@ -66,11 +97,19 @@ def corpus(n: int, seed: int = 7):
     for i in range(1, n + 1):
         places = rng.sample(towns, rng.randint(2, 4))
         yield {
-            "id": i, "slug": f"p{i}", "status": "published" if rng.random() < 0.9 else "draft",
-            "title": f"{rng.choice(TOPICS)} {places[0]} {text(3)}", "summary": text(25), "body": text(250),
-            "keywords": rng.sample(TOPICS, 2), "organisations": [f"Stadt {p}" for p in places],
-            "states": [rng.choice(STATES)], "districts": [f"Kreis {places[-1]}"], "kinds": rng.sample(KINDS, 2),
-            "legal_form": rng.choice(FORMS), "since_year": rng.choice([None, *range(1990, 2026)]),
+            "id": i,
+            "slug": f"p{i}",
+            "status": "published" if rng.random() < 0.9 else "draft",
+            "title": f"{rng.choice(TOPICS)} {places[0]} {text(3)}",
+            "summary": text(25),
+            "body": text(250),
+            "keywords": rng.sample(TOPICS, 2),
+            "organisations": [f"Stadt {p}" for p in places],
+            "states": [rng.choice(STATES)],
+            "districts": [f"Kreis {places[-1]}"],
+            "kinds": rng.sample(KINDS, 2),
+            "legal_form": rng.choice(FORMS),
+            "since_year": rng.choice([None, *range(1990, 2026)]),
             "updated": 1.7e9 + i,
         }
 
@@ -113,7 +152,9 @@ def build_whoosh(records, folder: Path):
 
 def build_fts(records, path: Path):
     con = sqlite3.connect(path)
-    con.execute("CREATE VIRTUAL TABLE docs USING fts5(title, keywords, orgs, summary, body, tokenize='unicode61 remove_diacritics 2')")
+    con.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, keywords, orgs, summary, body, tokenize='unicode61 remove_diacritics 2')"
+    )
     con.execute("CREATE TABLE facets (id INTEGER PRIMARY KEY, status TEXT)")
     # Every facet the Whoosh search counts (keyword, state, district, legal form, kind, since
     # range), one row per document and value, so that both engines count the same things.
@@ -126,8 +167,10 @@ def build_fts(records, path: Path):
 
 
 def insert_fts(con, r: dict) -> None:
-    con.execute("INSERT INTO docs(rowid, title, keywords, orgs, summary, body) VALUES (?,?,?,?,?,?)",
-                (r["id"], r["title"], " ".join(r["keywords"]), " ".join(r["organisations"]), r["summary"], r["body"]))
+    con.execute(
+        "INSERT INTO docs(rowid, title, keywords, orgs, summary, body) VALUES (?,?,?,?,?,?)",
+        (r["id"], r["title"], " ".join(r["keywords"]), " ".join(r["organisations"]), r["summary"], r["body"]),
+    )
     con.execute("INSERT INTO facets VALUES (?,?)", (r["id"], r["status"]))
     values = [("keyword", k) for k in r["keywords"]] + [("state", v) for v in r["states"]]
     values += [("district", v) for v in r["districts"]] + [("kind", v) for v in r["kinds"]]
@@ -155,7 +198,10 @@ def fts_search(con, q: str):
     total = con.execute(f"SELECT count(*) {base}", (match,)).fetchone()[0]
     with_values = base.replace("WHERE", "JOIN facet_values v ON v.id = docs.rowid WHERE")
     con.execute(f"SELECT v.facet, v.value, count(*) {with_values} GROUP BY 1, 2", (match,)).fetchall()
-    rows = con.execute(f"SELECT docs.rowid, snippet(docs, -1, '<mark>', '</mark>', '…', 20) {base} ORDER BY bm25(docs, 4, 3, 2.5, 1.5, 1) LIMIT 20", (match,)).fetchall()
+    rows = con.execute(
+        f"SELECT docs.rowid, snippet(docs, -1, '<mark>', '</mark>', '…', 20) {base} ORDER BY bm25(docs, 4, 3, 2.5, 1.5, 1) LIMIT 20",
+        (match,),
+    ).fetchall()
     return total, rows
 
 
@@ -203,9 +249,17 @@ def run(n: int, query_count: int, profile: bool) -> dict:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         after_write = first_after_write(store, con, records, workload, search)
         con.close()
-    return {"n": n, "queries": len(workload), "whoosh_build": whoosh_build, "fts_build": fts_build,
-            "whoosh_size": whoosh_size, "fts_size": fts_size,
-            "whoosh": percentiles(whoosh_times), "fts": percentiles(fts_times), "after_write": after_write}
+    return {
+        "n": n,
+        "queries": len(workload),
+        "whoosh_build": whoosh_build,
+        "fts_build": fts_build,
+        "whoosh_size": whoosh_size,
+        "fts_size": fts_size,
+        "whoosh": percentiles(whoosh_times),
+        "fts": percentiles(fts_times),
+        "after_write": after_write,
+    }
 
 
 def first_after_write(store, con, records, workload, search, writes: int = 5) -> dict:
@@ -252,16 +306,23 @@ def main() -> None:
         print(f"(Whoosh timings of {sizes[-1]:,} measured under cProfile: compare only without --profile)")
     header = "| profiles | engine | build s | size MB | p50 ms | p95 ms | p99 ms |"
     lines = [header, "|---|---|---|---|---|---|---|"]
-    writes = ["| profiles | Whoosh first search after a write ms | same search warm ms | ratio | "
-              "FTS5 first search after an insert ms |", "|---|---|---|---|---|"]
+    writes = [
+        "| profiles | Whoosh first search after a write ms | same search warm ms | ratio | "
+        "FTS5 first search after an insert ms |",
+        "|---|---|---|---|---|",
+    ]
     for n in sizes:
         r = run(n, args.queries, args.profile and n == sizes[-1])
         w = r["after_write"]
-        writes.append(f"| {n:,} | {w['first']:.1f} | {w['warm']:.1f} | {w['first'] / w['warm']:.1f}× | {w['fts_first']:.1f} |")
+        writes.append(
+            f"| {n:,} | {w['first']:.1f} | {w['warm']:.1f} | {w['first'] / w['warm']:.1f}× | {w['fts_first']:.1f} |"
+        )
         for engine in ("whoosh", "fts"):
             p50, p95, p99 = r[engine]
-            lines.append(f"| {n:,} | {'Whoosh' if engine == 'whoosh' else 'FTS5'} | {r[engine + '_build']:.1f} | "
-                         f"{r[engine + '_size'] / 1e6:.1f} | {p50:.1f} | {p95:.1f} | {p99:.1f} |")
+            lines.append(
+                f"| {n:,} | {'Whoosh' if engine == 'whoosh' else 'FTS5'} | {r[engine + '_build']:.1f} | "
+                f"{r[engine + '_size'] / 1e6:.1f} | {p50:.1f} | {p95:.1f} | {p99:.1f} |"
+            )
         ratio = [w / f if f else float("inf") for w, f in zip(r["whoosh"], r["fts"])]
         lines.append(f"| {n:,} | ratio Whoosh/FTS5 | | | {ratio[0]:.1f}× | {ratio[1]:.1f}× | {ratio[2]:.1f}× |")
     print("\n".join(lines))

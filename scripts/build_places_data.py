@@ -25,9 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from catalogue.places.register_file import KEPT_COLUMNS, read_register  # noqa: E402
 from catalogue.places.outlines import QUANTUM, encode_rings  # noqa: E402
-
+from catalogue.places.register_file import KEPT_COLUMNS, read_register  # noqa: E402
 
 #: Douglas-Peucker tolerance in metres per layer: a national map needs less detail than a
 #: district map; these keep every layer under about 2.5 MB of JSON.
@@ -93,8 +92,11 @@ def write_outlines(geometries: dict, layer: str, source: str, target: Path, year
     features = {}
     for key, geometry in geometries.items():
         polygons = list(geometry.geoms) if geometry.geom_type == "MultiPolygon" else [geometry]
-        rings = [[list(polygon.exterior.coords)] + [list(r.coords) for r in polygon.interiors]
-                 for polygon in polygons if polygon.geom_type == "Polygon" and not polygon.is_empty]
+        rings = [
+            [list(polygon.exterior.coords)] + [list(r.coords) for r in polygon.interiors]
+            for polygon in polygons
+            if polygon.geom_type == "Polygon" and not polygon.is_empty
+        ]
         features[key] = encode_rings(rings)
     document = {
         "format": "ikz-outlines-1",
@@ -122,8 +124,11 @@ def main() -> None:
     layers = {layer: simplified_layer(args.boundaries, layer) for layer in LAYERS}
     layers["associations"] = association_outlines(layers["municipalities"], read_register(args.gazetteer))
     for layer, geometries in layers.items():
-        source = (f"BKG VG5000 {LAYERS[layer]}, vereinfacht ({TOLERANCE_M[layer]} m), WGS84" if layer in LAYERS
-                  else "Vereinigung der Gemeindeumrisse (BKG VG5000 VG5000_GEM) je Gemeindeverband")
+        source = (
+            f"BKG VG5000 {LAYERS[layer]}, vereinfacht ({TOLERANCE_M[layer]} m), WGS84"
+            if layer in LAYERS
+            else "Vereinigung der Gemeindeumrisse (BKG VG5000 VG5000_GEM) je Gemeindeverband"
+        )
         target = args.out / f"outlines-{layer}.json"
         count = write_outlines(geometries, layer, source, target, args.year)
         print(f"{target.name}: {count} outlines, {target.stat().st_size / 1e6:.2f} MB")

@@ -41,27 +41,48 @@ class DrillServer:
         self.process: subprocess.Popen | None = None
 
     def flask(self, *args: str, stdin: str | None = None) -> str:
-        result = subprocess.run([str(BIN / "flask"), "--app", "catalogue", *args], cwd=ROOT, env=self.env,
-                                input=stdin, capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "catalogue", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return result.stdout
 
     def prepare(self) -> str:
         """Schema, seed data and an editor's token (returned)."""
         if self.env["CATALOGUE_DATABASE_URL"].startswith("postgresql"):
-            subprocess.run([str(BIN / "python"), "-c", (
-                "from sqlalchemy import create_engine, text; import os\n"
-                "e = create_engine(os.environ['CATALOGUE_DATABASE_URL'].replace('postgresql://', 'postgresql+psycopg://', 1))\n"
-                "with e.begin() as c: c.execute(text('DROP SCHEMA public CASCADE')); c.execute(text('CREATE SCHEMA public'))")],
-                env=self.env, check=True)
+            subprocess.run(
+                [
+                    str(BIN / "python"),
+                    "-c",
+                    (
+                        "from sqlalchemy import create_engine, text; import os\n"
+                        "e = create_engine(os.environ['CATALOGUE_DATABASE_URL'].replace('postgresql://', 'postgresql+psycopg://', 1))\n"
+                        "with e.begin() as c: c.execute(text('DROP SCHEMA public CASCADE')); c.execute(text('CREATE SCHEMA public'))"
+                    ),
+                ],
+                env=self.env,
+                check=True,
+            )
         self.flask("db", "upgrade")
         self.flask("seed")
-        self.flask("create-user", "lasttest", "--role", "editor", "--password-stdin", stdin="ein-langes-lasttest-passwort\n")
+        self.flask(
+            "create-user", "lasttest", "--role", "editor", "--password-stdin", stdin="ein-langes-lasttest-passwort\n"
+        )
         return [line for line in self.flask("create-token", "lasttest").split() if line.startswith("ikz_")][0]
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=open(self.folder / "gunicorn.log", "ab"))
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.folder / "gunicorn.log", "ab"),
+        )
         try:
             self.wait_ready()
         except BaseException:

@@ -23,14 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from drill_server import DrillServer  # noqa: E402
-
 from sqlalchemy import create_engine, text  # noqa: E402
 
 
 def _request(method: str, url: str, token: str, body: dict | None = None, timeout: float = 10):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as answer:
         return answer.status, json.load(answer)
 
@@ -40,8 +43,14 @@ def writer(server: DrillServer, token: str, number: int, stop: threading.Event, 
     while not stop.is_set():
         count += 1
         slug = f"fehlertest-{number}-{count}"
-        body = {"title": f"Fehlertest Kooperation {number} {count}", "slug": slug, "status": "published",
-                "participants": [{"role": "lead", "organisation": {"name": f"Fehlergemeinde {number}", "kind": "municipality"}}]}
+        body = {
+            "title": f"Fehlertest Kooperation {number} {count}",
+            "slug": slug,
+            "status": "published",
+            "participants": [
+                {"role": "lead", "organisation": {"name": f"Fehlergemeinde {number}", "kind": "municipality"}}
+            ],
+        }
         try:
             status, _answer = _request("POST", f"{server.url}/api/v1/projects", token, body)
             if status == 201:
@@ -66,7 +75,10 @@ def main() -> int:
         server.stop()
         raise
     stop, acknowledged, failed = threading.Event(), [], []
-    threads = [threading.Thread(target=writer, args=(server, token, n, stop, acknowledged, failed)) for n in range(args.writers)]
+    threads = [
+        threading.Thread(target=writer, args=(server, token, n, stop, acknowledged, failed))
+        for n in range(args.writers)
+    ]
     for thread in threads:
         thread.start()
     kills = []
@@ -100,12 +112,18 @@ def main() -> int:
     engine = create_engine(url)
     with engine.connect() as connection:
         stored = set(connection.execute(text("SELECT slug FROM projects WHERE slug LIKE 'fehlertest-%'")).scalars())
-        no_revision = connection.execute(text(
-            "SELECT count(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM revisions r WHERE r.project_id = p.id)")).scalar()
-        no_change = connection.execute(text(
-            "SELECT count(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.project_id = p.id)")).scalar()
+        no_revision = connection.execute(
+            text(
+                "SELECT count(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM revisions r WHERE r.project_id = p.id)"
+            )
+        ).scalar()
+        no_change = connection.execute(
+            text("SELECT count(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.project_id = p.id)")
+        ).scalar()
         seqs = list(connection.execute(text("SELECT seq FROM changes ORDER BY seq")).scalars())
-        published = connection.execute(text("SELECT count(*) FROM projects WHERE status = 'published' AND slug LIKE 'fehlertest-%'")).scalar()
+        published = connection.execute(
+            text("SELECT count(*) FROM projects WHERE status = 'published' AND slug LIKE 'fehlertest-%'")
+        ).scalar()
     engine.dispose()
     lost = sorted(set(acknowledged) - stored)
     gaps = sum(1 for a, b in zip(seqs, seqs[1:]) if b != a + 1)
@@ -124,11 +142,16 @@ def main() -> int:
     print(f"\nFault drill on {engine_name}: {args.writers} writers, {args.seconds} s, killed: {', '.join(kills)}")
     print("| figure | value |\n|---|---|")
     for name, value in [
-        ("acknowledged writes (201)", len(acknowledged)), ("requests without an answer", len(failed)),
-        ("acknowledged but lost", len(lost)), ("profiles stored", len(stored)),
-        ("profiles without revision", no_revision), ("profiles without change-log row", no_change),
-        ("gaps in the change log", gaps), ("published in DB / found by search", f"{published} / {found}"),
-        ("/readyz after restart", ready["status"]), ("graceful shutdown at the end (s)", f"{shutdown:.1f}"),
+        ("acknowledged writes (201)", len(acknowledged)),
+        ("requests without an answer", len(failed)),
+        ("acknowledged but lost", len(lost)),
+        ("profiles stored", len(stored)),
+        ("profiles without revision", no_revision),
+        ("profiles without change-log row", no_change),
+        ("gaps in the change log", gaps),
+        ("published in DB / found by search", f"{published} / {found}"),
+        ("/readyz after restart", ready["status"]),
+        ("graceful shutdown at the end (s)", f"{shutdown:.1f}"),
     ]:
         print(f"| {name} | {value} |")
     ok = not lost and not no_revision and not no_change and found == published and ready["status"] == "ok"

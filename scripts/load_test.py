@@ -24,10 +24,31 @@ from drill_server import BIN, ROOT, DrillServer  # noqa: E402
 def run_locust(server: DrillServer, token: str, users: int, seconds: int, locustfile: Path, prefix: str) -> list[dict]:
     env = {**os.environ, "CATALOGUE_LOAD_TOKEN": token}
     csv_prefix = server.folder / prefix
-    subprocess.run([str(BIN / "locust"), "-f", str(locustfile), "--headless", "--host", server.url,
-                    "--users", str(users), "--spawn-rate", str(max(1, users // 4)), "--run-time", f"{seconds}s",
-                    "--csv", str(csv_prefix), "--only-summary", "--loglevel", "WARNING"],
-                   env=env, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(locustfile),
+            "--headless",
+            "--host",
+            server.url,
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 4)),
+            "--run-time",
+            f"{seconds}s",
+            "--csv",
+            str(csv_prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
     with open(f"{csv_prefix}_stats.csv", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -69,8 +90,10 @@ def main() -> int:
     print("| request | count | errors | median ms | p95 ms | p99 ms | req/s | median / baseline |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} "
-              f"| {row['99%']} | {float(row['Requests/s']):.1f} | {float(row['50%']) / base:.0f}× |")
+        print(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} "
+            f"| {row['99%']} | {float(row['Requests/s']):.1f} | {float(row['50%']) / base:.0f}× |"
+        )
     total = next(r for r in rows if r["Name"] == "Aggregated")
     print(f"\nerrors: {total['Failure Count']} of {total['Request Count']}; graceful shutdown took {shutdown:.1f} s")
     return 1 if int(total["Failure Count"]) else 0

@@ -17,8 +17,22 @@ from urllib.parse import urlsplit
 
 from locust import HttpUser, between, events, task
 
-QUERIES = ["Standesamt", "Digitalisierung", "Klima", "Feuerwehr", "Bauhof", "Verwaltung", "Arnsberg",
-           "Gewerbegebiet", "Wasser", "Schule", "Tourismus", "Kooperation", '"starke Verwaltung"', "Digitalisirung"]
+QUERIES = [
+    "Standesamt",
+    "Digitalisierung",
+    "Klima",
+    "Feuerwehr",
+    "Bauhof",
+    "Verwaltung",
+    "Arnsberg",
+    "Gewerbegebiet",
+    "Wasser",
+    "Schule",
+    "Tourismus",
+    "Kooperation",
+    '"starke Verwaltung"',
+    "Digitalisirung",
+]
 _numbers = itertools.count(1)
 
 
@@ -43,8 +57,11 @@ class Visitor(HttpUser):
     def home_and_list(self):
         self.client.get("/", name="/")
         # (the seed's 19 profiles fill one page: a second one would rightly be a 404)
-        self.client.get("/projekte", params=random.choice([{}, {"stichwort": "Digitalisierung"}, {"land": "DE-NW"}]),
-                        name="/projekte")
+        self.client.get(
+            "/projekte",
+            params=random.choice([{}, {"stichwort": "Digitalisierung"}, {"land": "DE-NW"}]),
+            name="/projekte",
+        )
 
     @task(3)
     def profile(self):
@@ -70,8 +87,9 @@ class Portal(HttpUser):
 
     @task(3)
     def projects(self):
-        self.client.get("/api/v1/projects", params={"q": random.choice(QUERIES), "facets": "true"},
-                        name="/api/v1/projects?q=")
+        self.client.get(
+            "/api/v1/projects", params={"q": random.choice(QUERIES), "facets": "true"}, name="/api/v1/projects?q="
+        )
 
     @task(2)
     def changes(self):
@@ -100,9 +118,15 @@ class Editor(HttpUser):
         if not self.enabled:
             return
         number = f"{os.getpid()}-{next(_numbers)}"
-        body = {"title": f"Lasttest Kooperation {number}", "slug": f"lasttest-{number}",
-                "summary": "Angelegt vom Lasttest.", "keywords": ["Lasttest"],
-                "participants": [{"role": "lead", "organisation": {"name": f"Lastgemeinde {number}", "kind": "municipality"}}]}
+        body = {
+            "title": f"Lasttest Kooperation {number}",
+            "slug": f"lasttest-{number}",
+            "summary": "Angelegt vom Lasttest.",
+            "keywords": ["Lasttest"],
+            "participants": [
+                {"role": "lead", "organisation": {"name": f"Lastgemeinde {number}", "kind": "municipality"}}
+            ],
+        }
         answer = self.client.post("/api/v1/projects", json=body, headers=self.headers, name="POST /api/v1/projects")
         if answer.status_code == 201:
             self.mine.append(answer.json()["slug"])
@@ -113,9 +137,16 @@ class Editor(HttpUser):
             return
         url = f"/api/v1/projects/{random.choice(self.mine)}"
         current = self.client.get(url, headers=self.headers, name="/api/v1/projects/<slug> (Editor)")
-        with self.client.patch(url, json={"summary": f"Geändert {random.random():.6f}"},
-                               headers={**self.headers, "If-Match": current.headers.get("ETag", ""),
-                                        "Content-Type": "application/merge-patch+json"},
-                               name="PATCH /api/v1/projects/<slug>", catch_response=True) as answer:
+        with self.client.patch(
+            url,
+            json={"summary": f"Geändert {random.random():.6f}"},
+            headers={
+                **self.headers,
+                "If-Match": current.headers.get("ETag", ""),
+                "Content-Type": "application/merge-patch+json",
+            },
+            name="PATCH /api/v1/projects/<slug>",
+            catch_response=True,
+        ) as answer:
             if answer.status_code == 412:
                 answer.success()  # another editor saved in between: the protocol working, not an error

@@ -38,7 +38,7 @@ def fetch_json(url: str, attempts: int = MAX_ATTEMPTS) -> dict:
         except urllib.error.HTTPError as error:
             if error.code not in RETRY_STATUSES or attempt == attempts:
                 raise
-            wait = _retry_after(error.headers.get("Retry-After"), default=2 ** attempt)
+            wait = _retry_after(error.headers.get("Retry-After"), default=2**attempt)
             print(f"HTTP {error.code}; neuer Versuch in {wait:.0f} s", file=sys.stderr)
             time.sleep(wait)
     raise AssertionError("unreachable")
@@ -101,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         else:
             save(state, args.state)
-            print(f"{applied} Änderungen übernommen; Cursor {state['cursor']}; {len(state['projects'])} Profile",
-                  file=sys.stderr)
+            print(
+                f"{applied} Änderungen übernommen; Cursor {state['cursor']}; {len(state['projects'])} Profile",
+                file=sys.stderr,
+            )
             if not args.follow:
                 return 0
         time.sleep(args.follow)

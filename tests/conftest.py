@@ -34,8 +34,13 @@ BROWSER_TESTS = [
 ]
 # The flags keep Chromium from calling out to Google's services on this closed network.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 #: JavaScript for page.evaluate: names of form controls that have no label.
 UNLABELLED_CONTROLS = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
@@ -89,13 +94,15 @@ def _drop_everything() -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """One application for the whole run; the schema comes from the migrations."""
-    application = create_app({
-        "TESTING": True,
-        "DATABASE_URL": _database_url(tmp_path_factory),
-        "INDEX_DIR": str(tmp_path_factory.mktemp("index")),
-        # Production hashes with scrypt (the default); the tests create hundreds of accounts.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": _database_url(tmp_path_factory),
+            "INDEX_DIR": str(tmp_path_factory.mktemp("index")),
+            # Production hashes with scrypt (the default); the tests create hundreds of accounts.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     with application.app_context():
         _drop_everything()
         upgrade()
@@ -158,6 +165,7 @@ def _closed_before_sending(app):
     navigates on), werkzeug's development server can skip closing the answer's file, and the
     unclosed file surfaces as a ResourceWarning in whichever test runs next. Buffered answers
     hold no file while bytes go out."""
+
     def wsgi(environ, start_response):
         answer = app(environ, start_response)
         try:
@@ -228,8 +236,10 @@ def _seed_copy(app, tmp_path_factory) -> SeedCopy:
     with app.app_context():
         result = seed_by_command(app.test_cli_runner())
         with db.engine.connect() as connection:
-            rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
-                    for table in db.metadata.sorted_tables}
+            rows = {
+                table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                for table in db.metadata.sorted_tables
+            }
             counters = _counters(connection)
         store = app.extensions[SEARCH]
         assert store.meta()["seq"] == max(row["seq"] for row in rows["changes"])  # the index caught up
@@ -248,10 +258,13 @@ def _restore(copy: SeedCopy, app) -> None:
                 connection.execute(table.insert(), copy.rows[table.name])
         for name, value in copy.counters:
             if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT setval(CAST(:name AS regclass), :value)"), {"name": name, "value": value})
+                connection.execute(
+                    text("SELECT setval(CAST(:name AS regclass), :value)"), {"name": name, "value": value}
+                )
             else:
-                connection.execute(text("UPDATE sqlite_sequence SET seq = :value WHERE name = :name"),
-                                   {"name": name, "value": value})
+                connection.execute(
+                    text("UPDATE sqlite_sequence SET seq = :value WHERE name = :name"), {"name": name, "value": value}
+                )
     # The seed's own index generation: its cursor and fingerprint match the restored change log.
     store = app.extensions[SEARCH]
     with store.build_lock():
@@ -274,15 +287,39 @@ def project_data(**overrides) -> dict:
         "summary": "Zwei Gemeinden teilen sich ein Standesamt.",
         "keywords": ["Standesamt", "Verwaltung"],
         "participants": [
-            {"role": "lead", "organisation": {"name": "Stadt Musterstadt", "kind": "municipality", "ags": "05999001", "state": "DE-NW", "district": "Kreis Muster"}},
-            {"role": "partner", "organisation": {"name": "Gemeinde Beispieldorf", "kind": "municipality", "state": "DE-NW", "district": "Kreis Muster"}},
+            {
+                "role": "lead",
+                "organisation": {
+                    "name": "Stadt Musterstadt",
+                    "kind": "municipality",
+                    "ags": "05999001",
+                    "state": "DE-NW",
+                    "district": "Kreis Muster",
+                },
+            },
+            {
+                "role": "partner",
+                "organisation": {
+                    "name": "Gemeinde Beispieldorf",
+                    "kind": "municipality",
+                    "state": "DE-NW",
+                    "district": "Kreis Muster",
+                },
+            },
         ],
         "occasion": "Personalmangel.",
         "goal": "Besserer Service.",
         "implementation": "Ein Standesamtsbezirk.",
         "financing": "Beide Partner.",
         "since_year": 2020,
-        "contacts": [{"organisation": "Stadt Musterstadt", "address": "Markt 1\n12345 Musterstadt", "phone": "01234/5678", "email": "info@musterstadt.example"}],
+        "contacts": [
+            {
+                "organisation": "Stadt Musterstadt",
+                "address": "Markt 1\n12345 Musterstadt",
+                "phone": "01234/5678",
+                "email": "info@musterstadt.example",
+            }
+        ],
         "links": [{"title": "Projektseite", "url": "https://musterstadt.example/standesamt"}],
         "updates": [{"date": "2021-05", "title": "Erstes Jahr", "text": "Bilanz nach einem Jahr."}],
     }

@@ -49,9 +49,15 @@ def test_passwords_are_hashed_with_scrypt_unless_configured(monkeypatch):
 
 
 #: Everything else production insists on, so that only the hash method decides.
-PRODUCTION = {"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "TRUSTED_PROXIES": 1,
-              "IMPRINT_URL": "https://example.org/impressum", "PRIVACY_URL": "https://example.org/datenschutz",
-              "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit"}
+PRODUCTION = {
+    "ENV": "production",
+    "SECRET_KEY": "x" * 32,
+    "DATABASE_URL": "sqlite://",
+    "TRUSTED_PROXIES": 1,
+    "IMPRINT_URL": "https://example.org/impressum",
+    "PRIVACY_URL": "https://example.org/datenschutz",
+    "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit",
+}
 
 
 @pytest.mark.parametrize("method", ["pbkdf2:sha256:1000", "pbkdf2:sha256:x", "plain"])
@@ -67,9 +73,17 @@ def test_production_accepts_a_strong_password_hash(method):
 
 
 def test_production_with_a_secret_key_has_secure_cookies():
-    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "sqlite://", "TRUSTED_PROXIES": 1,
-                      "IMPRINT_URL": "https://example.org/impressum", "PRIVACY_URL": "https://example.org/datenschutz",
-                      "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit"})
+    app = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "x" * 32,
+            "DATABASE_URL": "sqlite://",
+            "TRUSTED_PROXIES": 1,
+            "IMPRINT_URL": "https://example.org/impressum",
+            "PRIVACY_URL": "https://example.org/datenschutz",
+            "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
@@ -94,7 +108,9 @@ def test_trusted_proxy_headers_give_the_visitors_address_and_scheme(tmp_path):
     """Behind a reverse proxy, rate limits and absolute URLs need the visitor's address and https."""
 
     def echo_app(**config):
-        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", "INDEX_DIR": str(tmp_path / "index"), **config})
+        app = create_app(
+            {"DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", "INDEX_DIR": str(tmp_path / "index"), **config}
+        )
         app.add_url_rule("/_echo", "echo", lambda: f"{request.remote_addr} {request.scheme}")
         return app
 

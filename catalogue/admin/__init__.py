@@ -71,5 +71,11 @@ def admin_required(view):
     return wrapper
 
 
-from . import form_rescue  # noqa: E402
-from . import views_auth, views_projects, views_proposals, views_catalogue, views_users  # noqa: E402,F401  (register routes)
+from . import (  # noqa: E402,F401  (register routes)
+    form_rescue,  # noqa: E402
+    views_auth,
+    views_catalogue,
+    views_projects,
+    views_proposals,
+    views_users,
+)

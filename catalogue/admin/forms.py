@@ -20,6 +20,7 @@ from wtforms import (
 from ..formatting import KIND_LABELS
 from ..models import STATES
 
+
 def choices(pairs) -> list[SelectChoice]:
     """Options of a select from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]

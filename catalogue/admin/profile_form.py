@@ -15,8 +15,19 @@ from ..services import snapshot
 from .forms import ROW_FIELDS, ROW_LISTS, ProjectForm, choices
 
 _KEYWORD_SEPARATORS = re.compile(r"[,;\n]")
-_SCALARS = ("title", "slug", "summary", "status", "occasion", "goal", "implementation", "financing",
-            "legal_form", "since_year", "source_note")
+_SCALARS = (
+    "title",
+    "slug",
+    "summary",
+    "status",
+    "occasion",
+    "goal",
+    "implementation",
+    "financing",
+    "legal_form",
+    "since_year",
+    "source_note",
+)
 #: Multi-line text fields, where an editor may paste HTML copied from a web page.
 _PARAGRAPH_FIELDS = ("summary", "occasion", "goal", "implementation", "financing", "source_note")
 #: A datalist of every keyword stays small enough to send with the page up to this many.
@@ -37,7 +48,9 @@ def build_form(project: Project | None = None, proposal: ChangeProposal | None =
         data = initial_data(project) if project is not None else {"status": "draft"}
     form = ProjectForm(data=data, **kwargs)
     form.legal_form.choices = legal_form_choices()
-    form.keyword_names = db.session.scalars(select(Keyword.name).order_by(Keyword.name).limit(_KEYWORD_LIST_LIMIT)).all()
+    form.keyword_names = db.session.scalars(
+        select(Keyword.name).order_by(Keyword.name).limit(_KEYWORD_LIST_LIMIT)
+    ).all()
     form.row_errors = {}  # errors of whole rows or lists, filled by apply_errors
     return form
 
@@ -54,8 +67,11 @@ def representation_to_form_data(profile: dict, version: int) -> dict:
     data["keywords"] = ", ".join(profile.get("keywords") or [])
     data["version"] = str(version)
     data["participants"] = [
-        {"order": str(index + 1), "role": p.get("role") or "partner",
-         **{k: (p.get("organisation") or {}).get(k) or "" for k in ("name", "kind", "ags", "state", "district")}}
+        {
+            "order": str(index + 1),
+            "role": p.get("role") or "partner",
+            **{k: (p.get("organisation") or {}).get(k) or "" for k in ("name", "kind", "ags", "state", "district")},
+        }
         for index, p in enumerate(profile.get("participants") or [])
     ]
     for name in ("contacts", "links", "updates"):
@@ -152,7 +168,7 @@ def pasted_html_to_text(text: str | None) -> str | None:
     lists: list[list] = []  # open lists: [kind, next number]
     position = 0
     for match in _TAG.finditer(cleaned):
-        out.append(cleaned[position:match.start()])
+        out.append(cleaned[position : match.start()])
         position = match.end()
         closing, tag = match.group(1) == "/", match.group(2)
         if tag == "br":

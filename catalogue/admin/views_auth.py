@@ -86,7 +86,12 @@ def index():
     counts = dict(db.session.execute(select(Project.status, func.count()).group_by(Project.status)).all())
     recent = db.session.scalars(select(Project).order_by(Project.updated_at.desc()).limit(10)).all()
     return render_template(
-        "admin/index.html", counts=counts, recent=recent, reviews=projects_awaiting_review(),
-        proposals=open_proposals(), mine=proposals_by(current_user.actor, limit=10), labels=PROPOSAL_STATUS_LABELS,
+        "admin/index.html",
+        counts=counts,
+        recent=recent,
+        reviews=projects_awaiting_review(),
+        proposals=open_proposals(),
+        mine=proposals_by(current_user.actor, limit=10),
+        labels=PROPOSAL_STATUS_LABELS,
         kept_input=form_rescue.pending_stash_path(),
     )

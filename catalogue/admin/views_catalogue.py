@@ -13,10 +13,10 @@ from ..editing import delete_organisation, merge_keywords, merge_organisations, 
 from ..errors import render_error
 from ..extensions import db
 from ..models import Keyword, Organisation, Participation, project_keywords
+from ..places.forms import place_key_from_form
 from ..schemas import OrganisationInputSchema, flatten_errors
 from ..services import ORGANISATION_FACTS, save_organisation
 from ..textutil import keyword_key
-from ..places.forms import place_key_from_form
 from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
@@ -56,11 +56,13 @@ def organisation_list():
     )
     if query:
         pattern = query.lower()
-        statement = statement.where(or_(
-            func.lower(Organisation.name).contains(pattern, autoescape=True),
-            Organisation.ags == query,
-            func.lower(Organisation.district).contains(pattern, autoescape=True),
-        ))
+        statement = statement.where(
+            or_(
+                func.lower(Organisation.name).contains(pattern, autoescape=True),
+                Organisation.ags == query,
+                func.lower(Organisation.district).contains(pattern, autoescape=True),
+            )
+        )
     rows = db.session.execute(statement.limit(500)).all()
     return render_template("admin/organisation_list.html", rows=rows, query=query)
 
@@ -72,13 +74,17 @@ def organisation_suggestions():
     if len(query) < 2:
         return jsonify([])
     organisations = db.session.scalars(
-        select(Organisation).where(func.lower(Organisation.name).contains(query, autoescape=True))
-        .order_by(Organisation.name).limit(10)
+        select(Organisation)
+        .where(func.lower(Organisation.name).contains(query, autoescape=True))
+        .order_by(Organisation.name)
+        .limit(10)
     ).all()
-    return jsonify([
-        {"name": o.name, "kind": o.kind, "ags": o.ags or "", "state": o.state or "", "district": o.district}
-        for o in organisations
-    ])
+    return jsonify(
+        [
+            {"name": o.name, "kind": o.kind, "ags": o.ags or "", "state": o.state or "", "district": o.district}
+            for o in organisations
+        ]
+    )
 
 
 def _organisation_input(form: OrganisationForm) -> dict:
@@ -136,8 +142,13 @@ def _render_organisation(form, merge, organisation, status=200):
     projects = [p.project for p in organisation.participations]
     errors = _summary(form) + _summary(merge)
     return render_template(
-        "admin/organisation_form.html", form=form, merge=merge, organisation=organisation,
-        projects=projects, errors=errors, actions=ActionForm(formdata=None),
+        "admin/organisation_form.html",
+        form=form,
+        merge=merge,
+        organisation=organisation,
+        projects=projects,
+        errors=errors,
+        actions=ActionForm(formdata=None),
         refusal=shared_change_refusal(current_user, organisations=[organisation]),
     ), status
 
@@ -214,6 +225,7 @@ def keyword_edit(slug: str):
         if refusal:
             return render_error(403, refusal)
         form.validate_on_submit()
+
         def refused(error):
             form.name.errors = [str(error)]
             return _render_keyword(form, merge, keyword, 422)
@@ -228,8 +240,12 @@ def keyword_edit(slug: str):
 
 def _render_keyword(form, merge, keyword, status=200):
     return render_template(
-        "admin/keyword_form.html", form=form, merge=merge, keyword=keyword,
-        errors=_summary(form) + _summary(merge), refusal=shared_change_refusal(current_user, keywords=[keyword]),
+        "admin/keyword_form.html",
+        form=form,
+        merge=merge,
+        keyword=keyword,
+        errors=_summary(form) + _summary(merge),
+        refusal=shared_change_refusal(current_user, keywords=[keyword]),
     ), status
 
 
@@ -241,7 +257,9 @@ def keyword_merge(slug: str):
     merge.validate_on_submit()
     target = _find_target(merge.target.data, Keyword, keyword.id)
     if target is None and merge.target.data:
-        target = db.session.scalar(select(Keyword).where(Keyword.key == keyword_key(merge.target.data), Keyword.id != keyword.id))
+        target = db.session.scalar(
+            select(Keyword).where(Keyword.key == keyword_key(merge.target.data), Keyword.id != keyword.id)
+        )
     if target is None:
         merge.target.errors = ["Kein anderes Stichwort mit diesem Namen gefunden."]
         return _render_keyword(KeywordRenameForm(formdata=None, data={"name": keyword.name}), merge, keyword, 422)

@@ -7,7 +7,15 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from ..editing import STATUS_LABELS, diff_snapshots, needs_review, open_proposals, own_open_proposal, proposed_snapshot, workflow
+from ..editing import (
+    STATUS_LABELS,
+    diff_snapshots,
+    needs_review,
+    open_proposals,
+    own_open_proposal,
+    proposed_snapshot,
+    workflow,
+)
 from ..errors import bad_request
 from ..extensions import db
 from ..models import Project, Revision
@@ -69,8 +77,14 @@ def project_list():
         statement.order_by(Project.updated_at.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     return render_template(
-        "admin/project_list.html", projects=projects, total=total, query=query, status=status,
-        page=page, pages=max(1, -(-total // PAGE_SIZE)), statuses=STATUS_LABELS,
+        "admin/project_list.html",
+        projects=projects,
+        total=total,
+        query=query,
+        status=status,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        statuses=STATUS_LABELS,
     )
 
 
@@ -112,7 +126,9 @@ def _edit(project: Project | None):
         return _render_editor(form, project, apply_errors(form, flatten_errors(error.messages), rows), 422)
     version = form_version(form.version.data) if project is not None else None
     with service_refusals(
-        not_allowed=lambda error: _render_editor(form, project, apply_errors(form, [("status", str(error))], rows), 403),
+        not_allowed=lambda error: _render_editor(
+            form, project, apply_errors(form, [("status", str(error))], rows), 403
+        ),
         conflict=lambda error: _render_conflict(form, project, data),
         # The only content rule the services themselves enforce: the address must be free.
         refused=lambda error: _render_editor(form, project, apply_errors(form, [("slug", str(error))], rows), 422),
@@ -126,8 +142,11 @@ def _edit(project: Project | None):
     return redirect(url_for("admin.project_edit", project_id=outcome.project.id), code=303)
 
 
-SAVED = {"created": "Profil angelegt.", "updated": "Änderungen gespeichert.",
-         "unchanged": "Keine Änderungen – nichts gespeichert."}
+SAVED = {
+    "created": "Profil angelegt.",
+    "updated": "Änderungen gespeichert.",
+    "unchanged": "Keine Änderungen – nichts gespeichert.",
+}
 UNCHANGED_FOR_REVIEW = "Keine Änderungen gegenüber der veröffentlichten Fassung – nichts gespeichert."
 PROPOSAL_SAVED = (
     "Ihr Änderungsvorschlag ist gespeichert und wartet auf Freigabe. Bis dahin zeigen die öffentliche Seite, "
@@ -148,8 +167,13 @@ def render_typed_form(notice: str, status: int):
 def _render_editor(form, project, errors=None, status=200, notice=None):
     review = needs_review(project, current_user)
     return render_template(
-        "admin/project_form.html", form=form, project=project, errors=errors or [], notice=notice,
-        review=review, own_proposal=own_open_proposal(project, current_user) if review else None,
+        "admin/project_form.html",
+        form=form,
+        project=project,
+        errors=errors or [],
+        notice=notice,
+        review=review,
+        own_proposal=own_open_proposal(project, current_user) if review else None,
         # Publishers see what editors proposed for this profile.
         pending=open_proposals(project) if project is not None and not review else [],
         actions=ActionForm(formdata=None, version=project.version if project else ""),
@@ -166,8 +190,12 @@ def _render_conflict(form, project: Project, data: dict):
         select(Revision).where(Revision.project_id == project.id).order_by(Revision.version.desc()).limit(1)
     )
     return render_template(
-        "admin/conflict.html", form=form, project=project, last=last,
-        diffs=diff_snapshots(stored, proposed_snapshot(project, data)), errors=[],
+        "admin/conflict.html",
+        form=form,
+        project=project,
+        last=last,
+        diffs=diff_snapshots(stored, proposed_snapshot(project, data)),
+        errors=[],
         review=needs_review(project, current_user),
         actions=ActionForm(formdata=None, version=project.version),
     ), 409
@@ -187,8 +215,13 @@ def project_status(project_id: int):
     form = ActionForm()
     form.validate_on_submit()
     version = form_version(form.version.data)
-    with service_refusals(conflict=page(409, "Das Profil wurde inzwischen geändert. Bitte prüfen Sie die aktuelle "
-                                             "Fassung und wiederholen Sie die Aktion.")):
+    with service_refusals(
+        conflict=page(
+            409,
+            "Das Profil wurde inzwischen geändert. Bitte prüfen Sie die aktuelle "
+            "Fassung und wiederholen Sie die Aktion.",
+        )
+    ):
         outcome = workflow.set_status(project, request.form.get("status", ""), current_user, expected_version=version)
     db.session.commit()
     if outcome.changed:
@@ -220,7 +253,9 @@ def project_history(project_id: int):
         previous = revision.snapshot
     entries.reverse()
     return render_template(
-        "admin/history.html", project=project, entries=entries,
+        "admin/history.html",
+        project=project,
+        entries=entries,
         actions=ActionForm(formdata=None, version=project.version),
     )
 
@@ -235,15 +270,18 @@ def project_restore(project_id: int, revision_id: int):
     form = ActionForm()
     form.validate_on_submit()
     version = form_version(form.version.data)
-    with service_refusals(refused=422, conflict=page(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie "
-                                                          "sich den Verlauf noch einmal an.")):
+    with service_refusals(
+        refused=422,
+        conflict=page(409, "Das Profil wurde inzwischen geändert. Bitte sehen Sie sich den Verlauf noch einmal an."),
+    ):
         outcome = workflow.restore(project, revision, current_user, expected_version=version)
     db.session.commit()
     if outcome.action == "proposed":
         flash(PROPOSAL_SAVED, "success")
         return redirect(url_for("admin.proposal_detail", proposal_id=outcome.proposal.id), code=303)
     flash(
-        f"Version {revision.version} wiederhergestellt." if outcome.changed
+        f"Version {revision.version} wiederhergestellt."
+        if outcome.changed
         else "Diese Fassung entspricht schon dem aktuellen Stand – nichts geändert.",
         "success",
     )

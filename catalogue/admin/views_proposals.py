@@ -7,7 +7,15 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..editing import PROPOSAL_STATUS_LABELS, ProposalConflict, may_publish, open_proposals, proposals_by, review_proposal, workflow
+from ..editing import (
+    PROPOSAL_STATUS_LABELS,
+    ProposalConflict,
+    may_publish,
+    open_proposals,
+    proposals_by,
+    review_proposal,
+    workflow,
+)
 from ..extensions import db
 from ..models import ChangeProposal
 from . import bp
@@ -31,12 +39,18 @@ def proposal_list():
     decided = []
     if may_publish(current_user):
         decided = db.session.scalars(
-            select(ChangeProposal).where(ChangeProposal.status.in_(("accepted", "rejected")))
-            .order_by(ChangeProposal.decided_at.desc(), ChangeProposal.id.desc()).limit(RECENTLY_DECIDED)
+            select(ChangeProposal)
+            .where(ChangeProposal.status.in_(("accepted", "rejected")))
+            .order_by(ChangeProposal.decided_at.desc(), ChangeProposal.id.desc())
+            .limit(RECENTLY_DECIDED)
         ).all()
     return render_template(
-        "admin/proposal_list.html", pending=open_proposals(), mine=proposals_by(current_user.actor),
-        decided=decided, labels=PROPOSAL_STATUS_LABELS, reviewer=may_publish(current_user),
+        "admin/proposal_list.html",
+        pending=open_proposals(),
+        mine=proposals_by(current_user.actor),
+        decided=decided,
+        labels=PROPOSAL_STATUS_LABELS,
+        reviewer=may_publish(current_user),
     )
 
 
@@ -51,9 +65,16 @@ def _render(proposal, accept=None, reject=None, errors=None, status=200):
     accept = accept or AcceptProposalForm(formdata=None)
     accept.version.data = str(review.current_version)  # the version shown is the one accepting replaces
     return render_template(
-        "admin/proposal.html", proposal=proposal, project=proposal.project, review=review,
-        accept=accept, reject=reject or RejectProposalForm(formdata=None), withdraw=ActionForm(formdata=None),
-        errors=errors or [], labels=PROPOSAL_STATUS_LABELS, reviewer=may_publish(current_user),
+        "admin/proposal.html",
+        proposal=proposal,
+        project=proposal.project,
+        review=review,
+        accept=accept,
+        reject=reject or RejectProposalForm(formdata=None),
+        withdraw=ActionForm(formdata=None),
+        errors=errors or [],
+        labels=PROPOSAL_STATUS_LABELS,
+        reviewer=may_publish(current_user),
         author=proposal.created_by == current_user.actor,
     ), status
 
@@ -72,23 +93,38 @@ def proposal_accept(proposal_id: int):
 
     def changed_meanwhile(error):
         form.overwrite.data = False  # consent given for the old state does not cover the new one
-        form.overwrite.errors = ["Das Profil wurde geändert, während Sie den Vorschlag geprüft haben. "
-                                 "Bitte sehen Sie sich die Unterschiede unten noch einmal an."]
-        return _render(_proposal(proposal_id), accept=form, errors=[("overwrite", form.overwrite.errors[0])], status=409)
+        form.overwrite.errors = [
+            "Das Profil wurde geändert, während Sie den Vorschlag geprüft haben. "
+            "Bitte sehen Sie sich die Unterschiede unten noch einmal an."
+        ]
+        return _render(
+            _proposal(proposal_id), accept=form, errors=[("overwrite", form.overwrite.errors[0])], status=409
+        )
 
     def refused(error):
         if isinstance(error, ProposalConflict):
             form.overwrite.errors = [str(error)]
             return _render(_proposal(proposal_id), accept=form, errors=[("overwrite", str(error))], status=409)
         # decided meanwhile, or no longer valid under today's rules
-        return _render(_proposal(proposal_id), accept=form, errors=[("entscheidung", str(error))], status=_refused(proposal_id))
+        return _render(
+            _proposal(proposal_id), accept=form, errors=[("entscheidung", str(error))], status=_refused(proposal_id)
+        )
 
     with service_refusals(conflict=changed_meanwhile, refused=refused):
-        outcome = workflow.accept(proposal, current_user, expected_version=form_version(form.version.data),
-                                  overwrite=bool(form.overwrite.data), note=form.accept_note.data or "")
+        outcome = workflow.accept(
+            proposal,
+            current_user,
+            expected_version=form_version(form.version.data),
+            overwrite=bool(form.overwrite.data),
+            note=form.accept_note.data or "",
+        )
     db.session.commit()
-    flash("Vorschlag angenommen: Die Änderungen sind gespeichert." if outcome.changed
-          else "Vorschlag angenommen; er entsprach schon dem aktuellen Stand, nichts geändert.", "success")
+    flash(
+        "Vorschlag angenommen: Die Änderungen sind gespeichert."
+        if outcome.changed
+        else "Vorschlag angenommen; er entsprach schon dem aktuellen Stand, nichts geändert.",
+        "success",
+    )
     return redirect(url_for("admin.proposal_detail", proposal_id=proposal.id), code=303)
 
 

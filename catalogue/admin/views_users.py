@@ -37,8 +37,12 @@ def user_list():
         form.validate_on_submit()
         try:
             user = create_user(
-                form.username.data or "", form.password.data or "", form.role.data, current_user.actor,
-                display_name=form.display_name.data or "", email=form.email.data or "",
+                form.username.data or "",
+                form.password.data or "",
+                form.role.data,
+                current_user.actor,
+                display_name=form.display_name.data or "",
+                email=form.email.data or "",
                 can_publish=form.can_publish.data,
             )
         except ServiceError as error:
@@ -69,9 +73,16 @@ def user_edit(user_id: int):
     status = 200
     if request.method == "POST":
         form.validate_on_submit()
-        demotes_last_admin = user.is_admin and user.active and (form.role.data != "admin" or not form.active.data) and _active_admins() <= 1
+        demotes_last_admin = (
+            user.is_admin
+            and user.active
+            and (form.role.data != "admin" or not form.active.data)
+            and _active_admins() <= 1
+        )
         if demotes_last_admin:
-            form.role.errors = ["Es muss mindestens eine aktive Administratorin oder einen aktiven Administrator geben."]
+            form.role.errors = [
+                "Es muss mindestens eine aktive Administratorin oder einen aktiven Administrator geben."
+            ]
             status = 422
         elif form.role.data not in ("admin", "editor"):
             form.role.errors = ["Unbekannte Rolle."]
@@ -94,7 +105,11 @@ def user_edit(user_id: int):
 
 def _render_user(user, form, password, status):
     return render_template(
-        "admin/user_form.html", user=user, form=form, password=password, errors=_summary(form, password),
+        "admin/user_form.html",
+        user=user,
+        form=form,
+        password=password,
+        errors=_summary(form, password),
         tokens=sorted(user.tokens, key=lambda t: t.created_at, reverse=True),
     ), status
 
@@ -156,7 +171,11 @@ def token_list():
     tokens = db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
     # The plaintext is rendered once in this response and never stored: no redirect here.
     return render_template(
-        "admin/token_list.html", form=form, tokens=tokens, plaintext=plaintext, errors=_summary(form),
+        "admin/token_list.html",
+        form=form,
+        tokens=tokens,
+        plaintext=plaintext,
+        errors=_summary(form),
         actions=ActionForm(formdata=None),
     ), status
 
@@ -189,6 +208,10 @@ def audit_log():
     ).all()
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     return render_template(
-        "admin/audit_log.html", events=events[:AUDIT_PAGE_SIZE], has_more=len(events) > AUDIT_PAGE_SIZE,
-        page=page, action=action, actions=actions,
+        "admin/audit_log.html",
+        events=events[:AUDIT_PAGE_SIZE],
+        has_more=len(events) > AUDIT_PAGE_SIZE,
+        page=page,
+        action=action,
+        actions=actions,
     )

@@ -12,15 +12,17 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
 from ..errors import is_api_path
-from ..jsonbody import BoundedArgumentsParser
 from ..extensions import csrf, limiter
+from ..jsonbody import BoundedArgumentsParser
 from ..models import utcnow
 from .schemas import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
 
 bp = Blueprint(
-    "api", __name__, url_prefix="/api/v1",
+    "api",
+    __name__,
+    url_prefix="/api/v1",
     description="Lesen, Durchsuchen, Spiegeln und (mit Token) Schreiben des IKZ-Katalogs.",
 )
 # Bodies are parsed within depth and number bounds (set before the views use @bp.arguments).
@@ -60,7 +62,7 @@ limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(
 csrf.exempt(bp)
 
 # The views register their routes (in this order: the order of the document and its page).
-from . import hooks, openapi, views_projects, views_feeds, views_catalogue, views_places  # noqa: E402,F401
+from . import hooks, openapi, views_catalogue, views_feeds, views_places, views_projects  # noqa: E402,F401
 
 # Registered before CORS so that it runs after flask-cors (blueprint hooks run in reverse):
 # reads are open to any origin, writes are not.
@@ -71,29 +73,43 @@ CORS(
     send_wildcard=True,  # "*" rather than the echoed origin: one cacheable answer for every portal
     methods=["GET", "HEAD", "OPTIONS"],
     allow_headers=["Accept", "If-None-Match", "If-Modified-Since"],
-    expose_headers=["ETag", "Last-Modified", "Link", "X-Total-Count", "Location",
-                    "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After",
-                    "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+    expose_headers=[
+        "ETag",
+        "Last-Modified",
+        "Link",
+        "X-Total-Count",
+        "Location",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+        "Retry-After",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+    ],
     max_age=3600,
 )
 
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint and its OpenAPI document on ``app``."""
-    api = CatalogueApi(app, spec_kwargs={
-        "title": "IKZ-Katalog API",
-        "version": "1.0.0",
-        "openapi_version": "3.0.3",
-        "info": {
-            "description": (
-                "Öffentliche JSON-API des Katalogs interkommunaler Zusammenarbeit. Lesen ohne Anmeldung; "
-                "Schreiben mit `Authorization: Bearer <Token>` und `If-Match`. Fehler als RFC 9457 "
-                "`application/problem+json`."
-            ),
+    api = CatalogueApi(
+        app,
+        spec_kwargs={
+            "title": "IKZ-Katalog API",
+            "version": "1.0.0",
+            "openapi_version": "3.0.3",
+            "info": {
+                "description": (
+                    "Öffentliche JSON-API des Katalogs interkommunaler Zusammenarbeit. Lesen ohne Anmeldung; "
+                    "Schreiben mit `Authorization: Bearer <Token>` und `If-Match`. Fehler als RFC 9457 "
+                    "`application/problem+json`."
+                ),
+            },
+            "servers": [{"url": "/"}],
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         },
-        "servers": [{"url": "/"}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    })
+    )
     # flask-smorest registers its own pagination schema; this API pages differently (Link, total).
     api.spec.components.schemas.pop("PaginationMetadata", None)
     # Last-Modified of documents that do not change with the data (the OpenAPI document, the docs page).

@@ -14,17 +14,24 @@ from .schemas import ProblemSchema
 
 #: The header every change to an existing resource needs (428 without, 412 when stale).
 IF_MATCH = {
-    "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
     "description": "der ETag, den GET (oder die letzte Änderung) geliefert hat; ohne: 428, veraltet: 412",
     "example": '"p1v3-5f2a9c0d41be"',
 }
 BEARER = [{"bearer": []}]
-ETAG = {"description": "Version dieses Dokuments: für If-None-Match beim Lesen und If-Match beim Ändern",
-        "schema": {"type": "string"}}
+ETAG = {
+    "description": "Version dieses Dokuments: für If-None-Match beim Lesen und If-Match beim Ändern",
+    "schema": {"type": "string"},
+}
 LOCATION = {"description": "Adresse des Dokuments", "schema": {"type": "string", "format": "uri"}}
 #: Every write can meet these.
-WRITE_PROBLEMS = {401: "kein, ein unbekanntes oder ein widerrufenes Token",
-                  403: "Token ohne Schreibrecht (oder ohne Recht zu veröffentlichen, wo die Änderung Veröffentlichtes ändert)"}
+WRITE_PROBLEMS = {
+    401: "kein, ein unbekanntes oder ein widerrufenes Token",
+    403: "Token ohne Schreibrecht (oder ohne Recht zu veröffentlichen, wo die Änderung Veröffentlichtes ändert)",
+}
 
 #: A request body to copy: the Arnsberg–Sundern record of the seed data, shortened. Without a
 #: slug the address comes from the title (a free one), and without status it becomes a draft.
@@ -32,36 +39,71 @@ PROJECT_EXAMPLE = {
     "title": "Gemeinsam nachhaltig erfolgreich",
     "keywords": ["Digitalisierung", "Klima", "Verwaltung"],
     "participants": [
-        {"role": "lead", "organisation": {"name": "Stadt Arnsberg", "kind": "municipality", "ags": "05958004",
-                                          "state": "DE-NW", "district": "Hochsauerlandkreis"}},
-        {"role": "partner", "organisation": {"name": "Stadt Sundern (Sauerland)", "kind": "municipality",
-                                             "ags": "05958044", "state": "DE-NW",
-                                             "district": "Hochsauerlandkreis"}},
+        {
+            "role": "lead",
+            "organisation": {
+                "name": "Stadt Arnsberg",
+                "kind": "municipality",
+                "ags": "05958004",
+                "state": "DE-NW",
+                "district": "Hochsauerlandkreis",
+            },
+        },
+        {
+            "role": "partner",
+            "organisation": {
+                "name": "Stadt Sundern (Sauerland)",
+                "kind": "municipality",
+                "ags": "05958044",
+                "state": "DE-NW",
+                "district": "Hochsauerlandkreis",
+            },
+        },
     ],
     "occasion": "Aktuellen Herausforderungen gemeinsam begegnen",
     "financing": "Die Finanzierung erfolgt über die beteiligten Partner.",
     "since_year": 2022,
-    "contacts": [{"organisation": "Stadt Arnsberg", "address": "Rathausplatz 2\n59759 Arnsberg",
-                  "phone": "02932/201-0", "email": "stadt@arnsberg.de"}],
-    "links": [{"title": "Projektseite interkommunales.nrw",
-               "url": "https://interkommunales.nrw/projekt/gemeinsam-nachhaltig-erfolgreich"}],
+    "contacts": [
+        {
+            "organisation": "Stadt Arnsberg",
+            "address": "Rathausplatz 2\n59759 Arnsberg",
+            "phone": "02932/201-0",
+            "email": "stadt@arnsberg.de",
+        }
+    ],
+    "links": [
+        {
+            "title": "Projektseite interkommunales.nrw",
+            "url": "https://interkommunales.nrw/projekt/gemeinsam-nachhaltig-erfolgreich",
+        }
+    ],
     "updates": [{"date": "2023-09", "title": "Zweiter Städtetag in Sundern"}],
 }
 #: The lead organisation of that record.
 ORGANISATION_EXAMPLE = {
-    "name": "Stadt Arnsberg", "kind": "municipality", "ags": "05958004", "state": "DE-NW",
-    "district": "Hochsauerlandkreis", "administrative_region": "Regierungsbezirk Arnsberg", "population": 73487,
-    "population_date": "2020-12-31", "population_source": "IT.NRW", "area_km2": 193.72,
+    "name": "Stadt Arnsberg",
+    "kind": "municipality",
+    "ags": "05958004",
+    "state": "DE-NW",
+    "district": "Hochsauerlandkreis",
+    "administrative_region": "Regierungsbezirk Arnsberg",
+    "population": 73487,
+    "population_date": "2020-12-31",
+    "population_source": "IT.NRW",
+    "area_km2": 193.72,
 }
 
 
 def problems(statuses: dict[int, str]):
     """Document error answers as RFC 9457 problem details (``{status: description}``)."""
+
     def decorate(view):
         for status, description in statuses.items():
-            view = bp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_JSON,
-                                   description=description)(view)
+            view = bp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description)(
+                view
+            )
         return view
+
     return decorate
 
 
@@ -91,34 +133,45 @@ def _links(path: str, targets: dict[str, tuple[str, str, str]]) -> dict:
         parameters = {"slug": "$response.body#/slug"}
         if method != "get":
             parameters["header.If-Match"] = "$response.header.ETag"
-        links[name] = {"operationRef": _operation(path + suffix, method), "parameters": parameters,
-                       "description": description}
+        links[name] = {
+            "operationRef": _operation(path + suffix, method),
+            "parameters": parameters,
+            "description": description,
+        }
     return links
 
 
 _PROJECT = "/api/v1/projects/{slug}"
 #: What a client can do next with a profile it has just read or written.
-PROJECT_LINKS = _links(_PROJECT, {
-    "read": ("", "get", "das Profil neu lesen"),
-    "replace": ("", "put", "das ganze Profil ersetzen (mit diesem ETag)"),
-    "change": ("", "patch", "einzelne Felder ändern (mit diesem ETag)"),
-    "publish": ("/publish", "post", "veröffentlichen (mit diesem ETag)"),
-    "unpublish": ("/unpublish", "post", "zurückziehen (mit diesem ETag)"),
-    "archive": ("", "delete", "archivieren (mit diesem ETag)"),
-})
-ORGANISATION_LINKS = _links("/api/v1/organisations/{slug}", {
-    "read": ("", "get", "die Organisation neu lesen"),
-    "replace": ("", "put", "ihre Angaben ersetzen (mit diesem ETag)"),
-    "change": ("", "patch", "einzelne Angaben ändern (mit diesem ETag)"),
-    "delete": ("", "delete", "löschen, wenn sie an keinem Profil beteiligt ist (mit diesem ETag)"),
-})
+PROJECT_LINKS = _links(
+    _PROJECT,
+    {
+        "read": ("", "get", "das Profil neu lesen"),
+        "replace": ("", "put", "das ganze Profil ersetzen (mit diesem ETag)"),
+        "change": ("", "patch", "einzelne Felder ändern (mit diesem ETag)"),
+        "publish": ("/publish", "post", "veröffentlichen (mit diesem ETag)"),
+        "unpublish": ("/unpublish", "post", "zurückziehen (mit diesem ETag)"),
+        "archive": ("", "delete", "archivieren (mit diesem ETag)"),
+    },
+)
+ORGANISATION_LINKS = _links(
+    "/api/v1/organisations/{slug}",
+    {
+        "read": ("", "get", "die Organisation neu lesen"),
+        "replace": ("", "put", "ihre Angaben ersetzen (mit diesem ETag)"),
+        "change": ("", "patch", "einzelne Angaben ändern (mit diesem ETag)"),
+        "delete": ("", "delete", "löschen, wenn sie an keinem Profil beteiligt ist (mit diesem ETag)"),
+    },
+)
 
 
 # ---------------------------------------------------------------- field descriptions
 
 _TEXT = "reiner Text; Absätze durch eine Leerzeile getrennt, Zeilen mit „- “ sind Listenpunkte"
-_KINDS = ("Art: municipality (Gemeinde, Stadt), district (Kreis), municipal_association (Gemeindeverband, Amt), "
-          "state_authority (Landesbehörde), association (Verein, Verband), company (Unternehmen), other")
+_KINDS = (
+    "Art: municipality (Gemeinde, Stadt), district (Kreis), municipal_association (Gemeindeverband, Amt), "
+    "state_authority (Landesbehörde), association (Verein, Verband), company (Unternehmen), other"
+)
 _STATUSES = "draft (Entwurf), published (veröffentlicht) oder archived (archiviert)"
 
 #: name → (description, example); an example of None leaves the field without one.
@@ -127,11 +180,9 @@ FIELDS: dict[str, tuple[str, object]] = {
     "id": ("stabile Nummer; bleibt, wenn sich die Adresse (slug) ändert", 1),
     "slug": ("Adresse in URLs: Kleinbuchstaben a–z, Ziffern, Bindestriche", "gemeinsam-nachhaltig-erfolgreich"),
     "title": ("Titel, 3 bis 200 Zeichen", "Gemeinsam nachhaltig erfolgreich"),
-    "summary": ("Kurzprofil: ein kurzer Anreißer (reiner Text, höchstens 600 Zeichen); leer, wenn keins vorliegt",
-                ""),
+    "summary": ("Kurzprofil: ein kurzer Anreißer (reiner Text, höchstens 600 Zeichen); leer, wenn keins vorliegt", ""),
     "status": (_STATUSES, "published"),
-    "keywords": ("Stichworte (ohne Unterschied von Groß- und Kleinschreibung eindeutig)",
-                 ["Digitalisierung", "Klima"]),
+    "keywords": ("Stichworte (ohne Unterschied von Groß- und Kleinschreibung eindeutig)", ["Digitalisierung", "Klima"]),
     "participants": ("Beteiligte in ihrer Reihenfolge; höchstens eine mit role lead", None),
     "lead": ("Kurzprofil der hauptverantwortlichen Organisation; null, wenn keine benannt ist", None),
     "states": ("Länder aller Beteiligten (ISO 3166-2)", ["DE-NW"]),
@@ -139,8 +190,10 @@ FIELDS: dict[str, tuple[str, object]] = {
     "goal": (f"Ziel ({_TEXT})", ""),
     "implementation": (f"Umsetzung ({_TEXT})", ""),
     "financing": (f"Finanzierung ({_TEXT})", "Die Finanzierung erfolgt über die beteiligten Partner."),
-    "legal_form": ("Rechtsform, ein Name aus GET /api/v1/legal-forms; leer, wenn unbekannt",
-                   "öffentlich-rechtliche Vereinbarung"),
+    "legal_form": (
+        "Rechtsform, ein Name aus GET /api/v1/legal-forms; leer, wenn unbekannt",
+        "öffentlich-rechtliche Vereinbarung",
+    ),
     "since_year": ("Zusammenarbeit seit (Jahr von 1900 bis heute); null, wenn unbekannt", 2022),
     "source_note": ("Quelle: woher die Angaben des Profils stammen", "(Quelle für Text und Bild: Stadt Arnsberg)"),
     "contacts": ("Ansprechstellen", None),
@@ -154,14 +207,21 @@ FIELDS: dict[str, tuple[str, object]] = {
     # organisations
     "name": ("Name", "Stadt Arnsberg"),
     "kind": (_KINDS, "municipality"),
-    "ags": ("Amtlicher Gemeindeschlüssel: genau 8 Ziffern, als Text (mit führender Null); null, wenn keiner",
-            "05958004"),
-    "place_key": ("Schlüssel des Orts im Gemeindeverzeichnis (GET /places): AGS einer Gemeinde (8 Ziffern), "
-                  "Gemeindeverband 9, Kreis 5 Ziffern; aus ihm kommen Mittelpunkt und amtliche Angaben, "
-                  "soweit die Redaktion keine eigenen mit Quelle eingetragen hat", "05958004"),
+    "ags": (
+        "Amtlicher Gemeindeschlüssel: genau 8 Ziffern, als Text (mit führender Null); null, wenn keiner",
+        "05958004",
+    ),
+    "place_key": (
+        "Schlüssel des Orts im Gemeindeverzeichnis (GET /places): AGS einer Gemeinde (8 Ziffern), "
+        "Gemeindeverband 9, Kreis 5 Ziffern; aus ihm kommen Mittelpunkt und amtliche Angaben, "
+        "soweit die Redaktion keine eigenen mit Quelle eingetragen hat",
+        "05958004",
+    ),
     "official_name": ("Name, wie ihn das Gemeindeverzeichnis schreibt", "Sundern (Sauerland), Stadt"),
-    "designation": ("Bezeichnung laut Gemeindeverzeichnis: Stadt, Gemeinde, Markt, Kreis, Landkreis, Verbandsgemeinde …",
-                    "Stadt"),
+    "designation": (
+        "Bezeichnung laut Gemeindeverzeichnis: Stadt, Gemeinde, Markt, Kreis, Landkreis, Verbandsgemeinde …",
+        "Stadt",
+    ),
     "postcode": ("Postleitzahl (der Verwaltung; eine Gemeinde kann mehrere haben)", "59846"),
     "parent": ("der nächsthöhere Ort: Gemeindeverband oder Kreis, beim Kreis Regierungsbezirk oder Land", None),
     "association": ("der Gemeindeverband (Amt, Samtgemeinde, Verbandsgemeinde …), dem die Gemeinde angehört", None),
@@ -184,8 +244,10 @@ FIELDS: dict[str, tuple[str, object]] = {
     "address": ("Postanschrift, mehrzeilig", "Rathausplatz 2\n59759 Arnsberg"),
     "phone": ("Telefon, wie angegeben", "02932/201-0"),
     "email": ("E-Mail-Adresse, oder leer", "stadt@arnsberg.de"),
-    "url": ("vollständige http(s)-Adresse; leer, wenn die Quelle nur einen Titel nennt",
-            "https://interkommunales.nrw/projekt/gemeinsam-nachhaltig-erfolgreich"),
+    "url": (
+        "vollständige http(s)-Adresse; leer, wenn die Quelle nur einen Titel nennt",
+        "https://interkommunales.nrw/projekt/gemeinsam-nachhaltig-erfolgreich",
+    ),
     "date": ("Datum, so genau wie die Quelle: JJJJ, JJJJ-MM oder JJJJ-MM-TT", "2023-09"),
     "text": (f"Text der Meldung ({_TEXT})", ""),
     "source_url": ("Adresse der Quelle, oder leer", ""),
@@ -239,7 +301,9 @@ BY_SCHEMA: dict[tuple[str, str], tuple[str, object]] = {
     ("ContactInputSchema", "role"): ("Funktion oder Person, wie angegeben", ""),
     ("ParticipantInputSchema", "organisation"): (
         "die Organisation; eine bestehende wird über ags, sonst über den Namen gefunden, und ihre gepflegten "
-        "Angaben werden nur ergänzt, nie überschrieben (dafür: PUT /api/v1/organisations/{slug})", None),
+        "Angaben werden nur ergänzt, nie überschrieben (dafür: PUT /api/v1/organisations/{slug})",
+        None,
+    ),
     ("RoleInProjectSchema", "project"): ("das Profil", None),
     ("LinkOutputSchema", "title"): ("Linktext", "Projektseite interkommunales.nrw"),
     ("LinkInputSchema", "title"): ("Linktext (ohne: die Adresse)", "Projektseite interkommunales.nrw"),
@@ -254,7 +318,10 @@ BY_SCHEMA: dict[tuple[str, str], tuple[str, object]] = {
     ("KeywordSchema", "name"): ("das Stichwort", "Digitalisierung"),
     ("KeywordSchema", "slug"): ("Adresse der Stichwortseite", "digitalisierung"),
     ("KeywordSchema", "count"): ("Zahl der veröffentlichten Profile mit diesem Stichwort", 3),
-    ("LegalFormSchema", "name"): ("Name der Rechtsform, wie legal_form ihn erwartet", "öffentlich-rechtliche Vereinbarung"),
+    ("LegalFormSchema", "name"): (
+        "Name der Rechtsform, wie legal_form ihn erwartet",
+        "öffentlich-rechtliche Vereinbarung",
+    ),
     ("LegalFormSchema", "count"): ("veröffentlichte Profile mit dieser Rechtsform", 2),
     ("SuggestionSchema", "kind"): ("keyword, organisation oder project", "keyword"),
     ("SuggestionSchema", "url"): ("Seite der Website, die zum Vorschlag führt", None),
@@ -269,8 +336,10 @@ def describe_field(self, field, ret, **kwargs) -> dict:
     if not isinstance(parent, Schema) or not field.name:
         return {}  # the inner field of a list: the list itself is described
     schema_names = [cls.__name__ for cls in type(parent).__mro__ if issubclass(cls, Schema)]
-    found = next((BY_SCHEMA[(name, field.name)] for name in schema_names if (name, field.name) in BY_SCHEMA),
-                 FIELDS.get(field.name))
+    found = next(
+        (BY_SCHEMA[(name, field.name)] for name in schema_names if (name, field.name) in BY_SCHEMA),
+        FIELDS.get(field.name),
+    )
     if found is None:
         return {}
     description, example = found
@@ -336,8 +405,10 @@ def document_every_status(spec) -> None:
             for status, description in statuses.items():
                 if str(status) in responses or status in responses:
                     continue
-                response = {"description": description,
-                            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                response = {
+                    "description": description,
+                    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
                 if status in (429, 503):
                     response["headers"] = _RETRY_AFTER
                 responses[str(status)] = response

@@ -97,8 +97,11 @@ def require_if_match() -> str:
     """
     header = request.headers.get("If-Match", "").strip()
     if not header:
-        raise problem(428, "Bitte If-Match mit dem ETag senden, den GET geliefert hat; so überschreibt "
-                           "niemand unbemerkt die Änderung eines anderen.")
+        raise problem(
+            428,
+            "Bitte If-Match mit dem ETag senden, den GET geliefert hat; so überschreibt "
+            "niemand unbemerkt die Änderung eines anderen.",
+        )
     if header == "*":
         raise problem(412, "If-Match: * genügt nicht: bitte den ETag senden, den GET geliefert hat.")
     return header
@@ -167,6 +170,7 @@ def finish_read(response, last_modified):
 
 def link_header(page: int, pages: int, total: int) -> None:
     """RFC 8288 Link header for first/prev/next/last, keeping the other query arguments."""
+
     def url(number: int) -> str:
         args = MultiDict(request.args)
         args.setlist("page", [str(number)])

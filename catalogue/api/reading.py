@@ -40,8 +40,11 @@ def sql_facets(filters: dict) -> dict[str, list[tuple[str, int]]]:
         (Organisation, Organisation.id == Participation.organisation_id),
     )
     return {
-        "keywords": count(Keyword.name, (project_keywords, project_keywords.c.project_id == Project.id),
-                          (Keyword, Keyword.id == project_keywords.c.keyword_id)),
+        "keywords": count(
+            Keyword.name,
+            (project_keywords, project_keywords.c.project_id == Project.id),
+            (Keyword, Keyword.id == project_keywords.c.keyword_id),
+        ),
         "states": count(Organisation.state, *organisations),
         "districts": count(Organisation.district, *organisations),
         "legal_forms": count(LegalForm.name, (LegalForm, LegalForm.id == Project.legal_form_id)),
@@ -66,9 +69,11 @@ def changes_after(since: int, limit: int) -> tuple[list[Change], bool, dict[int,
     has_more = len(changes) > limit
     changes = changes[:limit]
     project_ids = {change.project_id for change in changes}
-    projects = {
-        p.id: p for p in db.session.scalars(with_everything(select(Project).where(Project.id.in_(project_ids))))
-    } if project_ids else {}
+    projects = (
+        {p.id: p for p in db.session.scalars(with_everything(select(Project).where(Project.id.in_(project_ids))))}
+        if project_ids
+        else {}
+    )
     return changes, has_more, projects
 
 
@@ -76,10 +81,16 @@ def published_in_batches(size: int = 200):
     """Every published project by slug, loaded a batch at a time (bulk export)."""
     last_slug = ""
     while True:
-        batch = list(db.session.scalars(with_everything(
-            select(Project).where(Project.status == "published", Project.slug > last_slug)
-            .order_by(Project.slug).limit(size)
-        )))
+        batch = list(
+            db.session.scalars(
+                with_everything(
+                    select(Project)
+                    .where(Project.status == "published", Project.slug > last_slug)
+                    .order_by(Project.slug)
+                    .limit(size)
+                )
+            )
+        )
         if not batch:
             return
         yield batch

@@ -25,7 +25,9 @@ URL = {"type": "string", "format": "uri"}
 
 
 def _list_of(description: str, example: str, **kwargs):
-    return fields.List(fields.String(**kwargs), load_default=list, metadata={"description": description, "example": [example]})
+    return fields.List(
+        fields.String(**kwargs), load_default=list, metadata={"description": description, "example": [example]}
+    )
 
 
 class ProblemFieldSchema(Schema):
@@ -67,7 +69,8 @@ class ApiProjectInputSchema(ProjectInputSchema):
         if isinstance(data, dict) and isinstance(data.get("participants"), list):
             data["participants"] = [
                 {**p, "organisation": _without(p.get("organisation"), _API_READ_ONLY_ORGANISATION)}
-                if isinstance(p, dict) else p
+                if isinstance(p, dict)
+                else p
                 for p in data["participants"]
             ]
         return data
@@ -104,8 +107,12 @@ def _length(maximum: int, minimum: int | None = None) -> validate.Length:
 class PageArgsSchema(Schema):
     """Pagination: bounded pages, so no response grows without limit."""
 
-    page = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=1, validate=_range(1, 100_000), metadata={"example": 1})
-    per_page = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=20, validate=_range(1, 100), metadata={"example": 20})
+    page = fields.Integer(
+        error_messages=NOT_AN_INTEGER, load_default=1, validate=_range(1, 100_000), metadata={"example": 1}
+    )
+    per_page = fields.Integer(
+        error_messages=NOT_AN_INTEGER, load_default=20, validate=_range(1, 100), metadata={"example": 20}
+    )
 
 
 class ProjectFilterArgsSchema(Schema):
@@ -113,60 +120,107 @@ class ProjectFilterArgsSchema(Schema):
     downloads take exactly these, so that a download holds what the list shows."""
 
     # No length rule here: the search engine refuses an over-long query itself, with 413 as on the site.
-    q = fields.String(load_default="", metadata={
-        "description": "Volltextsuche (höchstens 500 Zeichen; länger: 413)", "example": "Standesamt"})
+    q = fields.String(
+        load_default="",
+        metadata={"description": "Volltextsuche (höchstens 500 Zeichen; länger: 413)", "example": "Standesamt"},
+    )
     keyword = _list_of("Stichwort (mehrfach: ODER)", "Digitalisierung", validate=_length(80))
     state = _list_of("Land als ISO-3166-2-Code (mehrfach: ODER)", "DE-NW", validate=_one_of(list(STATES)))
     district = _list_of("Kreis (mehrfach: ODER)", "Hochsauerlandkreis", validate=_length(200))
-    legal_form = _list_of("Rechtsform (mehrfach: ODER)", "öffentlich-rechtliche Vereinbarung",
-                          validate=_length(120))
-    kind = _list_of("Art einer beteiligten Organisation (mehrfach: ODER)", "municipality",
-                    validate=_one_of(ORGANISATION_KINDS))
-    since_from = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(1900, 2100),
-                                metadata={"description": "Zusammenarbeit seit frühestens", "example": 2015})
-    since_to = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(1900, 2100),
-                              metadata={"description": "Zusammenarbeit seit spätestens", "example": 2024})
-    sort = fields.String(load_default=None, validate=_one_of(list(SORTS)),
-                         metadata={"description": "Standard: relevance mit q, sonst title"})
+    legal_form = _list_of("Rechtsform (mehrfach: ODER)", "öffentlich-rechtliche Vereinbarung", validate=_length(120))
+    kind = _list_of(
+        "Art einer beteiligten Organisation (mehrfach: ODER)", "municipality", validate=_one_of(ORGANISATION_KINDS)
+    )
+    since_from = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=None,
+        validate=_range(1900, 2100),
+        metadata={"description": "Zusammenarbeit seit frühestens", "example": 2015},
+    )
+    since_to = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=None,
+        validate=_range(1900, 2100),
+        metadata={"description": "Zusammenarbeit seit spätestens", "example": 2024},
+    )
+    sort = fields.String(
+        load_default=None,
+        validate=_one_of(list(SORTS)),
+        metadata={"description": "Standard: relevance mit q, sonst title"},
+    )
 
 
 class ProjectQuerySchema(ProjectFilterArgsSchema, PageArgsSchema):
     """Filters, full text, sorting and facets of the project list (the site's, in English)."""
 
-    facets = fields.Boolean(error_messages=NOT_A_BOOLEAN, load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"})
+    facets = fields.Boolean(
+        error_messages=NOT_A_BOOLEAN, load_default=False, metadata={"description": "Facetten-Zählungen mitliefern"}
+    )
     # Partner search (catalogue/places/partners.py): profiles with a participant near a place.
-    near = fields.String(load_default=None, validate=validate.Regexp(
-        r"^(\d{5}|\d{8}|\d{9}|-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?)$",
-        error="Schlüssel eines Orts (5, 8 oder 9 Ziffern) oder Koordinaten als breite,länge erwartet."),
-        metadata={"description": "Ort, um den gesucht wird: Schlüssel (AGS 05958044, Kreis 05958, Gemeindeverband "
-                                 "9 Ziffern) oder WGS84-Koordinaten `breite,länge` (51.33,8.0). Dann ist die "
-                                 "Reihenfolge: Relevanz × (1 − 0,5 × Entfernung / Umkreis), und jeder Eintrag nennt "
-                                 "distance_km und nearest_participant", "example": "05958044"})
-    radius_km = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=50, validate=_range(10, 200),
-                               metadata={"description": "Umkreis um near in km (Luftlinie zwischen Ortsmittelpunkten)",
-                                         "example": 30})
-    population_min = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(0, 100_000_000),
-                                    metadata={"description": "mindestens so viele Einwohner hat eine Beteiligte (mit near: "
-                                                             "eine im Umkreis)", "example": 10000})
-    population_max = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=None, validate=_range(0, 100_000_000),
-                                    metadata={"description": "höchstens so viele Einwohner", "example": 50000})
+    near = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^(\d{5}|\d{8}|\d{9}|-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?)$",
+            error="Schlüssel eines Orts (5, 8 oder 9 Ziffern) oder Koordinaten als breite,länge erwartet.",
+        ),
+        metadata={
+            "description": "Ort, um den gesucht wird: Schlüssel (AGS 05958044, Kreis 05958, Gemeindeverband "
+            "9 Ziffern) oder WGS84-Koordinaten `breite,länge` (51.33,8.0). Dann ist die "
+            "Reihenfolge: Relevanz × (1 − 0,5 × Entfernung / Umkreis), und jeder Eintrag nennt "
+            "distance_km und nearest_participant",
+            "example": "05958044",
+        },
+    )
+    radius_km = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=50,
+        validate=_range(10, 200),
+        metadata={"description": "Umkreis um near in km (Luftlinie zwischen Ortsmittelpunkten)", "example": 30},
+    )
+    population_min = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=None,
+        validate=_range(0, 100_000_000),
+        metadata={
+            "description": "mindestens so viele Einwohner hat eine Beteiligte (mit near: eine im Umkreis)",
+            "example": 10000,
+        },
+    )
+    population_max = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=None,
+        validate=_range(0, 100_000_000),
+        metadata={"description": "höchstens so viele Einwohner", "example": 50000},
+    )
 
 
 class ChangesArgsSchema(Schema):
     """Cursor of the change feed."""
 
     # The seq column is a 32-bit integer; larger cursors would overflow PostgreSQL's parameter.
-    since = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=0, validate=_range(0, 2**31 - 1),
-                           metadata={"description": "letzte gesehene seq (0: von Anfang an)", "example": 0})
-    limit = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=500, validate=_range(1, 1000),
-                           metadata={"description": "Einträge dieser Seite; `next` führt lückenlos weiter"})
+    since = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=0,
+        validate=_range(0, 2**31 - 1),
+        metadata={"description": "letzte gesehene seq (0: von Anfang an)", "example": 0},
+    )
+    limit = fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=500,
+        validate=_range(1, 1000),
+        metadata={"description": "Einträge dieser Seite; `next` führt lückenlos weiter"},
+    )
 
 
 class SuggestArgsSchema(Schema):
     """What the search box has typed so far."""
 
-    q = fields.String(required=True, validate=_length(100, minimum=1), metadata={"example": "Stand"},
-                      error_messages={"required": "Angabe fehlt."})
+    q = fields.String(
+        required=True,
+        validate=_length(100, minimum=1),
+        metadata={"example": "Stand"},
+        error_messages={"required": "Angabe fehlt."},
+    )
     limit = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=8, validate=_range(1, 20))
 
 
@@ -211,8 +265,9 @@ class ParticipantSchema(Schema):
 class UpdateSchema(Schema):
     """A news item, dated as precisely as its source."""
 
-    date = fields.Function(lambda u: format_partial_date(u.date, u.date_precision),
-                           metadata={"type": "string", "example": "2023-09"})
+    date = fields.Function(
+        lambda u: format_partial_date(u.date, u.date_precision), metadata={"type": "string", "example": "2023-09"}
+    )
     title = fields.String()
     text = fields.String()
     source_url = fields.String()
@@ -222,14 +277,17 @@ class UpdateSchema(Schema):
 class ProjectSummarySchema(Schema):
     """A list entry: enough to show a result and follow it."""
 
-    id = fields.Integer(metadata={"description": "stabile Nummer des Profils; bleibt, wenn sich die slug ändert",
-                                  "example": 1})
+    id = fields.Integer(
+        metadata={"description": "stabile Nummer des Profils; bleibt, wenn sich die slug ändert", "example": 1}
+    )
     slug = fields.String(metadata={"example": "gemeinsam-nachhaltig-erfolgreich"})
     title = fields.String(metadata={"example": "Gemeinsam nachhaltig erfolgreich"})
     summary = fields.String()
     status = fields.String(metadata={"enum": ["draft", "published", "archived"]})
-    keywords = fields.Function(lambda p: sorted((k.name for k in p.keywords), key=str.casefold),
-                               metadata={"type": "array", "items": {"type": "string"}, "example": ["Klima"]})
+    keywords = fields.Function(
+        lambda p: sorted((k.name for k in p.keywords), key=str.casefold),
+        metadata={"type": "array", "items": {"type": "string"}, "example": ["Klima"]},
+    )
     lead = fields.Nested(OrganisationRefSchema, allow_none=True)
     states = fields.Function(
         lambda p: sorted({o.organisation.state for o in p.participations if o.organisation.state}),
@@ -241,10 +299,22 @@ class ProjectSummarySchema(Schema):
     version = fields.Integer(metadata={"example": 3})
     html_url = fields.Function(lambda p: _project_urls(p.slug)[0], metadata=URL)
     api_url = fields.Function(lambda p: _project_urls(p.slug)[1], metadata=URL)
-    distance_km = fields.Function(lambda p: getattr(p, "partner_distance_km", None), metadata={
-        "type": "number", "nullable": True, "description": "nur mit near: Entfernung der nächsten Beteiligten in km"})
-    nearest_participant = fields.Function(lambda p: getattr(p, "partner_nearest", None), metadata={
-        "type": "object", "nullable": True, "description": "nur mit near: die nächste Beteiligte (name, slug, place_key)"})
+    distance_km = fields.Function(
+        lambda p: getattr(p, "partner_distance_km", None),
+        metadata={
+            "type": "number",
+            "nullable": True,
+            "description": "nur mit near: Entfernung der nächsten Beteiligten in km",
+        },
+    )
+    nearest_participant = fields.Function(
+        lambda p: getattr(p, "partner_nearest", None),
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "nur mit near: die nächste Beteiligte (name, slug, place_key)",
+        },
+    )
 
 
 class ProjectSchema(ProjectSummarySchema):

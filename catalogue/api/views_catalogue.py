@@ -10,11 +10,11 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 
 from .. import queries, search
+from ..editing import delete_organisation, shared_change_refusal
 from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..opendata.addresses import moved_organisation
 from ..schemas import OrganisationOutputSchema
-from ..editing import delete_organisation, shared_change_refusal
 from ..services import save_organisation
 from . import bp, reading
 from .openapi import LOCATION, ORGANISATION_EXAMPLE, ORGANISATION_LINKS, WRITE_PROBLEMS, links_from, problems, write
@@ -45,8 +45,11 @@ from .views_projects import search_unavailable
 
 
 def _organisation(slug: str) -> Organisation:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == slug)) \
-        if all(ord(c) >= 32 for c in slug) else None
+    organisation = (
+        db.session.scalar(select(Organisation).where(Organisation.slug == slug))
+        if all(ord(c) >= 32 for c in slug)
+        else None
+    )
     if organisation is None:
         raise problem(404, "Diese Organisation gibt es nicht.")
     return organisation
@@ -84,16 +87,23 @@ def organisations(page, per_page):
     everything = queries.organisations_with_counts()
     pages = math.ceil(len(everything) / per_page) if everything else 0
     link_header(page, pages, len(everything))
-    chunk = everything[(page - 1) * per_page: page * per_page]
-    return {"items": [reading.Seen(organisation, project_count=count) for organisation, count in chunk],
-            "total": len(everything), "page": page, "per_page": per_page, "pages": pages}
+    chunk = everything[(page - 1) * per_page : page * per_page]
+    return {
+        "items": [reading.Seen(organisation, project_count=count) for organisation, count in chunk],
+        "total": len(everything),
+        "page": page,
+        "per_page": per_page,
+        "pages": pages,
+    }
 
 
 @bp.route("/organisations/<slug>", endpoint="organisation_detail")
 class OrganisationResource(MethodView):
     @bp.response(200, OrganisationDetailSchema)
     @links_from(200, ORGANISATION_LINKS)
-    @bp.alt_response(301, description="mit einer anderen zusammengeführt: Location nennt sie", headers={"Location": LOCATION})
+    @bp.alt_response(
+        301, description="mit einer anderen zusammengeführt: Location nennt sie", headers={"Location": LOCATION}
+    )
     @problems({404: "unbekannt, oder an keinem veröffentlichten Profil beteiligt"})
     def get(self, slug):
         """An organisation and its cooperations (role and profile); a merged one answers 301 to the one it became."""
@@ -105,8 +115,15 @@ class OrganisationResource(MethodView):
     @bp.arguments(ApiOrganisationInputSchema, example=ORGANISATION_EXAMPLE)
     @bp.response(200, OrganisationDetailSchema)
     @write(links=ORGANISATION_LINKS)
-    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "AGS oder Name vergeben", 412: "If-Match veraltet",
-               428: "If-Match fehlt"})
+    @problems(
+        {
+            **WRITE_PROBLEMS,
+            404: "unbekannt",
+            409: "AGS oder Name vergeben",
+            412: "If-Match veraltet",
+            428: "If-Match fehlt",
+        }
+    )
     def put(self, data, slug):
         """Replace an organisation's facts (If-Match required); its profiles show up in /changes."""
         user, actor = require_editor()
@@ -115,25 +132,61 @@ class OrganisationResource(MethodView):
 
     @bp.response(200, OrganisationDetailSchema)
     @write(links=ORGANISATION_LINKS)
-    @bp.doc(requestBody={"required": True, "content": {ct: {"schema": {
-        "type": "object", "description": "die zu ändernden Angaben (RFC 7396: null leert ein Feld)",
-        "example": {"population": 73487, "population_date": "2020-12-31", "population_source": "IT.NRW"}}}
-        for ct in ("application/merge-patch+json", "application/json")}})
-    @problems({**WRITE_PROBLEMS, 400: "kein JSON-Objekt", 404: "unbekannt", 409: "AGS oder Name vergeben",
-               412: "If-Match veraltet", 415: "kein JSON", 422: "ungültige Felder", 428: "If-Match fehlt"})
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                ct: {
+                    "schema": {
+                        "type": "object",
+                        "description": "die zu ändernden Angaben (RFC 7396: null leert ein Feld)",
+                        "example": {
+                            "population": 73487,
+                            "population_date": "2020-12-31",
+                            "population_source": "IT.NRW",
+                        },
+                    }
+                }
+                for ct in ("application/merge-patch+json", "application/json")
+            },
+        }
+    )
+    @problems(
+        {
+            **WRITE_PROBLEMS,
+            400: "kein JSON-Objekt",
+            404: "unbekannt",
+            409: "AGS oder Name vergeben",
+            412: "If-Match veraltet",
+            415: "kein JSON",
+            422: "ungültige Felder",
+            428: "If-Match fehlt",
+        }
+    )
     def patch(self, slug):
         """Change some of an organisation's facts (JSON merge patch; If-Match required)."""
         body = merge_patch_body()
         user, actor = require_editor()
         organisation = _current_organisation(slug, user)
-        data = load_patched(ApiOrganisationInputSchema(), OrganisationOutputSchema().dump(organisation), body,
-                             "Die Organisation ist nach der Änderung ungültig.")
+        data = load_patched(
+            ApiOrganisationInputSchema(),
+            OrganisationOutputSchema().dump(organisation),
+            body,
+            "Die Organisation ist nach der Änderung ungültig.",
+        )
         return _save_organisation(organisation, data, actor)
 
     @bp.response(204)
     @write()
-    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "noch an Profilen beteiligt", 412: "If-Match veraltet",
-               428: "If-Match fehlt"})
+    @problems(
+        {
+            **WRITE_PROBLEMS,
+            404: "unbekannt",
+            409: "noch an Profilen beteiligt",
+            412: "If-Match veraltet",
+            428: "If-Match fehlt",
+        }
+    )
     def delete(self, slug):
         """Delete an organisation that takes part in no profile (If-Match required); one that
         still does is a 409: remove it from those profiles first (or merge it in the admin)."""
@@ -191,21 +244,29 @@ def organisation_create(data):
 @bp.response(200, KeywordSchema(many=True))
 def keywords():
     """Keywords of published profiles with how many use each."""
-    return [{
-        "name": keyword.name, "slug": keyword.slug, "count": count,
-        "html_url": absolute(url_for("public.keyword_detail", slug=keyword.slug)),
-        "projects_url": absolute(url_for("api.projects", keyword=keyword.name)),
-    } for keyword, count in queries.keyword_counts()]
+    return [
+        {
+            "name": keyword.name,
+            "slug": keyword.slug,
+            "count": count,
+            "html_url": absolute(url_for("public.keyword_detail", slug=keyword.slug)),
+            "projects_url": absolute(url_for("api.projects", keyword=keyword.name)),
+        }
+        for keyword, count in queries.keyword_counts()
+    ]
 
 
 @bp.route("/legal-forms")
 @bp.response(200, LegalFormSchema(many=True))
 def legal_forms():
     """The managed list of legal forms, with how many published profiles use each."""
-    counts = dict(db.session.execute(
-        select(Project.legal_form_id, func.count(Project.id)).where(Project.status == "published")
-        .group_by(Project.legal_form_id)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            select(Project.legal_form_id, func.count(Project.id))
+            .where(Project.status == "published")
+            .group_by(Project.legal_form_id)
+        ).all()
+    )
     forms = db.session.scalars(select(LegalForm).order_by(LegalForm.name)).all()
     return [{"name": f.name, "description": f.description, "count": counts.get(f.id, 0)} for f in forms]
 
@@ -228,7 +289,9 @@ def suggest(q, limit):
 
 
 @bp.route("/openapi.json")
-@bp.doc(responses={"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}})
+@bp.doc(
+    responses={"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}
+)
 def openapi():
     """This API's OpenAPI 3 document."""
     return current_app.extensions["catalogue_api"].spec.to_dict()

@@ -34,19 +34,33 @@ def _bulk(kind: str, args: dict):
         raise search_unavailable()
 
 
-_BULK_DOC = ("Wie `/projects` (Filter, `q`, `sort`), aber jedes passende Profil ohne Seitengrenze, gestreamt; "
-             "Lizenz im Header `Link: <…>; rel=\"license\"`.")
+_BULK_DOC = (
+    "Wie `/projects` (Filter, `q`, `sort`), aber jedes passende Profil ohne Seitengrenze, gestreamt; "
+    'Lizenz im Header `Link: <…>; rel="license"`.'
+)
 
 
 @bp.route("/projects.json")
 @bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
-@bp.response(200, {"type": "object", "properties": {
-    "license": {"type": "string", "format": "uri"}, "license_title": {"type": "string"},
-    "license_url": {"type": "string", "format": "uri"}, "attribution": {"type": "string"},
-    "source": {"type": "string", "format": "uri"},
-    "count": {"type": "integer"}, "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}}}},
-    description=_BULK_DOC)
-@problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+@bp.response(
+    200,
+    {
+        "type": "object",
+        "properties": {
+            "license": {"type": "string", "format": "uri"},
+            "license_title": {"type": "string"},
+            "license_url": {"type": "string", "format": "uri"},
+            "attribution": {"type": "string"},
+            "source": {"type": "string", "format": "uri"},
+            "count": {"type": "integer"},
+            "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}},
+        },
+    },
+    description=_BULK_DOC,
+)
+@problems(
+    {400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"}
+)
 def projects_json(**args):
     """Every published profile matching the filters in one streamed JSON document, with its licence."""
     return _bulk("json", args)
@@ -54,9 +68,17 @@ def projects_json(**args):
 
 @bp.route("/projects.csv")
 @bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
-@bp.doc(responses={"200": {"description": "CSV, eine Zeile je Profil (Spalten wie beim Import). " + _BULK_DOC,
-                           "content": {"text/csv": {"schema": {"type": "string"}}}}})
-@problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+@bp.doc(
+    responses={
+        "200": {
+            "description": "CSV, eine Zeile je Profil (Spalten wie beim Import). " + _BULK_DOC,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+)
+@problems(
+    {400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"}
+)
 def projects_csv(**args):
     """Every published profile matching the filters as CSV, streamed (the import's columns)."""
     return _bulk("csv", args)
@@ -64,9 +86,17 @@ def projects_csv(**args):
 
 @bp.route("/projects.xlsx")
 @bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
-@bp.doc(responses={"200": {"description": "XLSX: Blatt „Projekte“ (Spalten wie CSV), Blatt „Lizenz“. " + _BULK_DOC,
-                           "content": {FORMATS["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}}})
-@problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+@bp.doc(
+    responses={
+        "200": {
+            "description": "XLSX: Blatt „Projekte“ (Spalten wie CSV), Blatt „Lizenz“. " + _BULK_DOC,
+            "content": {FORMATS["xlsx"]: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+@problems(
+    {400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"}
+)
 def projects_xlsx(**args):
     """Every published profile matching the filters as an Excel workbook with a licence sheet."""
     return _bulk("xlsx", args)
@@ -90,11 +120,17 @@ def changes(since, limit):
     for change in rows:
         project = projects.get(change.project_id)
         public = project is not None and project.is_public
-        items.append({
-            "seq": change.seq, "action": change.action, "id": change.project_id,
-            "slug": project.slug if project else "", "changed_at": change.created_at,
-            "deleted": not public, "project": project if public else None,
-        })
+        items.append(
+            {
+                "seq": change.seq,
+                "action": change.action,
+                "id": change.project_id,
+                "slug": project.slug if project else "",
+                "changed_at": change.created_at,
+                "deleted": not public,
+                "project": project if public else None,
+            }
+        )
     next_cursor = rows[-1].seq if rows else since
     g.max_age = 5  # followers poll; a CDN may absorb bursts but not hide changes for long
     g.last_modified = rows[-1].created_at if rows else None

@@ -24,8 +24,12 @@ PLACE_NOT_FOUND = "Diesen Ort gibt es im Gemeindeverzeichnis nicht."
 class PlaceArgsSchema(Schema):
     """What an autocomplete box has typed."""
 
-    q = fields.String(required=True, validate=_length(100, minimum=1), error_messages={"required": "Angabe fehlt."},
-                      metadata={"description": "Name (Anfang), Postleitzahl oder Schlüssel (Anfang)", "example": "Neustadt"})
+    q = fields.String(
+        required=True,
+        validate=_length(100, minimum=1),
+        error_messages={"required": "Angabe fehlt."},
+        metadata={"description": "Name (Anfang), Postleitzahl oder Schlüssel (Anfang)", "example": "Neustadt"},
+    )
     limit = fields.Integer(error_messages=NOT_AN_INTEGER, load_default=10, validate=_range(1, 50))
 
 
@@ -45,19 +49,31 @@ class PlaceRefSchema(Schema):
 class PlaceSummarySchema(Schema):
     """A place as autocomplete shows it: enough to tell the 20-odd Neustadts apart."""
 
-    key = fields.String(metadata={"description": "amtlicher Schlüssel (AGS; Gemeindeverband 9, Kreis 5 Ziffern)",
-                                  "example": "05958044"})
+    key = fields.String(
+        metadata={"description": "amtlicher Schlüssel (AGS; Gemeindeverband 9, Kreis 5 Ziffern)", "example": "05958044"}
+    )
     name = fields.String(attribute="label", metadata={"example": "Sundern (Sauerland)"})
     official_name = fields.String(metadata={"example": "Sundern (Sauerland), Stadt"})
     designation = fields.String(metadata={"example": "Stadt"})
     kind = fields.String(metadata={"enum": ["district", "association", "municipality"]})
     postcode = fields.String(metadata={"example": "59846"})
-    district = fields.Function(lambda p: _ref(p._district), metadata={
-        "type": "object", "nullable": True, "description": "der Kreis (key, name, designation, kind); null beim Kreis selbst",
-        "example": {"key": "05958", "name": "Hochsauerlandkreis", "designation": "Kreis", "kind": "district"}})
-    state = fields.Function(lambda p: {"key": p.state_key, "code": p.state_code, "name": p._state.name if p._state else ""},
-                            metadata={"type": "object", "description": "das Land: Schlüssel, ISO-3166-2-Code, Name",
-                                      "example": {"key": "05", "code": "DE-NW", "name": "Nordrhein-Westfalen"}})
+    district = fields.Function(
+        lambda p: _ref(p._district),
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "der Kreis (key, name, designation, kind); null beim Kreis selbst",
+            "example": {"key": "05958", "name": "Hochsauerlandkreis", "designation": "Kreis", "kind": "district"},
+        },
+    )
+    state = fields.Function(
+        lambda p: {"key": p.state_key, "code": p.state_code, "name": p._state.name if p._state else ""},
+        metadata={
+            "type": "object",
+            "description": "das Land: Schlüssel, ISO-3166-2-Code, Name",
+            "example": {"key": "05", "code": "DE-NW", "name": "Nordrhein-Westfalen"},
+        },
+    )
     population = fields.Integer(allow_none=True, metadata={"example": 27725})
     html_url = fields.Function(lambda p: absolute(place_url(p)), metadata=URL)
     api_url = fields.Function(lambda p: absolute(f"/api/v1/places/{p.key}"), metadata=URL)
@@ -78,10 +94,15 @@ class PlaceDetailSchema(PlaceSummarySchema):
     longitude = fields.Float(allow_none=True, metadata={"example": 8.005553})
     parent = fields.Function(lambda p: _ref(p._parent), metadata={"type": "object", "nullable": True})
     association = fields.Function(lambda p: _ref(p._association), metadata={"type": "object", "nullable": True})
-    projects = fields.List(fields.Nested(PlaceProjectSchema), attribute="_projects",
-                           metadata={"description": "veröffentlichte Profile, an denen eine Organisation dieses Orts teilnimmt"})
-    source = fields.Constant("© Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys "
-                             "(Datenlizenz Deutschland – Namensnennung – 2.0)")
+    projects = fields.List(
+        fields.Nested(PlaceProjectSchema),
+        attribute="_projects",
+        metadata={"description": "veröffentlichte Profile, an denen eine Organisation dieses Orts teilnimmt"},
+    )
+    source = fields.Constant(
+        "© Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem GV-ISys "
+        "(Datenlizenz Deutschland – Namensnennung – 2.0)"
+    )
 
 
 class PlacePageSchema(Schema):
@@ -111,9 +132,18 @@ class Places(MethodView):
 
 @bp.route("/places/<key>", endpoint="place_detail")
 class PlaceResource(MethodView):
-    @bp.doc(parameters=[{"in": "path", "name": "key", "required": True, "example": "05958044",
-                         "description": "amtlicher Schlüssel: Gemeinde 8, Gemeindeverband 9, Kreis 5 Ziffern",
-                         "schema": {"type": "string", "pattern": "^([0-9]{5}|[0-9]{8}|[0-9]{9})$"}}])
+    @bp.doc(
+        parameters=[
+            {
+                "in": "path",
+                "name": "key",
+                "required": True,
+                "example": "05958044",
+                "description": "amtlicher Schlüssel: Gemeinde 8, Gemeindeverband 9, Kreis 5 Ziffern",
+                "schema": {"type": "string", "pattern": "^([0-9]{5}|[0-9]{8}|[0-9]{9})$"},
+            }
+        ]
+    )
     @bp.response(200, PlaceDetailSchema)
     @problems({404: "kein Ort mit diesem Schlüssel"})
     def get(self, key):
@@ -130,18 +160,33 @@ def _origin(near: str) -> tuple[float, float, str | None]:
     if "," in near:
         lat, lon = (float(part) for part in near.split(","))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise problem(422, "near: Koordinaten außerhalb des Wertebereichs.", messages={"near": ["Breite −90…90, Länge −180…180."]})
+            raise problem(
+                422,
+                "near: Koordinaten außerhalb des Wertebereichs.",
+                messages={"near": ["Breite −90…90, Länge −180…180."]},
+            )
         return lat, lon, None
     place = get_place(near)
     if place is None:
         raise problem(422, f"near: {PLACE_NOT_FOUND}", messages={"near": [PLACE_NOT_FOUND]})
     if place.latitude is None:
-        raise problem(422, "near: Für diesen Ort ist kein Mittelpunkt verzeichnet.", messages={"near": ["ohne Mittelpunkt"]})
+        raise problem(
+            422, "near: Für diesen Ort ist kein Mittelpunkt verzeichnet.", messages={"near": ["ohne Mittelpunkt"]}
+        )
     return place.latitude, place.longitude, place.key
 
 
-def partner_page(search, q: str, filters: dict, near: str | None, radius_km: int, population_min: int | None,
-                 population_max: int | None, page: int, per_page: int) -> dict:
+def partner_page(
+    search,
+    q: str,
+    filters: dict,
+    near: str | None,
+    radius_km: int,
+    population_min: int | None,
+    population_max: int | None,
+    page: int,
+    per_page: int,
+) -> dict:
     """One page of /projects with the partner-search arguments (see catalogue/places/partners.py)."""
     if search is None:
         raise problem(503, "Die Volltextsuche ist auf diesem Server nicht verfügbar.")
@@ -162,14 +207,25 @@ def partner_page(search, q: str, filters: dict, near: str | None, radius_km: int
     else:
         ordered = [(pid, None) for pid in population_filter(scores, population_min, population_max)]
     total = len(ordered)
-    shown = ordered[(page - 1) * per_page: page * per_page]
+    shown = ordered[(page - 1) * per_page : page * per_page]
     items = reading.projects_by_ids([pid for pid, _ in shown])
     by_id = dict(shown)
     for project in items:
         hit = by_id.get(project.id)
         if hit is not None:
             project.partner_distance_km = hit.distance_km
-            project.partner_nearest = {"name": hit.nearest.name, "slug": hit.nearest.slug,
-                                       "place_key": hit.nearest.place_key, "distance_km": hit.distance_km}
-    return {"items": items, "total": total, "page": page, "per_page": per_page,
-            "pages": math.ceil(total / per_page) if total else 0, "suggestion": None, "facets": None}
+            project.partner_nearest = {
+                "name": hit.nearest.name,
+                "slug": hit.nearest.slug,
+                "place_key": hit.nearest.place_key,
+                "distance_km": hit.distance_km,
+            }
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": math.ceil(total / per_page) if total else 0,
+        "suggestion": None,
+        "facets": None,
+    }

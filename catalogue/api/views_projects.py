@@ -34,10 +34,14 @@ from .schemas import SORTS, ApiProjectInputSchema, ProjectPageSchema, ProjectQue
 from .urls import absolute
 
 PROJECT_NOT_FOUND = "Dieses Profil gibt es nicht (mehr) oder es ist nicht veröffentlicht."
-PROJECT_GONE = ("Dieses Profil wurde aus dem Katalog genommen (archiviert); seine Adresse bleibt bestehen. "
-                "Spiegel entfernen es (in /changes ein Grabstein).")
-PROPOSAL_DOC = ("Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Recht zu veröffentlichen ändert ein "
-                "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag.")
+PROJECT_GONE = (
+    "Dieses Profil wurde aus dem Katalog genommen (archiviert); seine Adresse bleibt bestehen. "
+    "Spiegel entfernen es (in /changes ein Grabstein)."
+)
+PROPOSAL_DOC = (
+    "Vorschlag gespeichert, nicht veröffentlicht: ein Token ohne Recht zu veröffentlichen ändert ein "
+    "veröffentlichtes Profil nicht selbst; die Redaktion prüft den Vorschlag."
+)
 
 
 def search_unavailable():
@@ -45,8 +49,11 @@ def search_unavailable():
     # The cause is logged where it happens (catalogue.search: once per unusable index folder,
     # with a traceback for an engine failure), not again per request here.
     current_app.logger.info("Search unavailable on %s", request.path)
-    return problem(503, "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. "
-                        "Filter ohne q funktionieren weiter.", retry_after=30)
+    return problem(
+        503,
+        "Die Suche ist gerade nicht verfügbar; bitte später erneut versuchen. Filter ohne q funktionieren weiter.",
+        retry_after=30,
+    )
 
 
 # ---------------------------------------------------------------- reading
@@ -78,13 +85,26 @@ def _project_response(project: Project, status: int = 200):
 @bp.route("/projects", endpoint="projects")
 class Projects(MethodView):
     @bp.arguments(ProjectQuerySchema, location="query", as_kwargs=True)
-    @bp.response(200, ProjectPageSchema, headers={
-        "Link": {"description": "first/prev/next/last (RFC 8288)", "schema": {"type": "string"}},
-        "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
-    })
-    @bp.alt_response(301, description="Stichwort umbenannt: Location nennt dieselbe Liste mit dem neuen Namen",
-                      headers={"Location": LOCATION})
-    @problems({400: "Suchanfrage q nicht verständlich", 413: "Suchanfrage q zu lang", 503: "Volltextsuche gerade nicht verfügbar"})
+    @bp.response(
+        200,
+        ProjectPageSchema,
+        headers={
+            "Link": {"description": "first/prev/next/last (RFC 8288)", "schema": {"type": "string"}},
+            "X-Total-Count": {"description": "Treffer insgesamt", "schema": {"type": "integer"}},
+        },
+    )
+    @bp.alt_response(
+        301,
+        description="Stichwort umbenannt: Location nennt dieselbe Liste mit dem neuen Namen",
+        headers={"Location": LOCATION},
+    )
+    @problems(
+        {
+            400: "Suchanfrage q nicht verständlich",
+            413: "Suchanfrage q zu lang",
+            503: "Volltextsuche gerade nicht verfügbar",
+        }
+    )
     @problems({422: "ungültige Angaben, z. B. unbekannter Ort in near oder Umkreis außerhalb 10–200 km"})
     def get(self, q, page, per_page, facets, sort, near, radius_km, population_min, population_max, **filter_args):
         """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated;
@@ -96,9 +116,12 @@ class Projects(MethodView):
             args.setlist("keyword", renamed)
             return redirect(absolute(url_for("api.projects", **args.to_dict(flat=False))), code=301)
         filters = {
-            "keywords": filter_args["keyword"], "states": filter_args["state"],
-            "districts": filter_args["district"], "legal_forms": filter_args["legal_form"],
-            "kinds": filter_args["kind"], "since_from": filter_args["since_from"],
+            "keywords": filter_args["keyword"],
+            "states": filter_args["state"],
+            "districts": filter_args["district"],
+            "legal_forms": filter_args["legal_form"],
+            "kinds": filter_args["kind"],
+            "since_from": filter_args["since_from"],
             "since_to": filter_args["since_to"],
         }
         # since_from > since_to is a valid question with an empty answer, not an error.
@@ -107,11 +130,13 @@ class Projects(MethodView):
             from .. import search
             from .views_places import partner_page  # catalogue/places: distances and sizes
 
-            page_data = partner_page(search, q.strip(), filters, near, radius_km, population_min, population_max,
-                                     page, per_page)
+            page_data = partner_page(
+                search, q.strip(), filters, near, radius_km, population_min, population_max, page, per_page
+            )
         elif q.strip() or facets:
-            page_data = _search_page(q.strip(), filters, sort or ("relevance" if q.strip() else "title"),
-                                     page, per_page, facets)
+            page_data = _search_page(
+                q.strip(), filters, sort or ("relevance" if q.strip() else "title"), page, per_page, facets
+            )
         else:
             page_data = _sql_page(filters, SORTS[sort or "title"], page, per_page, facets)
         link_header(page, page_data["pages"], page_data["total"])
@@ -123,16 +148,21 @@ def _sql_page(filters: dict, sort: str, page: int, per_page: int, with_facets: b
         sort = "titel"  # without words to rank by, relevance is the title order
     pagination = queries.paginate_projects({**filters, "sort": sort, "page": page}, per_page)
     return {
-        "items": pagination.items, "total": pagination.total, "page": page, "per_page": per_page,
-        "pages": pagination.pages, "suggestion": None,
+        "items": pagination.items,
+        "total": pagination.total,
+        "page": page,
+        "per_page": per_page,
+        "pages": pagination.pages,
+        "suggestion": None,
         "facets": _facets_out(reading.sql_facets({**filters, "sort": sort})) if with_facets else None,
     }
 
 
 def _search_page(q: str, filters: dict, sort: str, page: int, per_page: int, with_facets: bool) -> dict:
     try:
-        result = search.search_projects(q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page,
-                                        with_facets=with_facets)
+        result = search.search_projects(
+            q=q, filters=filters, sort=SORTS[sort], page=page, per_page=per_page, with_facets=with_facets
+        )
     except search.SearchQueryTooLong as error:
         raise problem(413, f"q: {error}")
     except search.SearchQueryError as error:
@@ -140,21 +170,32 @@ def _search_page(q: str, filters: dict, sort: str, page: int, per_page: int, wit
     except search.SearchUnavailable:
         raise search_unavailable()
     return {
-        "items": reading.projects_by_ids(list(result.ids)), "total": result.total, "page": page,
-        "per_page": per_page, "pages": math.ceil(result.total / per_page) if result.total else 0,
+        "items": reading.projects_by_ids(list(result.ids)),
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+        "pages": math.ceil(result.total / per_page) if result.total else 0,
         "suggestion": result.suggestion,
         "facets": _facets_out(result.facets) if with_facets else None,
     }
 
 
 #: API facet names → the search engine's (SQL facets already use the API's names).
-_FACET_NAMES = {"keywords": "keyword", "states": "state", "districts": "district", "legal_forms": "legal_form",
-                "kinds": "kind", "since": "since"}
+_FACET_NAMES = {
+    "keywords": "keyword",
+    "states": "state",
+    "districts": "district",
+    "legal_forms": "legal_form",
+    "kinds": "kind",
+    "since": "since",
+}
 
 
 def _facets_out(facets: dict) -> dict:
-    return {name: [{"value": str(v), "count": n} for v, n in facets.get(name, facets.get(engine, []))]
-            for name, engine in _FACET_NAMES.items()}
+    return {
+        name: [{"value": str(v), "count": n} for v, n in facets.get(name, facets.get(engine, []))]
+        for name, engine in _FACET_NAMES.items()
+    }
 
 
 @bp.route("/projects/<slug>", endpoint="project_detail")
@@ -162,8 +203,12 @@ class ProjectResource(MethodView):
     @bp.response(200, ProjectSchema)
     @links_from(200, PROJECT_LINKS)
     @bp.alt_response(301, description="alte Adresse: Location nennt die neue", headers={"Location": LOCATION})
-    @problems({404: "unbekannt oder nicht veröffentlicht (Entwürfe sieht nur, wer ein Token hat)",
-               410: "war veröffentlicht und ist archiviert"})
+    @problems(
+        {
+            404: "unbekannt oder nicht veröffentlicht (Entwürfe sieht nur, wer ein Token hat)",
+            410: "war veröffentlicht und ist archiviert",
+        }
+    )
     def get(self, slug):
         """The whole profile; an old slug answers 301 to the new one."""
         project, is_old_slug = _visible(slug)
@@ -175,8 +220,15 @@ class ProjectResource(MethodView):
     @bp.response(200, ProjectSchema)
     @bp.alt_response(202, schema=ProposalSchema, description=PROPOSAL_DOC)
     @write(links=PROJECT_LINKS)
-    @problems({**WRITE_PROBLEMS, 404: "unbekannt", 409: "Adresse (slug) vergeben", 412: "If-Match veraltet",
-               428: "If-Match fehlt"})
+    @problems(
+        {
+            **WRITE_PROBLEMS,
+            404: "unbekannt",
+            409: "Adresse (slug) vergeben",
+            412: "If-Match veraltet",
+            428: "If-Match fehlt",
+        }
+    )
     def put(self, data, slug):
         """Replace the whole profile (If-Match required)."""
         user, actor = require_editor()
@@ -186,26 +238,58 @@ class ProjectResource(MethodView):
     @bp.response(200, ProjectSchema)
     @bp.alt_response(202, schema=ProposalSchema, description=PROPOSAL_DOC)
     @write(links=PROJECT_LINKS)
-    @bp.doc(requestBody={"required": True, "content": {ct: {"schema": {
-        "type": "object", "description": "die zu ändernden Felder der Projektdarstellung (RFC 7396: null "
-                                         "leert ein Feld, Listen werden ganz ersetzt)",
-        "example": {"summary": "Zwei Städte teilen Wissen und Aufgaben."}}}
-        for ct in ("application/merge-patch+json", "application/json")}})
-    @problems({**WRITE_PROBLEMS, 400: "kein JSON-Objekt", 404: "unbekannt", 409: "Adresse (slug) vergeben",
-               412: "If-Match veraltet", 415: "kein JSON", 422: "ungültige Felder", 428: "If-Match fehlt"})
+    @bp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                ct: {
+                    "schema": {
+                        "type": "object",
+                        "description": "die zu ändernden Felder der Projektdarstellung (RFC 7396: null "
+                        "leert ein Feld, Listen werden ganz ersetzt)",
+                        "example": {"summary": "Zwei Städte teilen Wissen und Aufgaben."},
+                    }
+                }
+                for ct in ("application/merge-patch+json", "application/json")
+            },
+        }
+    )
+    @problems(
+        {
+            **WRITE_PROBLEMS,
+            400: "kein JSON-Objekt",
+            404: "unbekannt",
+            409: "Adresse (slug) vergeben",
+            412: "If-Match veraltet",
+            415: "kein JSON",
+            422: "ungültige Felder",
+            428: "If-Match fehlt",
+        }
+    )
     def patch(self, slug):
         """Change some fields (JSON merge patch onto the representation; If-Match required)."""
         body = merge_patch_body()
         user, actor = require_editor()
         project = _for_write(slug)
-        data = load_patched(ApiProjectInputSchema(), ProjectOutputSchema().dump(project), body,
-                             "Das Profil ist nach der Änderung ungültig.")
+        data = load_patched(
+            ApiProjectInputSchema(),
+            ProjectOutputSchema().dump(project),
+            body,
+            "Das Profil ist nach der Änderung ungültig.",
+        )
         return _save(project, data, user, actor)
 
     @bp.response(204)
     @write()
-    @problems({**WRITE_PROBLEMS, 403: "Token ohne Recht zu veröffentlichen", 404: "unbekannt",
-               412: "If-Match veraltet", 428: "If-Match fehlt"})
+    @problems(
+        {
+            **WRITE_PROBLEMS,
+            403: "Token ohne Recht zu veröffentlichen",
+            404: "unbekannt",
+            412: "If-Match veraltet",
+            428: "If-Match fehlt",
+        }
+    )
     def delete(self, slug):
         """Archive the profile (soft delete): it leaves the catalogue and /changes shows a tombstone."""
         user, actor = require_editor()
@@ -229,11 +313,16 @@ def _save(project: Project, data: dict, user, actor: str):
     db.session.commit()
     if outcome.action != "proposed":  # saved, or a proposal that changes nothing
         return _project_response(project)
-    body = ProposalSchema().dump({
-        "id": outcome.proposal.id, "status": outcome.proposal.status, "base_version": outcome.proposal.base_version,
-        "project": project.slug, "detail": PROPOSAL_DOC,
-        "review_url": absolute(url_for("admin.proposal_detail", proposal_id=outcome.proposal.id)),
-    })
+    body = ProposalSchema().dump(
+        {
+            "id": outcome.proposal.id,
+            "status": outcome.proposal.status,
+            "base_version": outcome.proposal.base_version,
+            "project": project.slug,
+            "detail": PROPOSAL_DOC,
+            "review_url": absolute(url_for("admin.proposal_detail", proposal_id=outcome.proposal.id)),
+        }
+    )
     response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=202, mimetype="application/json")
     response.headers["Location"] = body["review_url"]
     return response
@@ -276,6 +365,7 @@ for _name, _status, _doc in (
     ("publish", "published", "Publish the profile (If-Match required)."),
     ("unpublish", "draft", "Take the profile offline as a draft (If-Match required)."),
 ):
+
     def _view(slug, _status=_status):
         user, actor = require_editor()
         return _status_change(_for_write(slug), _status, user, actor)
@@ -287,6 +377,14 @@ for _name, _status, _doc in (
         bp.route(f"/projects/<slug>/{_name}", methods=["POST"], endpoint=f"project_{_name}"),
         bp.response(200, ProjectSchema),
         write(links=PROJECT_LINKS),
-        problems({**WRITE_PROBLEMS, 403: "Token ohne Recht zu veröffentlichen", 404: "unbekannt",
-                  412: "If-Match veraltet", 415: "ein Inhalt, der kein JSON ist", 428: "If-Match fehlt"}),
+        problems(
+            {
+                **WRITE_PROBLEMS,
+                403: "Token ohne Recht zu veröffentlichen",
+                404: "unbekannt",
+                412: "If-Match veraltet",
+                415: "ein Inhalt, der kein JSON ist",
+                428: "If-Match fehlt",
+            }
+        ),
     )

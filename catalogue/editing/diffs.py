@@ -30,6 +30,7 @@ FIELD_LABELS = {
 STATUS_LABELS = {"draft": "Entwurf", "published": "Veröffentlicht", "archived": "Archiviert"}
 _ROLE_LABELS = {"lead": "Hauptverantwortlich", "partner": "Beteiligt"}
 
+
 @dataclass
 class FieldDiff:
     """One changed field: its label and the lines, each marked " " (kept), "-" or "+"."""
@@ -48,9 +49,19 @@ def field_lines(name: str, value) -> list[str]:
     if name == "keywords":
         return sorted(value, key=str.casefold)
     if name == "participants":
-        return [f"{_ROLE_LABELS.get(p.get('role'), p.get('role'))}: {_organisation_line(p.get('organisation') or {})}" for p in value]
+        return [
+            f"{_ROLE_LABELS.get(p.get('role'), p.get('role'))}: {_organisation_line(p.get('organisation') or {})}"
+            for p in value
+        ]
     if name == "contacts":
-        return [" · ".join(str(c.get(k)).replace("\n", ", ") for k in ("organisation", "role", "address", "phone", "email", "website") if c.get(k)) for c in value]
+        return [
+            " · ".join(
+                str(c.get(k)).replace("\n", ", ")
+                for k in ("organisation", "role", "address", "phone", "email", "website")
+                if c.get(k)
+            )
+            for c in value
+        ]
     if name == "links":
         return [f"{link.get('title', '')} – {link.get('url') or '(ohne Adresse)'}" for link in value]
     if name == "updates":
@@ -102,4 +113,3 @@ def proposed_snapshot(project: Project, data: dict) -> dict:
     proposed["slug"] = data.get("slug") or project.slug
     proposed["status"] = data.get("status") or project.status
     return proposed
-

@@ -16,6 +16,7 @@ from ..textutil import clean_line, keyword_key, slugify
 from ..writes import ServiceError, begin_write
 from .restore import organisation_input, snapshot_to_input
 
+
 def delete_organisation(organisation: Organisation, actor: str) -> None:
     """Delete an organisation that takes part in no profile (a typo, a duplicate with nothing on it).
 
@@ -47,9 +48,14 @@ def merge_organisations(duplicate: Organisation, keep: Organisation, actor: str)
     if duplicate.id == keep.id:
         raise ServiceError("Eine Organisation kann nicht mit sich selbst zusammengeführt werden.")
     begin_write()
-    projects = list(db.session.scalars(
-        select(Project).join(Participation).where(Participation.organisation_id == duplicate.id).order_by(Project.id)
-    ))
+    projects = list(
+        db.session.scalars(
+            select(Project)
+            .join(Participation)
+            .where(Participation.organisation_id == duplicate.id)
+            .order_by(Project.id)
+        )
+    )
     keep_input = organisation_input(keep)
     for project in projects:
         snap = snapshot(project)
@@ -127,10 +133,15 @@ def merge_keywords(duplicate: Keyword, keep: Keyword, actor: str) -> list[Projec
         snap = snapshot(project)
         names = [keep.name if keyword_key(name) == duplicate.key else name for name in snap["keywords"]]
         update_project(project, snapshot_to_input({**snap, "keywords": names}), actor)
-    record_audit(actor, "keyword_merge", f"keyword:{keep.slug}", merged=duplicate.name, into=keep.name,
-                 merged_slug=duplicate.slug)
+    record_audit(
+        actor,
+        "keyword_merge",
+        f"keyword:{keep.slug}",
+        merged=duplicate.name,
+        into=keep.name,
+        merged_slug=duplicate.slug,
+    )
     db.session.expire(duplicate)  # its loaded project list is stale after the re-saves
     db.session.delete(duplicate)
     db.session.flush()
     return projects
-

@@ -26,8 +26,11 @@ class ProposalConflict(ServiceError):
 
 #: German names of the proposal states, for the pages.
 PROPOSAL_STATUS_LABELS = {
-    "open": "offen", "accepted": "angenommen", "rejected": "abgelehnt",
-    "withdrawn": "zurückgezogen", "superseded": "durch neueren Vorschlag ersetzt",
+    "open": "offen",
+    "accepted": "angenommen",
+    "rejected": "abgelehnt",
+    "withdrawn": "zurückgezogen",
+    "superseded": "durch neueren Vorschlag ersetzt",
 }
 MAX_NOTE_LENGTH = 2000
 
@@ -64,10 +67,14 @@ def _file(project: Project, data: dict, user: User) -> ChangeProposal | None:
         return None
     for earlier in _open_proposals_of(project, user.actor):
         earlier.status = "superseded"
-    proposal = ChangeProposal(project=project, base_version=project.version, data=input_as_raw(data), created_by=user.actor)
+    proposal = ChangeProposal(
+        project=project, base_version=project.version, data=input_as_raw(data), created_by=user.actor
+    )
     db.session.add(proposal)
     db.session.flush()
-    record_audit(user.actor, "proposal_submit", f"project:{project.slug}", proposal=proposal.id, base_version=project.version)
+    record_audit(
+        user.actor, "proposal_submit", f"project:{project.slug}", proposal=proposal.id, base_version=project.version
+    )
     return proposal
 
 
@@ -110,7 +117,10 @@ def review_proposal(proposal: ChangeProposal) -> ProposalReview:
         select(Revision.snapshot).where(Revision.project_id == project.id, Revision.version == proposal.base_version)
     )
     try:
-        proposed, problems = proposed_snapshot(project, load_input(proposal.data, "Der Vorschlag erfüllt die heutigen Regeln nicht")), ""
+        proposed, problems = (
+            proposed_snapshot(project, load_input(proposal.data, "Der Vorschlag erfüllt die heutigen Regeln nicht")),
+            "",
+        )
     except ServiceError as error:
         proposed, problems = None, str(error)
     changes = diff_snapshots(current, proposed) if proposed is not None else []
@@ -151,13 +161,20 @@ def accept_proposal(
         )
     data = load_input(proposal.data, "Der Vorschlag erfüllt die heutigen Regeln nicht")
     # Status stays as it is now: the profile may have been taken offline since the proposal.
-    result = update_project(project, data, _accepting_actor(proposal, user), status=project.status,
-                            expected_version=expected_version)
+    result = update_project(
+        project, data, _accepting_actor(proposal, user), status=project.status, expected_version=expected_version
+    )
     _decide(proposal, "accepted", user, note)
     proposal.applied_version = project.version if result.action == "updated" else None
     db.session.flush()
-    record_audit(user.actor, "proposal_accept", f"project:{project.slug}", proposal=proposal.id,
-                 author=proposal.created_by, version=project.version)
+    record_audit(
+        user.actor,
+        "proposal_accept",
+        f"project:{project.slug}",
+        proposal=proposal.id,
+        author=proposal.created_by,
+        version=project.version,
+    )
     return result
 
 
@@ -166,8 +183,13 @@ def reject_proposal(proposal: ChangeProposal, user: User, note: str) -> None:
     note = _clean_note(note, required=True)
     _hold_open(proposal)
     _decide(proposal, "rejected", user, note)
-    record_audit(user.actor, "proposal_reject", f"project:{proposal.project.slug}", proposal=proposal.id,
-                 author=proposal.created_by)
+    record_audit(
+        user.actor,
+        "proposal_reject",
+        f"project:{proposal.project.slug}",
+        proposal=proposal.id,
+        author=proposal.created_by,
+    )
 
 
 def withdraw_proposal(proposal: ChangeProposal, user: User) -> None:
@@ -179,7 +201,11 @@ def withdraw_proposal(proposal: ChangeProposal, user: User) -> None:
 
 def open_proposals(project: Project | None = None) -> list[ChangeProposal]:
     """Open proposals (of one profile, or all), oldest first."""
-    statement = select(ChangeProposal).where(ChangeProposal.status == "open").order_by(ChangeProposal.created_at, ChangeProposal.id)
+    statement = (
+        select(ChangeProposal)
+        .where(ChangeProposal.status == "open")
+        .order_by(ChangeProposal.created_at, ChangeProposal.id)
+    )
     if project is not None:
         statement = statement.where(ChangeProposal.project_id == project.id)
     return list(db.session.scalars(statement))
@@ -187,10 +213,14 @@ def open_proposals(project: Project | None = None) -> list[ChangeProposal]:
 
 def proposals_by(actor: str, limit: int = 50) -> list[ChangeProposal]:
     """An author's proposals, newest first (superseded ones left out: a newer one replaced them)."""
-    return list(db.session.scalars(
-        select(ChangeProposal).where(ChangeProposal.created_by == actor, ChangeProposal.status != "superseded")
-        .order_by(ChangeProposal.created_at.desc(), ChangeProposal.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(ChangeProposal)
+            .where(ChangeProposal.created_by == actor, ChangeProposal.status != "superseded")
+            .order_by(ChangeProposal.created_at.desc(), ChangeProposal.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def own_open_proposal(project: Project, user: User) -> ChangeProposal | None:
@@ -200,11 +230,17 @@ def own_open_proposal(project: Project, user: User) -> ChangeProposal | None:
 
 
 def _open_proposals_of(project: Project, actor: str) -> list[ChangeProposal]:
-    return list(db.session.scalars(
-        select(ChangeProposal).where(
-            ChangeProposal.project_id == project.id, ChangeProposal.created_by == actor, ChangeProposal.status == "open",
-        ).order_by(ChangeProposal.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(ChangeProposal)
+            .where(
+                ChangeProposal.project_id == project.id,
+                ChangeProposal.created_by == actor,
+                ChangeProposal.status == "open",
+            )
+            .order_by(ChangeProposal.id)
+        )
+    )
 
 
 def _clean_note(note: str | None, required: bool) -> str:
@@ -228,5 +264,3 @@ def _accepting_actor(proposal: ChangeProposal, user: User) -> str:
     """The revision names the author and who accepted (the audit log keeps both in any case)."""
     actor = f"{proposal.created_by} (freigegeben von {user.actor})"
     return actor if len(actor) <= 120 else user.actor
-
-

@@ -15,6 +15,7 @@ from ..services import ORGANISATION_FACTS, update_project
 from ..textutil import keyword_key
 from ..writes import SaveResult, ServiceError
 
+
 def snapshot_to_input(snap: dict) -> dict:
     """Load a stored snapshot through the one input schema (organisations by their current data)."""
     return load_input(snapshot_to_raw(snap), "Diese Fassung erfüllt die heutigen Regeln nicht")
@@ -85,6 +86,7 @@ def _current_organisation(slug: str, merged_into: dict[str, str]) -> Organisatio
 
 def _current_keyword_name(name: str) -> str:
     """A keyword's name today: renames and merges since a snapshot are followed."""
+
     def exists(text: str) -> bool:
         return db.session.scalar(select(Keyword.id).where(Keyword.key == keyword_key(text))) is not None
 
@@ -96,7 +98,11 @@ def _current_keyword_name(name: str) -> str:
     )
     for event in events:
         detail = event.detail or {}
-        old, new = (detail.get("old"), detail.get("new")) if event.action == "keyword_rename" else (detail.get("merged"), detail.get("into"))
+        old, new = (
+            (detail.get("old"), detail.get("new"))
+            if event.action == "keyword_rename"
+            else (detail.get("merged"), detail.get("into"))
+        )
         if old and new:
             renamed[keyword_key(old)] = new
     visited: set[str] = set()
@@ -117,7 +123,9 @@ def organisation_input(organisation: Organisation) -> dict:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def restore_revision(project: Project, revision: Revision, actor: str, expected_version: int | None = None) -> SaveResult:
+def restore_revision(
+    project: Project, revision: Revision, actor: str, expected_version: int | None = None
+) -> SaveResult:
     """Make an old revision's content current again; the restore is itself a new revision.
 
     Slug and status stay as they are: restoring text must not move or (un)publish the page.
@@ -129,9 +137,9 @@ def restore_revision(project: Project, revision: Revision, actor: str, expected_
     return update_project(project, data, actor, status=project.status, expected_version=expected_version)
 
 
-
 def input_as_raw(data: dict) -> dict:
     """Loaded (cleaned) input as JSON-safe raw input that loads to the same data again."""
+
     def present(values: dict) -> dict:
         return {key: value for key, value in values.items() if value not in (None, "")}
 
@@ -142,9 +150,13 @@ def input_as_raw(data: dict) -> dict:
     raw["contacts"] = [present(c) for c in data.get("contacts") or []]
     raw["links"] = [present(link) for link in data.get("links") or []]
     raw["updates"] = [
-        present({**{k: v for k, v in u.items() if k != "date_precision"}, "date": format_partial_date(u["date"], u["date_precision"])})
+        present(
+            {
+                **{k: v for k, v in u.items() if k != "date_precision"},
+                "date": format_partial_date(u["date"], u["date_precision"]),
+            }
+        )
         for u in data.get("updates") or []
     ]
     # Dates (an organisation's population date) become ISO text, which the schema reads back.
     return json.loads(json.dumps(raw, default=str))
-

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import ChangeProposal, Participation, Project, User, project_keywords
 from ..writes import NotAllowed
 
+
 def may_publish(user: User) -> bool:
     """Administrators and editors with the right to publish change published profiles directly."""
     return bool(user.is_admin or user.can_publish)
@@ -33,13 +34,15 @@ def shared_change_refusal(user: User, organisations=(), keywords=()) -> str | No
         lookups.append(select(Participation.id).join(Project).where(Participation.organisation_id.in_(ids), published))
     if keywords:
         ids = [keyword.id for keyword in keywords]
-        lookups.append(select(project_keywords.c.project_id).join(Project)
-                       .where(project_keywords.c.keyword_id.in_(ids), published))
+        lookups.append(
+            select(project_keywords.c.project_id).join(Project).where(project_keywords.c.keyword_id.in_(ids), published)
+        )
     if all(db.session.scalar(query.limit(1)) is None for query in lookups):
         return None
-    return ("Das erscheint in veröffentlichten Profilen: ändern, zusammenführen oder löschen darf es nur, "
-            "wer veröffentlichen darf. Bitte wenden Sie sich an eine Redakteurin oder einen Redakteur mit diesem Recht.")
-
+    return (
+        "Das erscheint in veröffentlichten Profilen: ändern, zusammenführen oder löschen darf es nur, "
+        "wer veröffentlichen darf. Bitte wenden Sie sich an eine Redakteurin oder einen Redakteur mit diesem Recht."
+    )
 
 
 def check_status_change(old: str | None, new: str | None, user: User) -> None:
@@ -50,11 +53,12 @@ def check_status_change(old: str | None, new: str | None, user: User) -> None:
         raise NotAllowed("Sie dürfen Profile nicht veröffentlichen oder zurückziehen; bitte zur Prüfung einreichen.")
 
 
-
 def check_reviewer(user: User) -> None:
     """Accepting and rejecting proposals is for those who may publish."""
     if not may_publish(user):
-        raise NotAllowed("Über Vorschläge entscheiden Administratorinnen und Administratoren und wer veröffentlichen darf.")
+        raise NotAllowed(
+            "Über Vorschläge entscheiden Administratorinnen und Administratoren und wer veröffentlichen darf."
+        )
 
 
 def check_author(proposal: ChangeProposal, user: User) -> None:

@@ -42,8 +42,9 @@ class Outcome:
 # ---------------------------------------------------------------- profiles
 
 
-def save(project: Project | None, data: dict, user: User, *, expected_version: int | None = None,
-         actor: str | None = None) -> Outcome:
+def save(
+    project: Project | None, data: dict, user: User, *, expected_version: int | None = None, actor: str | None = None
+) -> Outcome:
     """Create a profile (``project`` None) or replace its content with loaded input.
 
     ``expected_version`` is the version the user's change is based on. A review-only user's
@@ -67,8 +68,9 @@ def save(project: Project | None, data: dict, user: User, *, expected_version: i
     return Outcome(result.action, result.project, changed=result.action != "unchanged")
 
 
-def set_status(project: Project, status: str, user: User, *, expected_version: int | None = None,
-               actor: str | None = None) -> Outcome:
+def set_status(
+    project: Project, status: str, user: User, *, expected_version: int | None = None, actor: str | None = None
+) -> Outcome:
     """Publish, unpublish (draft) or archive a profile, if the user may."""
     if status not in STATUS_LABELS:
         raise ServiceError("Unbekannter Status.")
@@ -80,8 +82,9 @@ def set_status(project: Project, status: str, user: User, *, expected_version: i
     return Outcome(result.action, project, changed=result.action != "unchanged")
 
 
-def restore(project: Project, revision: Revision, user: User, *, expected_version: int,
-            actor: str | None = None) -> Outcome:
+def restore(
+    project: Project, revision: Revision, user: User, *, expected_version: int, actor: str | None = None
+) -> Outcome:
     """Make an old revision's content current again (a proposal, for a review-only user's published profile)."""
     if needs_review(project, user):
         return _proposed(project, propose_restore(project, revision, user, expected_version))
@@ -102,16 +105,19 @@ def request_review(project: Project, user: User) -> Outcome:
 
 def projects_awaiting_review() -> list[Project]:
     """Profiles with an open review request, oldest first."""
-    return list(db.session.scalars(
-        select(Project).where(Project.review_requested_at.is_not(None)).order_by(Project.review_requested_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(Project).where(Project.review_requested_at.is_not(None)).order_by(Project.review_requested_at)
+        )
+    )
 
 
 # ---------------------------------------------------------------- proposals
 
 
-def accept(proposal: ChangeProposal, user: User, *, expected_version: int, overwrite: bool = False,
-           note: str = "") -> Outcome:
+def accept(
+    proposal: ChangeProposal, user: User, *, expected_version: int, overwrite: bool = False, note: str = ""
+) -> Outcome:
     """Apply a proposal (see proposals.accept_proposal), if the user may decide on proposals."""
     check_reviewer(user)
     result = accept_proposal(proposal, user, expected_version, overwrite=overwrite, note=note)
@@ -145,7 +151,9 @@ def _after_status_change(project: Project, old: str | None, actor: str) -> None:
     """The audit entry of a status change, and a published profile's review request closed."""
     new = project.status
     if old != new and (old is not None or new == "published"):  # creating a draft is no status change
-        action = {"published": "publish", "archived": "delete"}.get(new, "unpublish" if old == "published" else "restore")
+        action = {"published": "publish", "archived": "delete"}.get(
+            new, "unpublish" if old == "published" else "restore"
+        )
         record_audit(actor, action, f"project:{project.slug}", status=new)
     if new == "published" and project.review_requested_at is not None:
         project.review_requested_at = None

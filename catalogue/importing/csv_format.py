@@ -94,7 +94,7 @@ def _as_text(text: str | bytes, source: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    """"," or ";", guessed from the header line."""
+    """ "," or ";", guessed from the header line."""
     header = next((line for line in re.split(r"\r\n|\r|\n", text) if line.strip()), "")
     try:
         return csv.Sniffer().sniff(header, delimiters=",;").delimiter
@@ -197,7 +197,7 @@ def _participant(role: str, name: str, ags: str, common: dict) -> dict:
 
 
 def _link(line: str) -> dict:
-    """"Titel | URL", a bare URL or a bare title."""
+    """ "Titel | URL", a bare URL or a bare title."""
     if "|" in line:
         title, url = (part.strip() for part in line.rsplit("|", 1))
         if not url or _URL_ONLY.match(url):
@@ -263,13 +263,13 @@ def _participant_cells(participants: list[dict]) -> dict[str, str]:
 
 
 def _with_ags(organisation: dict) -> str:
-    """"Name [AGS 12345678]", or just the name."""
+    """ "Name [AGS 12345678]", or just the name."""
     name = _text(organisation.get("name"))
     return f"{name} [AGS {organisation['ags']}]" if organisation.get("ags") else name
 
 
 def _link_text(link: dict) -> str:
-    """"Titel | URL", or whichever of the two is given."""
+    """ "Titel | URL", or whichever of the two is given."""
     title, url = _text(link.get("title")).strip(), _text(link.get("url")).strip()
     return f"{title} | {url}" if title and url else title or url
 

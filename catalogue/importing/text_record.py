@@ -260,8 +260,8 @@ def _join_known_phrases(words: list[str], phrases: dict) -> list[str]:
     result, index = [], 0
     while index < len(words):
         for phrase in phrases.get(words[index].casefold(), ()):
-            if tuple(word.casefold() for word in words[index:index + len(phrase)]) == phrase:
-                result.append(" ".join(words[index:index + len(phrase)]))
+            if tuple(word.casefold() for word in words[index : index + len(phrase)]) == phrase:
+                result.append(" ".join(words[index : index + len(phrase)]))
                 index += len(phrase)
                 break
         else:
@@ -363,7 +363,7 @@ def _population(line: str) -> dict:
 
 
 def _german_date(text: str) -> str:
-    """"31.12.2020" as "2020-12-31"; anything else unchanged so the schema can name it."""
+    """ "31.12.2020" as "2020-12-31"; anything else unchanged so the schema can name it."""
     match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
     if not match:
         return text

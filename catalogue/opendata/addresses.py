@@ -50,14 +50,20 @@ def _follow(slug: str, moved: dict[str, str], exists) -> str | None:
 
 def moved_keyword(slug: str) -> str | None:
     """The current slug of a keyword that was renamed or merged away from ``slug``, or None."""
-    return _follow(slug, _moves(("keyword_rename", "keyword_merge")),
-                   lambda s: db.session.scalar(select(Keyword.id).where(Keyword.slug == s)) is not None)
+    return _follow(
+        slug,
+        _moves(("keyword_rename", "keyword_merge")),
+        lambda s: db.session.scalar(select(Keyword.id).where(Keyword.slug == s)) is not None,
+    )
 
 
 def moved_organisation(slug: str) -> str | None:
     """The slug of the organisation that ``slug`` was merged into (following later merges), or None."""
-    return _follow(slug, _moves(("organisation_merge",)),
-                   lambda s: db.session.scalar(select(Organisation.id).where(Organisation.slug == s)) is not None)
+    return _follow(
+        slug,
+        _moves(("organisation_merge",)),
+        lambda s: db.session.scalar(select(Organisation.id).where(Organisation.slug == s)) is not None,
+    )
 
 
 def is_gone(project: Project | None) -> bool:
@@ -65,20 +71,24 @@ def is_gone(project: Project | None) -> bool:
     if project is None or project.status != "archived":
         return False
     published = db.session.scalar(
-        select(Change.seq).where(Change.project_id == project.id, Change.action == "publish").limit(1))
+        select(Change.seq).where(Change.project_id == project.id, Change.action == "publish").limit(1)
+    )
     if published is not None:
         return True
     # Created as published (seed, import, API with status) logs "create": its first revision says so.
-    first = db.session.scalar(select(Revision.snapshot).where(Revision.project_id == project.id)
-                              .order_by(Revision.version).limit(1))
+    first = db.session.scalar(
+        select(Revision.snapshot).where(Revision.project_id == project.id).order_by(Revision.version).limit(1)
+    )
     return (first or {}).get("status") == "published"
 
 
 def archived_at(project: Project):
     """When the profile was last taken out of the catalogue."""
     return db.session.scalar(
-        select(Change.created_at).where(Change.project_id == project.id, Change.action == "delete")
-        .order_by(Change.seq.desc()).limit(1)
+        select(Change.created_at)
+        .where(Change.project_id == project.id, Change.action == "delete")
+        .order_by(Change.seq.desc())
+        .limit(1)
     )
 
 
@@ -87,6 +97,7 @@ def moved_keyword_names(names: list[str]) -> list[str] | None:
 
     The API addresses a keyword by name (``/projects?keyword=…``), so its renames are followed by name.
     """
+
     def exists(name: str) -> bool:
         return db.session.scalar(select(Keyword.id).where(Keyword.key == keyword_key(name))) is not None
 
@@ -94,11 +105,15 @@ def moved_keyword_names(names: list[str]) -> list[str] | None:
     if not unknown:
         return None
     moved: dict[str, str] = {}
-    for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action.in_(("keyword_rename", "keyword_merge"))).order_by(AuditEvent.id)):
+    for event in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(("keyword_rename", "keyword_merge"))).order_by(AuditEvent.id)
+    ):
         detail = event.detail or {}
-        old, new = ((detail.get("old"), detail.get("new")) if event.action == "keyword_rename"
-                    else (detail.get("merged"), detail.get("into")))
+        old, new = (
+            (detail.get("old"), detail.get("new"))
+            if event.action == "keyword_rename"
+            else (detail.get("merged"), detail.get("into"))
+        )
         if old and new:
             moved[keyword_key(old)] = new
     current = {}

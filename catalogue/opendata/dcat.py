@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from ..api.urls import absolute
@@ -29,9 +29,22 @@ IANA = "https://www.iana.org/assignments/media-types/"
 
 #: Amtlicher Gemeindeschlüssel prefix of each state: the DCAT-AP.de "stateKey" geocoding.
 STATE_KEYS = {
-    "DE-SH": "01", "DE-HH": "02", "DE-NI": "03", "DE-HB": "04", "DE-NW": "05", "DE-HE": "06",
-    "DE-RP": "07", "DE-BW": "08", "DE-BY": "09", "DE-SL": "10", "DE-BE": "11", "DE-BB": "12",
-    "DE-MV": "13", "DE-SN": "14", "DE-ST": "15", "DE-TH": "16",
+    "DE-SH": "01",
+    "DE-HH": "02",
+    "DE-NI": "03",
+    "DE-HB": "04",
+    "DE-NW": "05",
+    "DE-HE": "06",
+    "DE-RP": "07",
+    "DE-BW": "08",
+    "DE-BY": "09",
+    "DE-SL": "10",
+    "DE-BE": "11",
+    "DE-BB": "12",
+    "DE-MV": "13",
+    "DE-SN": "14",
+    "DE-ST": "15",
+    "DE-TH": "16",
 }
 #: EU data themes: the catalogue describes public administration, and regions and cities.
 THEMES = ("GOVE", "REGI")
@@ -51,8 +64,15 @@ def _uri(path: str) -> URIRef:
 def catalogue_graph() -> Graph:
     """The whole DCAT-AP.de document as an rdflib graph."""
     graph = Graph()
-    for prefix, namespace in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("vcard", VCARD),
-                              ("skos", SKOS), ("dcatde", DCATDE), ("dcatap", DCATAP)):
+    for prefix, namespace in (
+        ("dcat", DCAT),
+        ("dct", DCTERMS),
+        ("foaf", FOAF),
+        ("vcard", VCARD),
+        ("skos", SKOS),
+        ("dcatde", DCATDE),
+        ("dcatap", DCATAP),
+    ):
         graph.bind(prefix, namespace)
     builder = _Builder(graph)
     builder.build()
@@ -95,9 +115,12 @@ class _Builder:
         catalog = self.catalog
         self.add(catalog, RDF.type, DCAT.Catalog)
         self.text(catalog, DCTERMS.title, "IKZ-Katalog – Katalog interkommunaler Zusammenarbeit")
-        self.text(catalog, DCTERMS.description,
-                  "Profile interkommunaler Zusammenarbeit in Deutschland: welche Städte, Gemeinden und Kreise "
-                  "gemeinsam Aufgaben erledigen, seit wann, wie und mit wem als Ansprechpartner.")
+        self.text(
+            catalog,
+            DCTERMS.description,
+            "Profile interkommunaler Zusammenarbeit in Deutschland: welche Städte, Gemeinden und Kreise "
+            "gemeinsam Aufgaben erledigen, seit wann, wie und mit wem als Ansprechpartner.",
+        )
         self.add(catalog, DCTERMS.publisher, self.publisher)
         self.add(catalog, FOAF.homepage, _uri("/"))
         self.add(catalog, DCTERMS.language, URIRef(EU + "language/DEU"))
@@ -109,8 +132,11 @@ class _Builder:
         whole = self.dataset("", None, facts.published_count(), self.first, self.last)
         self.add(catalog, DCAT.dataset, whole)
         for summary in facts.states_with_profiles():
-            self.add(catalog, DCAT.dataset, self.dataset(summary.code, summary.code, summary.projects,
-                                                         summary.issued, summary.modified))
+            self.add(
+                catalog,
+                DCAT.dataset,
+                self.dataset(summary.code, summary.code, summary.projects, summary.issued, summary.modified),
+            )
         self.add(catalog, DCAT.service, self.service(whole))
 
     def vocabulary(self) -> None:
@@ -149,16 +175,22 @@ class _Builder:
         self.add(node, RDF.type, DCAT.Dataset)
         if state:
             self.text(node, DCTERMS.title, f"Interkommunale Zusammenarbeit in {name}")
-            self.text(node, DCTERMS.description,
-                      f"{count} Profile interkommunaler Zusammenarbeit mit Beteiligten in {name}: Titel, "
-                      "Kurzprofil, Beteiligte mit Amtlichem Gemeindeschlüssel, Stichworte, Rechtsform, "
-                      "Anlass, Ziel, Umsetzung, Finanzierung, Kontakte und Links.")
+            self.text(
+                node,
+                DCTERMS.description,
+                f"{count} Profile interkommunaler Zusammenarbeit mit Beteiligten in {name}: Titel, "
+                "Kurzprofil, Beteiligte mit Amtlichem Gemeindeschlüssel, Stichworte, Rechtsform, "
+                "Anlass, Ziel, Umsetzung, Finanzierung, Kontakte und Links.",
+            )
         else:
             self.text(node, DCTERMS.title, "Katalog interkommunaler Zusammenarbeit in Deutschland")
-            self.text(node, DCTERMS.description,
-                      f"Alle {count} veröffentlichten Profile interkommunaler Zusammenarbeit: Titel, Kurzprofil, "
-                      "Beteiligte mit Amtlichem Gemeindeschlüssel, Stichworte, Rechtsform, Anlass, Ziel, "
-                      "Umsetzung, Finanzierung, Kontakte und Links.")
+            self.text(
+                node,
+                DCTERMS.description,
+                f"Alle {count} veröffentlichten Profile interkommunaler Zusammenarbeit: Titel, Kurzprofil, "
+                "Beteiligte mit Amtlichem Gemeindeschlüssel, Stichworte, Rechtsform, Anlass, Ziel, "
+                "Umsetzung, Finanzierung, Kontakte und Links.",
+            )
         self.add(node, DCTERMS.identifier, Literal(str(node)))
         self.add(node, DCTERMS.publisher, self.publisher)
         self.add(node, DCAT.contactPoint, self.contact)
@@ -174,8 +206,7 @@ class _Builder:
         self.add(node, DCAT.landingPage, _uri("/projekte" + ("?" + urlencode(query) if query else "")))
         self.geocoding(node, state)
         for label, file_type, media_type, path in DISTRIBUTIONS:
-            self.add(node, DCAT.distribution, self.distribution(node, label, file_type, media_type,
-                                                                path, state, name))
+            self.add(node, DCAT.distribution, self.distribution(node, label, file_type, media_type, path, state, name))
         return node
 
     def geocoding(self, node: URIRef, state: str | None) -> None:
@@ -190,8 +221,9 @@ class _Builder:
             self.add(node, DCATDE.politicalGeocodingLevelURI, URIRef(GEOCODING + "Level/federal"))
             self.add(node, DCTERMS.spatial, URIRef(EU + "country/DEU"))
 
-    def distribution(self, dataset: URIRef, label: str, file_type: str, media_type: str, path: str,
-                     state: str | None, name: str) -> URIRef:
+    def distribution(
+        self, dataset: URIRef, label: str, file_type: str, media_type: str, path: str, state: str | None, name: str
+    ) -> URIRef:
         node = URIRef(f"{dataset}-{label.lower()}")
         url = _uri(path + ("?" + urlencode({"state": state}) if state else ""))
         self.add(node, RDF.type, DCAT.Distribution)
@@ -210,8 +242,11 @@ class _Builder:
         node = self.api
         self.add(node, RDF.type, DCAT.DataService)
         self.text(node, DCTERMS.title, "IKZ-Katalog API")
-        self.text(node, DCTERMS.description,
-                  "JSON-API zum Lesen, Durchsuchen und Spiegeln des Katalogs (OpenAPI 3, Änderungsfeed).")
+        self.text(
+            node,
+            DCTERMS.description,
+            "JSON-API zum Lesen, Durchsuchen und Spiegeln des Katalogs (OpenAPI 3, Änderungsfeed).",
+        )
         self.add(node, DCAT.endpointURL, _uri("/api/v1/"))
         self.add(node, DCAT.endpointDescription, _uri("/api/v1/openapi.json"))
         self.add(node, DCAT.servesDataset, serves)

@@ -110,9 +110,13 @@ def _xlsx(batches, note):
         for document in ProjectOutputSchema(many=True).dump(batch):
             sheet.append(csv_cells(document))
     about = workbook.create_sheet("Lizenz")
-    for label, value in (("Lizenz", note["license_title"]), ("Lizenz-URI", note["license"]),
-                         ("Lizenztext", note["license_url"]), ("Namensnennung", note["attribution"]),
-                         ("Quelle", note["source"])):
+    for label, value in (
+        ("Lizenz", note["license_title"]),
+        ("Lizenz-URI", note["license"]),
+        ("Lizenztext", note["license_url"]),
+        ("Namensnennung", note["attribution"]),
+        ("Quelle", note["source"]),
+    ):
         about.append([label, value])
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
         workbook.save(spool)
@@ -145,7 +149,9 @@ def download_links() -> dict | None:
     args = api_args_of(selection)
     licence = configured_licence(current_app.config)
     return {
-        "formats": [(label, url_for(f"api.projects_{kind}", **args), FORMATS[kind])
-                    for kind, label in (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON"))],
+        "formats": [
+            (label, url_for(f"api.projects_{kind}", **args), FORMATS[kind])
+            for kind, label in (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON"))
+        ],
         "licence": licence,
     }

@@ -37,17 +37,25 @@ def states_with_profiles() -> list[StateSummary]:
         .where(PUBLISHED, Organisation.state.is_not(None))
         .distinct()
     ).subquery()
-    counts = dict(db.session.execute(
-        select(in_state.c.state, func.count(distinct(in_state.c.project_id))).group_by(in_state.c.state)
-    ).all())
-    times = {state: (first, last) for state, first, last in db.session.execute(
-        select(in_state.c.state, func.min(Change.created_at), func.max(Change.created_at))
-        .join(Change, Change.project_id == in_state.c.project_id)
-        .group_by(in_state.c.state)
-    )}
-    return [StateSummary(code, counts[code], _aware(times.get(code, (None, None))[1]),
-                         _aware(times.get(code, (None, None))[0]))
-            for code in sorted(counts)]
+    counts = dict(
+        db.session.execute(
+            select(in_state.c.state, func.count(distinct(in_state.c.project_id))).group_by(in_state.c.state)
+        ).all()
+    )
+    times = {
+        state: (first, last)
+        for state, first, last in db.session.execute(
+            select(in_state.c.state, func.min(Change.created_at), func.max(Change.created_at))
+            .join(Change, Change.project_id == in_state.c.project_id)
+            .group_by(in_state.c.state)
+        )
+    }
+    return [
+        StateSummary(
+            code, counts[code], _aware(times.get(code, (None, None))[1]), _aware(times.get(code, (None, None))[0])
+        )
+        for code in sorted(counts)
+    ]
 
 
 def top_keywords(state: str | None = None, limit: int = 20) -> list[str]:
@@ -71,5 +79,5 @@ def published_count() -> int:
 
 def _aware(value):
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value

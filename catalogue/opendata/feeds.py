@@ -23,11 +23,13 @@ from .selection import Selection
 
 #: Entries per feed: readers poll, so the newest changes are what matters.
 FEED_SIZE = 50
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def _changed_at():
-    return select(Change.project_id, func.max(Change.created_at).label("changed")).group_by(Change.project_id).subquery()
+    return (
+        select(Change.project_id, func.max(Change.created_at).label("changed")).group_by(Change.project_id).subquery()
+    )
 
 
 def recent_for_ids(ids_query) -> list[tuple[Project, dt.datetime]]:
@@ -49,8 +51,14 @@ def recent_for_selection(selection: Selection) -> list[tuple[Project, dt.datetim
         from .. import search
 
         # The newest hits by profile time; their change-log times order them in the feed.
-        result = search.search_projects(q=selection.q, filters=selection.filters, sort="neueste", page=1,
-                                        per_page=min(FEED_SIZE * 2, 100), with_facets=False)
+        result = search.search_projects(
+            q=selection.q,
+            filters=selection.filters,
+            sort="neueste",
+            page=1,
+            per_page=min(FEED_SIZE * 2, 100),
+            with_facets=False,
+        )
         return recent_for_ids(result.ids)
     ids = filtered_projects({**selection.filters, "sort": "titel"}).order_by(None).with_only_columns(Project.id)
     return recent_for_ids(ids)
@@ -60,13 +68,16 @@ def recent_for_organisation(organisation_id: int) -> list[tuple[Project, dt.date
     return recent_for_ids(select(Participation.project_id).where(Participation.organisation_id == organisation_id))
 
 
-def atom(title: str, self_url: str, page_url: str, entries: list[tuple[Project, dt.datetime]],
-         subtitle: str = "") -> bytes:
+def atom(
+    title: str, self_url: str, page_url: str, entries: list[tuple[Project, dt.datetime]], subtitle: str = ""
+) -> bytes:
     """The Atom document of ``entries`` (newest first)."""
     config = current_app.config
     publisher = config.get("PUBLISHER_NAME") or config.get("OPERATOR_NAME") or "IKZ-Katalog"
     feed = FeedGenerator()
-    feed.id(_tag("feed:" + urlsplit(self_url).path + ("?" + urlsplit(self_url).query if urlsplit(self_url).query else "")))
+    feed.id(
+        _tag("feed:" + urlsplit(self_url).path + ("?" + urlsplit(self_url).query if urlsplit(self_url).query else ""))
+    )
     feed.title(title)
     feed.subtitle(subtitle or "Neue und geänderte Profile interkommunaler Zusammenarbeit")
     feed.author({"name": publisher, **({"email": config["CONTACT_EMAIL"]} if config.get("CONTACT_EMAIL") else {})})
@@ -80,7 +91,9 @@ def atom(title: str, self_url: str, page_url: str, entries: list[tuple[Project, 
         entry = feed.add_entry()
         entry.id(_tag(f"projekt:{project.id}"))
         entry.title(project.title)
-        entry.link(href=absolute(url_for("public.project_detail", slug=project.slug)), rel="alternate", type="text/html")
+        entry.link(
+            href=absolute(url_for("public.project_detail", slug=project.slug)), rel="alternate", type="text/html"
+        )
         entry.updated(changed)
         entry.published(_aware(project.created_at))
         entry.summary(project.summary or _first_lines(project))
@@ -106,5 +119,5 @@ def _latest_change():
 
 def _aware(value):
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value

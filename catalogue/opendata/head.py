@@ -20,8 +20,19 @@ from . import jsonld
 from .downloads import download_links
 
 #: Query parameters that change what a public page shows (everything else is noise for a canonical URL).
-PAGE_PARAMS = ("q", "stichwort", "land", "kreis", "rechtsform", "art", "seit_von", "seit_bis", "sort", "seite",
-               "pro_seite")
+PAGE_PARAMS = (
+    "q",
+    "stichwort",
+    "land",
+    "kreis",
+    "rechtsform",
+    "art",
+    "seit_von",
+    "seit_bis",
+    "sort",
+    "seite",
+    "pro_seite",
+)
 #: Parameters that select the profiles (a feed of a list ignores its order and page).
 SELECTING_PARAMS = ("q", "stichwort", "land", "kreis", "rechtsform", "art", "seit_von", "seit_bis")
 _PRIVATE = ("/admin", "/api/")
@@ -53,7 +64,9 @@ def page_feed() -> tuple[str, str] | None:
         key = values["key_slug"].split("-", 1)[0]
         return url_for("opendata.feed_place", key=key), gettext("Änderungen an diesem Ort (Atom)")
     if endpoint == "public.organisation_detail":
-        return url_for("opendata.feed_organisation", slug=values["slug"]), gettext("Änderungen dieser Organisation (Atom)")
+        return url_for("opendata.feed_organisation", slug=values["slug"]), gettext(
+            "Änderungen dieser Organisation (Atom)"
+        )
     return None
 
 
@@ -84,7 +97,11 @@ def structured_data(context) -> Markup:
     else:
         return Markup("")
     # htmlsafe_json_dumps escapes <, >, & and ' so that no text can close the script element.
-    return Markup('<script type="application/ld+json">') + htmlsafe_json_dumps(document, ensure_ascii=False) + Markup("</script>")
+    return (
+        Markup('<script type="application/ld+json">')
+        + htmlsafe_json_dumps(document, ensure_ascii=False)
+        + Markup("</script>")
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -28,8 +28,12 @@ def organisation_node(organisation: Organisation, with_url: bool = True) -> dict
     if with_url:
         node["@id"] = node["url"] = absolute(url_for("public.organisation_detail", slug=organisation.slug))
     if organisation.ags:
-        node["identifier"] = {"@type": "PropertyValue", "propertyID": "AGS", "name": "Amtlicher Gemeindeschlüssel",
-                              "value": organisation.ags}
+        node["identifier"] = {
+            "@type": "PropertyValue",
+            "propertyID": "AGS",
+            "name": "Amtlicher Gemeindeschlüssel",
+            "value": organisation.ags,
+        }
     address = {"@type": "PostalAddress", "addressCountry": "DE"}
     if organisation.state:
         address["addressRegion"] = STATES.get(organisation.state, organisation.state)
@@ -38,7 +42,11 @@ def organisation_node(organisation: Organisation, with_url: bool = True) -> dict
     if organisation.district:
         place["containedInPlace"] = {"@type": "AdministrativeArea", "name": organisation.district}
     if organisation.latitude is not None and organisation.longitude is not None:
-        place["geo"] = {"@type": "GeoCoordinates", "latitude": organisation.latitude, "longitude": organisation.longitude}
+        place["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": organisation.latitude,
+            "longitude": organisation.longitude,
+        }
     node["location"] = place
     if organisation.website:
         node["sameAs"] = organisation.website
@@ -82,8 +90,14 @@ def project_document(project: Project) -> dict:
 
 
 def _contact(contact) -> dict:
-    point = {"@type": "ContactPoint", "name": contact.organisation or contact.role, "contactType": contact.role,
-             "email": contact.email, "telephone": contact.phone, "url": contact.website}
+    point = {
+        "@type": "ContactPoint",
+        "name": contact.organisation or contact.role,
+        "contactType": contact.role,
+        "email": contact.email,
+        "telephone": contact.phone,
+        "url": contact.website,
+    }
     return {key: value for key, value in point.items() if value}
 
 
@@ -91,9 +105,15 @@ def organisation_document(organisation: Organisation, participations: list[tuple
     """The JSON-LD of an organisation page: the organisation and the cooperations it takes part in."""
     document = {"@context": CONTEXT, **organisation_node(organisation)}
     document["memberOf"] = [
-        {"@type": "Role", "roleName": ROLE_NAMES.get(role, role),
-         "memberOf": {"@type": "Project", "name": project.title,
-                      "url": absolute(url_for("public.project_detail", slug=project.slug))}}
+        {
+            "@type": "Role",
+            "roleName": ROLE_NAMES.get(role, role),
+            "memberOf": {
+                "@type": "Project",
+                "name": project.title,
+                "url": absolute(url_for("public.project_detail", slug=project.slug)),
+            },
+        }
         for role, project in participations
     ]
     return document
@@ -103,18 +123,31 @@ def place_document(place, parents: list) -> dict:
     """The JSON-LD of a place page: the municipality, association or district of the official register."""
     url = absolute(url_for("places.place_page", key_slug=place.url_part))
     document: dict = {
-        "@context": CONTEXT, "@type": "AdministrativeArea", "@id": url, "url": url, "name": place.label,
-        "identifier": {"@type": "PropertyValue", "propertyID": "AGS" if len(place.key) == 8 else "ARS",
-                       "name": "Amtlicher Gemeindeschlüssel" if len(place.key) == 8 else "Amtlicher Regionalschlüssel",
-                       "value": place.key},
-        "address": {"@type": "PostalAddress", "addressCountry": "DE",
-                    **({"postalCode": place.postcode} if place.postcode else {}),
-                    **({"addressRegion": STATES[place.state_code]} if place.state_code in STATES else {})},
+        "@context": CONTEXT,
+        "@type": "AdministrativeArea",
+        "@id": url,
+        "url": url,
+        "name": place.label,
+        "identifier": {
+            "@type": "PropertyValue",
+            "propertyID": "AGS" if len(place.key) == 8 else "ARS",
+            "name": "Amtlicher Gemeindeschlüssel" if len(place.key) == 8 else "Amtlicher Regionalschlüssel",
+            "value": place.key,
+        },
+        "address": {
+            "@type": "PostalAddress",
+            "addressCountry": "DE",
+            **({"postalCode": place.postcode} if place.postcode else {}),
+            **({"addressRegion": STATES[place.state_code]} if place.state_code in STATES else {}),
+        },
     }
     if place.latitude is not None and place.longitude is not None:
         document["geo"] = {"@type": "GeoCoordinates", "latitude": place.latitude, "longitude": place.longitude}
-    contained = [{"@type": "AdministrativeArea", "name": parent.label, "identifier": parent.key}
-                 for parent in parents if parent is not None]
+    contained = [
+        {"@type": "AdministrativeArea", "name": parent.label, "identifier": parent.key}
+        for parent in parents
+        if parent is not None
+    ]
     if contained:
         document["containedInPlace"] = contained
     return document

@@ -17,8 +17,15 @@ from ..models import Project
 from ..queries import filtered_projects
 
 #: The site's filter names (German, /projekte and /suche) → the API's (English).
-SITE_TO_API = {"stichwort": "keyword", "land": "state", "kreis": "district", "rechtsform": "legal_form",
-               "art": "kind", "seit_von": "since_from", "seit_bis": "since_to"}
+SITE_TO_API = {
+    "stichwort": "keyword",
+    "land": "state",
+    "kreis": "district",
+    "rechtsform": "legal_form",
+    "art": "kind",
+    "seit_von": "since_from",
+    "seit_bis": "since_to",
+}
 #: The API's sort names → the site's (the engines speak the site's).
 API_SORTS = {"title": "titel", "newest": "neueste", "since": "seit", "relevance": "relevanz"}
 #: Longest full download: far beyond the catalogue's size, a bound on a request's work.
@@ -35,11 +42,12 @@ class Selection:
     sort: str = "titel"
 
     @classmethod
-    def from_filters(cls, filters: dict, q: str = "", sort: str | None = None) -> "Selection":
+    def from_filters(cls, filters: dict, q: str = "", sort: str | None = None) -> Selection:
         """From the site's loaded ProjectFilterSchema (or the API's translated) filters."""
         keys = ("keywords", "states", "districts", "legal_forms", "kinds", "since_from", "since_to")
-        wanted = {key: filters.get(key) or ([] if key.endswith("s") and not key.startswith("since") else None)
-                  for key in keys}
+        wanted = {
+            key: filters.get(key) or ([] if key.endswith("s") and not key.startswith("since") else None) for key in keys
+        }
         q = (q or "").strip()
         sort = sort or filters.get("sort") or ("relevanz" if q else "titel")
         if sort == "relevanz" and not q:
@@ -73,12 +81,17 @@ def _search_batches(selection: Selection):
 
     page = 1
     while (page - 1) * 100 < MAX_ROWS:
-        result = search.search_projects(q=selection.q, filters=selection.filters, sort=selection.sort,
-                                        page=page, per_page=100, with_facets=False)
+        result = search.search_projects(
+            q=selection.q, filters=selection.filters, sort=selection.sort, page=page, per_page=100, with_facets=False
+        )
         if not result.ids:
             return
-        rows = {p.id: p for p in db.session.scalars(with_everything(
-            select(Project).where(Project.id.in_(result.ids), Project.status == "published")))}
+        rows = {
+            p.id: p
+            for p in db.session.scalars(
+                with_everything(select(Project).where(Project.id.in_(result.ids), Project.status == "published"))
+            )
+        }
         yield [rows[i] for i in result.ids if i in rows]
         if page * 100 >= result.total:
             return
@@ -87,16 +100,29 @@ def _search_batches(selection: Selection):
 
 def from_api_args(args: dict) -> Selection:
     """From the API's loaded ProjectFilterArgsSchema arguments (English names)."""
-    filters = {"keywords": args["keyword"], "states": args["state"], "districts": args["district"],
-               "legal_forms": args["legal_form"], "kinds": args["kind"],
-               "since_from": args["since_from"], "since_to": args["since_to"]}
+    filters = {
+        "keywords": args["keyword"],
+        "states": args["state"],
+        "districts": args["district"],
+        "legal_forms": args["legal_form"],
+        "kinds": args["kind"],
+        "since_from": args["since_from"],
+        "since_to": args["since_to"],
+    }
     return Selection.from_filters(filters, args.get("q", ""), API_SORTS.get(args.get("sort") or ""))
 
 
 def api_args_of(selection: Selection) -> dict:
     """The API query arguments (English) of a selection, for links to its downloads."""
-    names = {"keywords": "keyword", "states": "state", "districts": "district", "legal_forms": "legal_form",
-             "kinds": "kind", "since_from": "since_from", "since_to": "since_to"}
+    names = {
+        "keywords": "keyword",
+        "states": "state",
+        "districts": "district",
+        "legal_forms": "legal_form",
+        "kinds": "kind",
+        "since_from": "since_from",
+        "since_to": "since_to",
+    }
     args = {names[key]: value for key, value in selection.filters.items() if value not in (None, [], "")}
     if selection.q:
         args["q"] = selection.q

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from xml.etree import ElementTree
 
 from flask import current_app
@@ -53,8 +53,11 @@ def _count_profiles() -> int:
 def _profiles(offset: int, limit: int) -> Iterable[Entry]:
     changed = _last_changes()
     rows = db.session.execute(
-        select(Project.slug, changed.c.changed).join(changed, changed.c.project_id == Project.id)
-        .order_by(Project.id).offset(offset).limit(limit)
+        select(Project.slug, changed.c.changed)
+        .join(changed, changed.c.project_id == Project.id)
+        .order_by(Project.id)
+        .offset(offset)
+        .limit(limit)
     )
     return [(f"/projekte/{slug}", when) for slug, when in rows]
 
@@ -133,7 +136,7 @@ _OVERVIEWS = ("/", "/projekte", "/organisationen", "/stichworte", "/partnersuche
 
 def _overviews(offset: int, limit: int) -> Iterable[Entry]:
     latest = db.session.scalar(select(func.max(Change.created_at)))
-    return [(path, latest) for path in _OVERVIEWS[offset:offset + limit]]
+    return [(path, latest) for path in _OVERVIEWS[offset : offset + limit]]
 
 
 #: Name → source; the order is the order of the index.
@@ -195,11 +198,11 @@ def _document(root) -> bytes:
 
 
 def _latest(*times):
-    known = [t.replace(tzinfo=t.tzinfo or dt.timezone.utc) for t in times if t is not None]
+    known = [t.replace(tzinfo=t.tzinfo or dt.UTC) for t in times if t is not None]
     return max(known) if known else None
 
 
 def _w3c(value: dt.datetime) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

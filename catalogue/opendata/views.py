@@ -48,8 +48,11 @@ def catalogue_document(suffix: str):
 def catalogue_negotiated():
     """The catalogue's own IRI: 303 to the serialisation the client asks for (Turtle by default)."""
     choice = request.accept_mimetypes.best_match(
-        ["text/turtle", "application/rdf+xml", "application/ld+json", "application/json"], default="text/turtle")
-    suffix = {"application/rdf+xml": "rdf", "application/ld+json": "jsonld", "application/json": "jsonld"}.get(choice, "ttl")
+        ["text/turtle", "application/rdf+xml", "application/ld+json", "application/json"], default="text/turtle"
+    )
+    suffix = {"application/rdf+xml": "rdf", "application/ld+json": "jsonld", "application/json": "jsonld"}.get(
+        choice, "ttl"
+    )
     response = redirect(url_for(".catalogue_document", suffix=suffix), code=303)
     response.vary.add("Accept")
     return response
@@ -79,7 +82,9 @@ def _search_errors(call):
         shown._catalogue_detail = True
         raise shown
     except search.SearchUnavailable:
-        shown = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."))
+        shown = ServiceUnavailable(
+            gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.")
+        )
         shown._catalogue_detail = True
         raise shown
 
@@ -110,8 +115,14 @@ def feed_keyword(slug: str):
     if keyword is None:
         abort(404)
     entries = feeds.recent_for_selection(Selection.from_filters({"keywords": [keyword.name]}))
-    return _feed_response(feeds.atom(f"IKZ-Katalog: Stichwort {keyword.name}", absolute(request.path),
-                                     absolute(url_for("public.keyword_detail", slug=keyword.slug)), entries))
+    return _feed_response(
+        feeds.atom(
+            f"IKZ-Katalog: Stichwort {keyword.name}",
+            absolute(request.path),
+            absolute(url_for("public.keyword_detail", slug=keyword.slug)),
+            entries,
+        )
+    )
 
 
 @bp.get("/feeds/organisationen/<slug>.atom")
@@ -121,8 +132,14 @@ def feed_organisation(slug: str):
     if organisation is None:
         abort(404)
     entries = feeds.recent_for_organisation(organisation.id)
-    return _feed_response(feeds.atom(f"IKZ-Katalog: {organisation.name}", absolute(request.path),
-                                     absolute(url_for("public.organisation_detail", slug=organisation.slug)), entries))
+    return _feed_response(
+        feeds.atom(
+            f"IKZ-Katalog: {organisation.name}",
+            absolute(request.path),
+            absolute(url_for("public.organisation_detail", slug=organisation.slug)),
+            entries,
+        )
+    )
 
 
 @bp.get("/feeds/kommunen/<key>.atom")
@@ -135,8 +152,9 @@ def feed_place(key: str):
     if place is None:
         abort(404)
     entries = feeds.recent_for_ids(projects_of_places([place.key]))
-    return _feed_response(feeds.atom(f"IKZ-Katalog: {place.label}", absolute(request.path),
-                                     absolute(place_url(place)), entries))
+    return _feed_response(
+        feeds.atom(f"IKZ-Katalog: {place.label}", absolute(request.path), absolute(place_url(place)), entries)
+    )
 
 
 def _plain(slug: str) -> bool:
@@ -150,8 +168,9 @@ def _plain(slug: str) -> bool:
 @bp.get("/sitemap.xml")
 def sitemap_index():
     """The sitemap index: one file per URL source and 50,000 addresses."""
-    body = sitemap.index_xml(sitemap.index_files(), lambda name, number: absolute(
-        url_for(".sitemap_file", name=name, number=number)))
+    body = sitemap.index_xml(
+        sitemap.index_files(), lambda name, number: absolute(url_for(".sitemap_file", name=name, number=number))
+    )
     return _conditional(current_app.response_class(body, mimetype="application/xml"), "sitemap")
 
 
@@ -168,8 +187,14 @@ def sitemap_file(name: str, number: int):
 @bp.get("/robots.txt")
 def robots():
     """Crawlers: welcome on the public pages, kept out of the editing area; the sitemap's address."""
-    lines = ["User-agent: *", "Disallow: /admin", "Disallow: /sprache/", "",
-             f"Sitemap: {absolute(url_for('.sitemap_index'))}", ""]
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin",
+        "Disallow: /sprache/",
+        "",
+        f"Sitemap: {absolute(url_for('.sitemap_index'))}",
+        "",
+    ]
     response = current_app.response_class("\n".join(lines), mimetype="text/plain")
     response.cache_control.public = True
     response.cache_control.max_age = 3600

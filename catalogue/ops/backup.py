@@ -44,7 +44,7 @@ def _postgres_tool(name: str) -> str:
     if tool is None:
         raise BackupError(
             f"{name} nicht gefunden. Installieren (Debian: apt-get install postgresql-client, in der Version des "
-            f"Servers) oder von Hand: pg_dump --format=custom --file DATEI \"$CATALOGUE_DATABASE_URL\"."
+            f'Servers) oder von Hand: pg_dump --format=custom --file DATEI "$CATALOGUE_DATABASE_URL".'
         )
     return tool
 
@@ -93,8 +93,18 @@ def restore(source: Path) -> None:
         finally:
             check.close()
     elif dialect == "postgresql":
-        _run([_postgres_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              "--dbname", _libpq_url(), str(source)])
+        _run(
+            [
+                _postgres_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--dbname",
+                _libpq_url(),
+                str(source),
+            ]
+        )
     else:
         raise BackupError(f"Keine Wiederherstellung für die Datenbank {dialect}.")
     db.engine.dispose()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
@@ -48,7 +48,10 @@ def _check(name: str, checks: dict, probe) -> None:
         checks[name] = {"ok": True, **(probe() or {})}
     except Exception as error:  # whatever fails, readiness says so instead of failing itself
         db.session.rollback()
-        checks[name] = {"ok": False, "error": f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]}
+        checks[name] = {
+            "ok": False,
+            "error": f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200],
+        }
     checks[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
 
 
@@ -87,7 +90,9 @@ def readyz():
             lag = index_lag()
             bound = current_app.config["READY_MAX_LAG_SECONDS"]
             if lag["lag_changes"] and lag["lag_seconds"] > bound:
-                raise RuntimeError(f"Suchindex {lag['lag_changes']} Änderungen / {lag['lag_seconds']:.0f} s zurück (Grenze {bound} s)")
+                raise RuntimeError(
+                    f"Suchindex {lag['lag_changes']} Änderungen / {lag['lag_seconds']:.0f} s zurück (Grenze {bound} s)"
+                )
             return lag
 
         _check("index", checks, index)

@@ -13,8 +13,15 @@ import os
 import time
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 
 from ..extensions import db, limiter
@@ -28,12 +35,23 @@ bp = Blueprint("metrics", __name__)
 limiter.exempt(bp)
 
 REQUESTS = Counter("catalogue_http_requests_total", "Answered requests", ["endpoint", "method", "status"])
-LATENCY = Histogram("catalogue_http_request_duration_seconds", "Time to answer a request", ["endpoint"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-SEARCH_LATENCY = Histogram("catalogue_search_request_duration_seconds", "Time to answer a full-text search",
-                           ["endpoint"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-CATCHUP = Histogram("catalogue_search_catchup_duration_seconds", "Time a catch-up of the index with the change log took",
-                    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+LATENCY = Histogram(
+    "catalogue_http_request_duration_seconds",
+    "Time to answer a request",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SEARCH_LATENCY = Histogram(
+    "catalogue_search_request_duration_seconds",
+    "Time to answer a full-text search",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+CATCHUP = Histogram(
+    "catalogue_search_catchup_duration_seconds",
+    "Time a catch-up of the index with the change log took",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 #: Endpoints whose requests run a full-text search (the API list only with q).
 SEARCH_ENDPOINTS = {"public.search_page", "api.suggest", "api.projects"}
 
@@ -50,7 +68,9 @@ class IndexLagCollector:
 
     @staticmethod
     def _seconds():
-        return GaugeMetricFamily("catalogue_search_index_lag_seconds", "Age of the oldest change the index has not applied")
+        return GaugeMetricFamily(
+            "catalogue_search_index_lag_seconds", "Age of the oldest change the index has not applied"
+        )
 
     def collect(self):
         from .health import index_lag

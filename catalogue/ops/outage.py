@@ -13,7 +13,8 @@ import time
 import psycopg
 from flask import Flask, current_app, request
 from sqlalchemy import event
-from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import ServiceUnavailable
 
 from ..errors import answer_unexpected, is_api_path, problem_response, render_error
@@ -23,8 +24,14 @@ log = logging.getLogger("catalogue.ops.outage")
 EXTENSION = "catalogue_outage"
 #: What a database that does not answer raises: the driver's errors wrapped by SQLAlchemy, and
 #: unwrapped where code uses the pool's raw connections (catalogue.caching reads the version so).
-OUTAGE_ERRORS = (OperationalError, InterfaceError, PoolTimeout, sqlite3.OperationalError,
-                 psycopg.OperationalError, psycopg.InterfaceError)
+OUTAGE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 API_DETAIL = "Die Datenbank ist gerade nicht erreichbar; bitte nach der in Retry-After genannten Zeit erneut versuchen."
 
 
@@ -45,7 +52,8 @@ class OutageWatch:
             self.since = time.monotonic()
         log.error(
             "Datenbank nicht erreichbar (%s); alle Anfragen bekommen 503 mit Retry-After, bis sie wieder "
-            "antwortet (Server, Netz und CATALOGUE_DATABASE_URL prüfen).", summary(error),
+            "antwortet (Server, Netz und CATALOGUE_DATABASE_URL prüfen).",
+            summary(error),
         )
 
     def connected(self) -> None:
@@ -57,7 +65,9 @@ class OutageWatch:
                 return
             seconds, refused = time.monotonic() - self.since, self.refused
             self.since, self.refused = None, 0
-        log.warning("Datenbank wieder erreichbar nach %.0f s; %d Anfragen wurden mit 503 beantwortet.", seconds, refused)
+        log.warning(
+            "Datenbank wieder erreichbar nach %.0f s; %d Anfragen wurden mit 503 beantwortet.", seconds, refused
+        )
 
 
 def summary(error: Exception) -> str:

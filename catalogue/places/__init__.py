@@ -22,10 +22,17 @@ def init_app(app: Flask) -> None:
     if app.config.get("MAP_TILE_URL"):
         app.after_request(_allow_tile_host)
     app.jinja_env.globals.update(
-        organisation_facts=organisation_facts, place_of=lambda org: get_place(org.place_key, active_only=False) if org.place_key else None,
-        place_url=place_url, participants_map=participants_map, search_map=search_map, partner_url=partner_url,
-        places_by_key=places_by_key, place_description=describe, legal_form_names=_legal_form_names,
-        MAP_ATTRIBUTION_BKG=ATTRIBUTION_BKG, MAP_ATTRIBUTION_DESTATIS=ATTRIBUTION_DESTATIS,
+        organisation_facts=organisation_facts,
+        place_of=lambda org: get_place(org.place_key, active_only=False) if org.place_key else None,
+        place_url=place_url,
+        participants_map=participants_map,
+        search_map=search_map,
+        partner_url=partner_url,
+        places_by_key=places_by_key,
+        place_description=describe,
+        legal_form_names=_legal_form_names,
+        MAP_ATTRIBUTION_BKG=ATTRIBUTION_BKG,
+        MAP_ATTRIBUTION_DESTATIS=ATTRIBUTION_DESTATIS,
     )
 
 
@@ -41,7 +48,8 @@ def _allow_tile_host(response):
     policy = response.headers.get("Content-Security-Policy")
     if policy and parts.scheme in ("http", "https") and netloc:
         response.headers["Content-Security-Policy"] = policy.replace(
-            "img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{netloc}")
+            "img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{netloc}"
+        )
     return response
 
 

@@ -25,9 +25,12 @@ def shipped_register() -> Path:
 
 @places_cli.command("load")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--population-source", default=None,
-              help="Quellenangabe der Einwohnerzahlen, z. B. „Destatis GV-ISys, Stand 31.12.2024“ "
-                   "(Standard für die mitgelieferte Datei: „Destatis GV-ISys (Ausgabe vor 2021)“).")
+@click.option(
+    "--population-source",
+    default=None,
+    help="Quellenangabe der Einwohnerzahlen, z. B. „Destatis GV-ISys, Stand 31.12.2024“ "
+    "(Standard für die mitgelieferte Datei: „Destatis GV-ISys (Ausgabe vor 2021)“).",
+)
 def load_command(file: Path | None, population_source: str | None) -> None:
     """Load the shipped register, or an official Destatis extract (CSV or XLSX); idempotent."""
     path = file or shipped_register()
@@ -44,13 +47,21 @@ def load_command(file: Path | None, population_source: str | None) -> None:
         sys.exit(1)
     report = load_places(places, lambda done, total: click.echo(f"  {done}/{total} Orte abgeglichen"))
     db.session.commit()
-    click.echo(f"Orte: {report.total} im Verzeichnis – {len(report.new)} neu, {len(report.changed)} geändert, "
-               f"{len(report.vanished)} nicht mehr enthalten.")
-    for title, entries in (("neu", report.new), ("geändert", report.changed), ("nicht mehr enthalten", report.vanished)):
+    click.echo(
+        f"Orte: {report.total} im Verzeichnis – {len(report.new)} neu, {len(report.changed)} geändert, "
+        f"{len(report.vanished)} nicht mehr enthalten."
+    )
+    for title, entries in (
+        ("neu", report.new),
+        ("geändert", report.changed),
+        ("nicht mehr enthalten", report.vanished),
+    ):
         if entries and (len(entries) < report.total or title != "neu"):
             shown = ", ".join(f"{name} ({key})" for key, name in entries[:LISTED])
             more = f" und {len(entries) - LISTED} weitere" if len(entries) > LISTED else ""
             click.echo(f"  {title}: {shown}{more}")
     for slug, name, key in report.orphaned_organisations:
-        click.echo(f"WARNUNG Organisation „{name}“ ({slug}) verweist auf {key}, das nicht (mehr) im Verzeichnis "
-                   "steht; sie bleibt unverändert – bitte in der Redaktion prüfen.")
+        click.echo(
+            f"WARNUNG Organisation „{name}“ ({slug}) verweist auf {key}, das nicht (mehr) im Verzeichnis "
+            "steht; sie bleibt unverändert – bitte in der Redaktion prüfen."
+        )

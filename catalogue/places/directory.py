@@ -71,8 +71,9 @@ class Resolution:
         return "found" if self.place else ("ambiguous" if self.candidates else "unknown")
 
 
-def resolve_place(name: str, *, state: str | None = None, district: str | None = None,
-                  kind: str | None = None) -> Resolution:
+def resolve_place(
+    name: str, *, state: str | None = None, district: str | None = None, kind: str | None = None
+) -> Resolution:
     """The one place a name means, given the state (ISO code), the district (its name) and the
     organisation kind that the record states; never a guess between several."""
     key = name_key(name)
@@ -99,7 +100,8 @@ def resolve_place(name: str, *, state: str | None = None, district: str | None =
 def _candidates(key: str, state: str | None, kind: str | None) -> list[Place]:
     kinds = ORGANISATION_PLACE_KINDS.get(kind or "", PAGE_KINDS)
     query = select(Place).where(
-        Place.active.is_(True), Place.kind.in_(kinds),
+        Place.active.is_(True),
+        Place.kind.in_(kinds),
         or_(Place.name_key == key, Place.name_key.startswith(key + " ")),
     )
     if state in _ISO_TO_STATE:

@@ -20,5 +20,11 @@ def place_key_from_form(text: str | None) -> str | None:
         return candidates[0].key
     if not candidates:
         raise ValidationError({"place_key": [f"Kein Ort „{text}“ im Gemeindeverzeichnis."]})
-    raise ValidationError({"place_key": ["Mehrere Orte passen – bitte den Schlüssel angeben: "
-                                         + "; ".join(describe(place) for place in candidates)]})
+    raise ValidationError(
+        {
+            "place_key": [
+                "Mehrere Orte passen – bitte den Schlüssel angeben: "
+                + "; ".join(describe(place) for place in candidates)
+            ]
+        }
+    )

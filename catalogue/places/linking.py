@@ -18,8 +18,12 @@ def link_participants(data: dict) -> list[str]:
         return []
     messages = []
     for organisation in pending:
-        resolution = resolve_place(organisation["name"], state=organisation.get("state"),
-                                   district=organisation.get("district"), kind=organisation.get("kind"))
+        resolution = resolve_place(
+            organisation["name"],
+            state=organisation.get("state"),
+            district=organisation.get("district"),
+            kind=organisation.get("kind"),
+        )
         if resolution.place is not None:
             organisation["place_key"] = resolution.place.key
             if len(resolution.place.key) == 8 and not organisation.get("ags"):
@@ -27,12 +31,16 @@ def link_participants(data: dict) -> list[str]:
         elif resolution.candidates:
             shown = "; ".join(describe(place) for place in resolution.candidates[:8])
             more = f" und {len(resolution.candidates) - 8} weitere" if len(resolution.candidates) > 8 else ""
-            messages.append(f"Ort „{organisation['name']}“ ist nicht eindeutig – Kandidaten: {shown}{more}. "
-                            "Bitte Land und Kreis oder den Schlüssel (AGS) angeben; ohne Ortsbezug importiert.")
+            messages.append(
+                f"Ort „{organisation['name']}“ ist nicht eindeutig – Kandidaten: {shown}{more}. "
+                "Bitte Land und Kreis oder den Schlüssel (AGS) angeben; ohne Ortsbezug importiert."
+            )
         else:
-            messages.append(f"Ort „{organisation['name']}“ steht nicht im Gemeindeverzeichnis"
-                            + (f" ({organisation['state']})" if organisation.get("state") else "")
-                            + "; ohne Ortsbezug importiert.")
+            messages.append(
+                f"Ort „{organisation['name']}“ steht nicht im Gemeindeverzeichnis"
+                + (f" ({organisation['state']})" if organisation.get("state") else "")
+                + "; ohne Ortsbezug importiert."
+            )
     return messages
 
 
@@ -53,7 +61,9 @@ def organisation_facts(organisation) -> dict[str, Fact]:
     place = get_place(organisation.place_key, active_only=False) if organisation.place_key else None
     facts: dict[str, Fact] = {}
     if organisation.population is not None:
-        facts["population"] = Fact(organisation.population, organisation.population_source, organisation.population_date)
+        facts["population"] = Fact(
+            organisation.population, organisation.population_source, organisation.population_date
+        )
     elif place is not None and place.population is not None:
         facts["population"] = Fact(place.population, place.population_source, None, True)
     if organisation.area_km2 is not None:
@@ -75,7 +85,11 @@ def organisation_centre(organisation, places: dict | None = None) -> tuple[float
         return organisation.latitude, organisation.longitude
     if not organisation.place_key:
         return None
-    place = (places or {}).get(organisation.place_key) if places is not None else get_place(organisation.place_key, active_only=False)
+    place = (
+        (places or {}).get(organisation.place_key)
+        if places is not None
+        else get_place(organisation.place_key, active_only=False)
+    )
     if place is None or place.latitude is None:
         return None
     return place.latitude, place.longitude

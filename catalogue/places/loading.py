@@ -7,8 +7,8 @@ organisation whose place vanished is only reported, for an editor to decide.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from sqlalchemy import select
 
@@ -23,20 +23,48 @@ SHIPPED_POPULATION_SOURCE = "Destatis GV-ISys (Ausgabe vor 2021)"
 
 #: (Satzart, Textkennzeichen) → designation, as the GV-ISys documentation names them
 DESIGNATIONS = {
-    ("40", "41"): "Kreisfreie Stadt", ("40", "42"): "Stadtkreis", ("40", "43"): "Kreis",
-    ("40", "44"): "Landkreis", ("40", "45"): "Regionalverband",
-    ("50", "51"): "Amt", ("50", "52"): "Samtgemeinde", ("50", "53"): "Verbandsgemeinde",
-    ("50", "54"): "Verwaltungsgemeinschaft", ("50", "55"): "Kirchspielslandgemeinde",
-    ("50", "56"): "Verwaltungsverband", ("50", "57"): "Verbandsgemeinde",
+    ("40", "41"): "Kreisfreie Stadt",
+    ("40", "42"): "Stadtkreis",
+    ("40", "43"): "Kreis",
+    ("40", "44"): "Landkreis",
+    ("40", "45"): "Regionalverband",
+    ("50", "51"): "Amt",
+    ("50", "52"): "Samtgemeinde",
+    ("50", "53"): "Verbandsgemeinde",
+    ("50", "54"): "Verwaltungsgemeinschaft",
+    ("50", "55"): "Kirchspielslandgemeinde",
+    ("50", "56"): "Verwaltungsverband",
+    ("50", "57"): "Verbandsgemeinde",
     ("50", "58"): "Erfüllende Gemeinde",
-    ("60", "60"): "Markt", ("60", "61"): "Kreisfreie Stadt", ("60", "62"): "Stadtkreis",
-    ("60", "63"): "Stadt", ("60", "64"): "Gemeinde", ("60", "65"): "Gemeindefreies Gebiet",
-    ("60", "66"): "Gemeindefreies Gebiet", ("60", "67"): "Große Kreisstadt",
+    ("60", "60"): "Markt",
+    ("60", "61"): "Kreisfreie Stadt",
+    ("60", "62"): "Stadtkreis",
+    ("60", "63"): "Stadt",
+    ("60", "64"): "Gemeinde",
+    ("60", "65"): "Gemeindefreies Gebiet",
+    ("60", "66"): "Gemeindefreies Gebiet",
+    ("60", "67"): "Große Kreisstadt",
 }
 #: the columns a place row is compared by
-COMPARED = ("kind", "name", "official_name", "designation", "name_key", "slug", "parent_key", "district_key",
-            "association_key", "state_key", "postcode", "area_km2", "population", "population_source",
-            "latitude", "longitude", "active")
+COMPARED = (
+    "kind",
+    "name",
+    "official_name",
+    "designation",
+    "name_key",
+    "slug",
+    "parent_key",
+    "district_key",
+    "association_key",
+    "state_key",
+    "postcode",
+    "area_km2",
+    "population",
+    "population_source",
+    "latitude",
+    "longitude",
+    "active",
+)
 
 
 @dataclass
@@ -58,8 +86,11 @@ def parse_register(rows: Iterable[dict[str, str]], population_source: str) -> di
     rows = list(rows)
     # Municipalities outside an association have a Satzart-50 record of their own (Textkennzeichen
     # 50, "verbandsfrei"); only the other 50 records are associations.
-    associations = {row.get("land", "") + row.get("rb", "") + row.get("kreis", "") + row.get("vb", "")
-                    for row in rows if row.get("satzart") == "50" and row.get("textkennzeichen") != "50"}
+    associations = {
+        row.get("land", "") + row.get("rb", "") + row.get("kreis", "") + row.get("vb", "")
+        for row in rows
+        if row.get("satzart") == "50" and row.get("textkennzeichen") != "50"
+    }
     places: dict[str, dict] = {}
     for row in rows:
         try:
@@ -83,36 +114,73 @@ def _place_values(row: dict[str, str], population_source: str, associations: set
     if not official:
         raise ValueError("Name fehlt")
     name = official.split(",", 1)[0].strip()
-    values = {"official_name": official, "name": name, "name_key": name_key(official), "state_key": land,
-              "designation": DESIGNATIONS.get((kind_code, text_code), ""), "district_key": None,
-              "association_key": None, "postcode": "", "area_km2": None, "population": None,
-              "population_source": "", "latitude": None, "longitude": None, "active": True}
+    values = {
+        "official_name": official,
+        "name": name,
+        "name_key": name_key(official),
+        "state_key": land,
+        "designation": DESIGNATIONS.get((kind_code, text_code), ""),
+        "district_key": None,
+        "association_key": None,
+        "postcode": "",
+        "area_km2": None,
+        "population": None,
+        "population_source": "",
+        "latitude": None,
+        "longitude": None,
+        "active": True,
+    }
     if kind_code == "10":
         return {**values, "key": land, "kind": "state", "designation": "Land", "parent_key": None}
     if kind_code == "20":
-        return {**values, "key": land + rb, "kind": "government_district", "designation": "Regierungsbezirk"
-                if not name.startswith("Statistische") else "Statistische Region", "parent_key": land}
+        return {
+            **values,
+            "key": land + rb,
+            "kind": "government_district",
+            "designation": "Regierungsbezirk" if not name.startswith("Statistische") else "Statistische Region",
+            "parent_key": land,
+        }
     if kind_code == "40":
         key = land + rb + kreis
-        return {**values, "key": key, "kind": "district", "district_key": key,
-                "parent_key": land + rb if rb != "0" else land}
+        return {
+            **values,
+            "key": key,
+            "kind": "district",
+            "district_key": key,
+            "parent_key": land + rb if rb != "0" else land,
+        }
     if kind_code == "50":
         if text_code == "50":  # a municipality outside any association: no place of its own
             return None
         key = land + rb + kreis + vb
-        return {**values, "key": key, "kind": "association", "district_key": land + rb + kreis,
-                "association_key": key, "parent_key": land + rb + kreis}
+        return {
+            **values,
+            "key": key,
+            "kind": "association",
+            "district_key": land + rb + kreis,
+            "association_key": key,
+            "parent_key": land + rb + kreis,
+        }
     if kind_code == "60":
         key = land + rb + kreis + gemeinde
         if len(key) != 8 or not key.isdigit():
             raise ValueError(f"Gemeindeschlüssel „{key}“ hat nicht 8 Ziffern")
         association = land + rb + kreis + vb if land + rb + kreis + vb in associations else None
         population = _number(row["bevoelkerung"], int)
-        return {**values, "key": key, "kind": "municipality", "district_key": land + rb + kreis,
-                "association_key": association, "parent_key": association or land + rb + kreis,
-                "postcode": row["postleitzahl"][:5], "area_km2": _number(row["flaeche"], float),
-                "population": population, "population_source": population_source if population is not None else "",
-                "latitude": _coordinate(row["breitengrad"], 47, 56), "longitude": _coordinate(row["laengengrad"], 5, 16)}
+        return {
+            **values,
+            "key": key,
+            "kind": "municipality",
+            "district_key": land + rb + kreis,
+            "association_key": association,
+            "parent_key": association or land + rb + kreis,
+            "postcode": row["postleitzahl"][:5],
+            "area_km2": _number(row["flaeche"], float),
+            "population": population,
+            "population_source": population_source if population is not None else "",
+            "latitude": _coordinate(row["breitengrad"], 47, 56),
+            "longitude": _coordinate(row["laengengrad"], 5, 16),
+        }
     return None  # Satzart 30 (regions of Baden-Württemberg) are planning regions, not places here
 
 

@@ -13,8 +13,12 @@ from .outlines import load_layer
 WIDTH = 600.0
 ATTRIBUTION_BKG = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
 ATTRIBUTION_DESTATIS = "© Statistisches Bundesamt (Destatis)"
-_LAYER_OF_KIND = {"municipality": "municipalities", "district": "districts", "association": "associations",
-                  "state": "states"}
+_LAYER_OF_KIND = {
+    "municipality": "municipalities",
+    "district": "districts",
+    "association": "associations",
+    "state": "states",
+}
 
 
 @dataclass
@@ -107,16 +111,35 @@ class Map:
         """The same map as GeoJSON (WGS84) for Leaflet."""
         features = []
         for outline, polygons in self._polygons():
-            features.append({"type": "Feature", "properties": {"label": outline.label, "url": outline.url,
-                                                               "role": outline.role},
-                             "geometry": {"type": "MultiPolygon", "coordinates": [[[list(p) for p in ring] for ring in polygon]
-                                                                                 for polygon in polygons]}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"label": outline.label, "url": outline.url, "role": outline.role},
+                    "geometry": {
+                        "type": "MultiPolygon",
+                        "coordinates": [[[list(p) for p in ring] for ring in polygon] for polygon in polygons],
+                    },
+                }
+            )
         for marker in self.markers:
-            features.append({"type": "Feature", "properties": {"label": marker.label, "url": marker.url, "note": marker.note,
-                                                               "role": marker.role, "count": marker.count},
-                             "geometry": {"type": "Point", "coordinates": [marker.lon, marker.lat]}})
-        document = {"type": "FeatureCollection", "features": features,
-                    "attribution": [ATTRIBUTION_BKG, ATTRIBUTION_DESTATIS]}
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "label": marker.label,
+                        "url": marker.url,
+                        "note": marker.note,
+                        "role": marker.role,
+                        "count": marker.count,
+                    },
+                    "geometry": {"type": "Point", "coordinates": [marker.lon, marker.lat]},
+                }
+            )
+        document = {
+            "type": "FeatureCollection",
+            "features": features,
+            "attribution": [ATTRIBUTION_BKG, ATTRIBUTION_DESTATIS],
+        }
         if self.circle:
             document["circle"] = {"lat": self.circle[0], "lon": self.circle[1], "radius_km": self.circle[2]}
         return document

@@ -3,8 +3,6 @@ and municipality of the loaded Destatis register."""
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import Boolean, CheckConstraint, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,9 +13,22 @@ PLACE_KINDS = ("state", "government_district", "district", "association", "munic
 PAGE_KINDS = ("district", "association", "municipality")
 #: AGS state prefix → ISO 3166-2 code, as organisations store states
 STATE_CODES = {
-    "01": "DE-SH", "02": "DE-HH", "03": "DE-NI", "04": "DE-HB", "05": "DE-NW", "06": "DE-HE",
-    "07": "DE-RP", "08": "DE-BW", "09": "DE-BY", "10": "DE-SL", "11": "DE-BE", "12": "DE-BB",
-    "13": "DE-MV", "14": "DE-SN", "15": "DE-ST", "16": "DE-TH",
+    "01": "DE-SH",
+    "02": "DE-HH",
+    "03": "DE-NI",
+    "04": "DE-HB",
+    "05": "DE-NW",
+    "06": "DE-HE",
+    "07": "DE-RP",
+    "08": "DE-BW",
+    "09": "DE-BY",
+    "10": "DE-SL",
+    "11": "DE-BE",
+    "12": "DE-BB",
+    "13": "DE-MV",
+    "14": "DE-SN",
+    "15": "DE-ST",
+    "16": "DE-TH",
 }
 
 
@@ -50,18 +61,18 @@ class Place(db.Model):
     name_key: Mapped[str] = mapped_column(String(200), index=True)
     slug: Mapped[str] = mapped_column(String(220))
     #: the next place up: association (if any) or district; district → government district or state
-    parent_key: Mapped[Optional[str]] = mapped_column(String(12), index=True)
-    district_key: Mapped[Optional[str]] = mapped_column(String(5), index=True)
-    association_key: Mapped[Optional[str]] = mapped_column(String(9), index=True)
+    parent_key: Mapped[str | None] = mapped_column(String(12), index=True)
+    district_key: Mapped[str | None] = mapped_column(String(5), index=True)
+    association_key: Mapped[str | None] = mapped_column(String(9), index=True)
     state_key: Mapped[str] = mapped_column(String(2), index=True)
     postcode: Mapped[str] = mapped_column(String(5), default="", index=True)
-    area_km2: Mapped[Optional[float]] = mapped_column(Float)
-    population: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    population: Mapped[int | None] = mapped_column(Integer, index=True)
     #: where the population comes from, e.g. "Destatis GV-ISys (Ausgabe vor 2021)"
     population_source: Mapped[str] = mapped_column(String(200), default="")
     #: centre (WGS84): the register's for municipalities, the members' area-weighted mean above
-    latitude: Mapped[Optional[float]] = mapped_column(Float)
-    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     #: False once a loaded register no longer contains the place
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
 
@@ -73,7 +84,11 @@ class Place(db.Model):
     @property
     def label(self) -> str:
         """Name as people say it: "Landkreis Leipzig" for a district called "Leipzig"."""
-        if self.kind == "district" and self.designation in ("Landkreis", "Kreis") and "kreis" not in self.name.casefold():
+        if (
+            self.kind == "district"
+            and self.designation in ("Landkreis", "Kreis")
+            and "kreis" not in self.name.casefold()
+        ):
             return f"{self.designation} {self.name}"
         return self.name
 

@@ -5,9 +5,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_PREFIXES = ("stadt ", "gemeinde ", "markt ", "hansestadt ", "landkreis ", "kreis ", "samtgemeinde ",
-             "verbandsgemeinde ", "amt ", "verwaltungsgemeinschaft ", "gemeindeverwaltungsverband ",
-             "verwaltungsverband ", "große kreisstadt ", "kreisstadt ", "landeshauptstadt ")
+_PREFIXES = (
+    "stadt ",
+    "gemeinde ",
+    "markt ",
+    "hansestadt ",
+    "landkreis ",
+    "kreis ",
+    "samtgemeinde ",
+    "verbandsgemeinde ",
+    "amt ",
+    "verwaltungsgemeinschaft ",
+    "gemeindeverwaltungsverband ",
+    "verwaltungsverband ",
+    "große kreisstadt ",
+    "kreisstadt ",
+    "landeshauptstadt ",
+)
 
 
 def fold(text: str) -> str:
@@ -26,7 +40,7 @@ def name_key(name: str) -> str:
     key = fold(base)
     for prefix in _FOLDED_PREFIXES:
         if key.startswith(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 

@@ -74,7 +74,7 @@ class Outlines:
         """Decoded polygons of one place, or None (remembered: maps draw the same places often)."""
         return self._decoded(key)
 
-    @lru_cache(maxsize=4096)
+    @lru_cache(maxsize=4096)  # noqa: B019 - one instance per outline layer, kept for the process
     def _decoded(self, key: str):
         encoded = self.features.get(key)
         return decode_rings(encoded, self.quantum) if encoded else None

@@ -30,8 +30,9 @@ def place_url(place: Place, **kwargs) -> str:
 
 def public_place_urls(_external: bool = True) -> list[str]:
     """Every public place page (for the sitemap): municipalities, associations, districts."""
-    rows = db.session.execute(select(Place.key, Place.slug).where(Place.active.is_(True), Place.kind.in_(PAGE_KINDS))
-                              .order_by(Place.key)).all()
+    rows = db.session.execute(
+        select(Place.key, Place.slug).where(Place.active.is_(True), Place.kind.in_(PAGE_KINDS)).order_by(Place.key)
+    ).all()
     return [url_for("places.place_page", key_slug=f"{key}-{slug}", _external=_external) for key, slug in rows]
 
 
@@ -40,10 +41,17 @@ def load_projects(ids) -> list[Project]:
     ids = list(ids)
     if not ids:
         return []
-    rows = {p.id: p for p in db.session.scalars(
-        select(Project).where(Project.id.in_(ids), Project.status == "published").options(
-            selectinload(Project.participations).selectinload(Participation.organisation),
-            selectinload(Project.keywords)))}
+    rows = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Project)
+            .where(Project.id.in_(ids), Project.status == "published")
+            .options(
+                selectinload(Project.participations).selectinload(Participation.organisation),
+                selectinload(Project.keywords),
+            )
+        )
+    }
     return [rows[i] for i in ids if i in rows]
 
 
@@ -58,12 +66,14 @@ def projects_of_places(keys: list[str]) -> list[int]:
     organisation_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.place_key.in_(keys))))
     if not organisation_ids:
         return []
-    project_ids = set(db.session.scalars(select(Participation.project_id).where(
-        Participation.organisation_id.in_(organisation_ids))))
+    project_ids = set(
+        db.session.scalars(select(Participation.project_id).where(Participation.organisation_id.in_(organisation_ids)))
+    )
     if not project_ids:
         return []
-    rows = db.session.execute(select(Project.id, Project.title).where(
-        Project.id.in_(project_ids), Project.status == "published")).all()
+    rows = db.session.execute(
+        select(Project.id, Project.title).where(Project.id.in_(project_ids), Project.status == "published")
+    ).all()
     return [pid for pid, _ in sorted(rows, key=lambda row: (row[1], row[0]))]
 
 
@@ -88,18 +98,42 @@ def place_map(place: Place, participants) -> Map:
     """The place's outline among the municipalities around it, with cooperation partners."""
     area = Map(title=place.label)
     if place.kind == "district":
-        members = db.session.execute(select(Place.key, Place.name).where(Place.district_key == place.key, Place.kind == "municipality", Place.active.is_(True))).all()
+        members = db.session.execute(
+            select(Place.key, Place.name).where(
+                Place.district_key == place.key, Place.kind == "municipality", Place.active.is_(True)
+            )
+        ).all()
     else:
-        members = db.session.execute(select(Place.key, Place.name).where(Place.district_key == place.district_key, Place.kind == "municipality", Place.active.is_(True), Place.key != place.key)).all() if place.district_key else []
+        members = (
+            db.session.execute(
+                select(Place.key, Place.name).where(
+                    Place.district_key == place.district_key,
+                    Place.kind == "municipality",
+                    Place.active.is_(True),
+                    Place.key != place.key,
+                )
+            ).all()
+            if place.district_key
+            else []
+        )
     area.outlines = [Outline(key, "municipality", name) for key, name in members]
     area.outlines.append(Outline(place.key, place.kind, place.label, place_url(place), "focus", 1))
     if place.latitude is not None:
         area.markers.append(Marker(place.latitude, place.longitude, place.label, place_url(place), role="origin"))
     area.items.append((place.label, place_url(place), ""))
     for distance, participant in participants:
-        area.markers.append(Marker(participant.lat, participant.lon, participant.name,
-                                   url_for("public.organisation_detail", slug=participant.slug), _km(distance)))
-        area.items.append((participant.name, url_for("public.organisation_detail", slug=participant.slug), _km(distance)))
+        area.markers.append(
+            Marker(
+                participant.lat,
+                participant.lon,
+                participant.name,
+                url_for("public.organisation_detail", slug=participant.slug),
+                _km(distance),
+            )
+        )
+        area.items.append(
+            (participant.name, url_for("public.organisation_detail", slug=participant.slug), _km(distance))
+        )
     return area
 
 
@@ -108,6 +142,7 @@ def participants_map(title: str, organisations, places: dict[str, Place] | None 
     organisations = list(organisations)
     if places is None:
         from .directory import places_by_key
+
         places = places_by_key(o.place_key for o in organisations)
     area = Map(title=title)
     districts = set()
@@ -121,7 +156,9 @@ def participants_map(title: str, organisations, places: dict[str, Place] | None 
                 districts.add(place.district_key)
         if centre:
             area.markers.append(Marker(centre[0], centre[1], organisation.name, url))
-        area.items.append((organisation.name, url, place.label if place is not None and place.label != organisation.name else ""))
+        area.items.append(
+            (organisation.name, url, place.label if place is not None and place.label != organisation.name else "")
+        )
     if not area.markers:
         return None
     context = [Outline(key, "district", "") for key in sorted(districts)]
@@ -138,19 +175,31 @@ def search_map(title: str, origin: tuple[float, float, str] | None, radius_km: f
             area.circle = (origin[0], origin[1], radius_km)
             # Districts as the background of a regional search; beyond 60 km the states (lighter).
             kind = "district" if radius_km <= 60 else "state"
-            keys = db.session.scalars(select(Place.key).where(
-                Place.kind == kind, Place.active.is_(True),
-                Place.latitude.between(origin[0] - radius_km / 80 - 1, origin[0] + radius_km / 80 + 1),
-                Place.longitude.between(origin[1] - radius_km / 50 - 1.5, origin[1] + radius_km / 50 + 1.5))).all() \
-                if kind == "state" else db.session.scalars(select(Place.key).where(
-                    Place.kind == kind, Place.active.is_(True),
-                    Place.latitude.between(origin[0] - radius_km / 80, origin[0] + radius_km / 80),
-                    Place.longitude.between(origin[1] - radius_km / 50, origin[1] + radius_km / 50))).all()
+            keys = (
+                db.session.scalars(
+                    select(Place.key).where(
+                        Place.kind == kind,
+                        Place.active.is_(True),
+                        Place.latitude.between(origin[0] - radius_km / 80 - 1, origin[0] + radius_km / 80 + 1),
+                        Place.longitude.between(origin[1] - radius_km / 50 - 1.5, origin[1] + radius_km / 50 + 1.5),
+                    )
+                ).all()
+                if kind == "state"
+                else db.session.scalars(
+                    select(Place.key).where(
+                        Place.kind == kind,
+                        Place.active.is_(True),
+                        Place.latitude.between(origin[0] - radius_km / 80, origin[0] + radius_km / 80),
+                        Place.longitude.between(origin[1] - radius_km / 50, origin[1] + radius_km / 50),
+                    )
+                ).all()
+            )
             area.outlines = [Outline(key, kind, "") for key in keys]
     for project, hit in hits:
         url = url_for("public.project_detail", slug=project.slug)
-        area.markers.append(Marker(hit.nearest.lat, hit.nearest.lon, f"{project.title} ({hit.nearest.name})", url,
-                                   _km(hit.distance_km)))
+        area.markers.append(
+            Marker(hit.nearest.lat, hit.nearest.lon, f"{project.title} ({hit.nearest.name})", url, _km(hit.distance_km))
+        )
         area.items.append((project.title, url, f"{hit.nearest.name}, {_km(hit.distance_km)}"))
     return area
 
@@ -164,9 +213,12 @@ def national_map() -> Map:
         .join(Participation, Participation.organisation_id == Organisation.id)
         .join(Project, Project.id == Participation.project_id)
         .where(Project.status == "published", Place.district_key.is_not(None))
-        .group_by(Place.district_key)).all()
+        .group_by(Place.district_key)
+    ).all()
     districts = {p.key: p for p in db.session.scalars(select(Place).where(Place.key.in_([k for k, _ in counts])))}
-    states = db.session.scalars(select(Place).where(Place.kind == "state", Place.active.is_(True)).order_by(Place.key)).all()
+    states = db.session.scalars(
+        select(Place).where(Place.kind == "state", Place.active.is_(True)).order_by(Place.key)
+    ).all()
     area = Map(title="Deutschland")
     area.outlines = [Outline(state.key, "state", state.name) for state in states]
     for key, count in sorted(counts, key=lambda item: (-item[1], item[0])):
@@ -174,6 +226,8 @@ def national_map() -> Map:
         if district is None or district.latitude is None:
             continue
         url = place_url(district)
-        area.markers.append(Marker(district.latitude, district.longitude, district.label, url, str(count), "district", count))
+        area.markers.append(
+            Marker(district.latitude, district.longitude, district.label, url, str(count), "district", count)
+        )
         area.items.append((district.label, url, str(count)))
     return area

@@ -34,8 +34,9 @@ class Participant:
 def _version() -> tuple:
     """Changes with every write (the change log) and every register load (the places)."""
     last = db.session.execute(select(Change.seq, Change.created_at).order_by(Change.seq.desc()).limit(1)).first()
-    places = db.session.execute(select(func.count(), func.sum(Place.latitude)).select_from(Place)
-                                .where(Place.active.is_(True))).first()
+    places = db.session.execute(
+        select(func.count(), func.sum(Place.latitude)).select_from(Place).where(Place.active.is_(True))
+    ).first()
     return (str(db.engine.url), tuple(last or ()), tuple(places))
 
 
@@ -47,9 +48,19 @@ def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
         if cached and cached[0] == version:
             return cached[1], cached[2]
     rows = db.session.execute(
-        select(Participation.project_id, Organisation.id, Organisation.name, Organisation.slug, Organisation.place_key,
-               Organisation.population, Organisation.latitude, Organisation.longitude,
-               Place.population, Place.latitude, Place.longitude)
+        select(
+            Participation.project_id,
+            Organisation.id,
+            Organisation.name,
+            Organisation.slug,
+            Organisation.place_key,
+            Organisation.population,
+            Organisation.latitude,
+            Organisation.longitude,
+            Place.population,
+            Place.latitude,
+            Place.longitude,
+        )
         .join(Project, Project.id == Participation.project_id)
         .join(Organisation, Organisation.id == Participation.organisation_id)
         .outerjoin(Place, Place.key == Organisation.place_key)

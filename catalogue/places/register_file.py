@@ -12,14 +12,42 @@ from pathlib import Path
 
 #: every column of the extract, in the official order
 ALL_COLUMNS = (
-    "satzart", "textkennzeichen", "land", "rb", "kreis", "vb", "gemeinde", "gemeindename",
-    "flaeche", "bevoelkerung", "maennlich", "weiblich", "jekm2", "postleitzahl", "laengengrad",
-    "breitengrad", "schluessel", "bezeichnung", "verstaedterungschluessel", "verstaedterungbezeichnung",
+    "satzart",
+    "textkennzeichen",
+    "land",
+    "rb",
+    "kreis",
+    "vb",
+    "gemeinde",
+    "gemeindename",
+    "flaeche",
+    "bevoelkerung",
+    "maennlich",
+    "weiblich",
+    "jekm2",
+    "postleitzahl",
+    "laengengrad",
+    "breitengrad",
+    "schluessel",
+    "bezeichnung",
+    "verstaedterungschluessel",
+    "verstaedterungbezeichnung",
 )
 #: the columns the catalogue uses (and ships)
 KEPT_COLUMNS = (
-    "satzart", "textkennzeichen", "land", "rb", "kreis", "vb", "gemeinde", "gemeindename",
-    "flaeche", "bevoelkerung", "postleitzahl", "laengengrad", "breitengrad",
+    "satzart",
+    "textkennzeichen",
+    "land",
+    "rb",
+    "kreis",
+    "vb",
+    "gemeinde",
+    "gemeindename",
+    "flaeche",
+    "bevoelkerung",
+    "postleitzahl",
+    "laengengrad",
+    "breitengrad",
 )
 RECORD_TYPES = {"10", "20", "30", "40", "50", "60"}
 
@@ -68,9 +96,10 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 def _xlsx_rows(path: Path) -> list[dict[str, str]]:
     """The official XLSX: header rows first, then one record per row in the CSV's column order."""
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
-    from zipfile import BadZipFile
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

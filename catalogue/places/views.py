@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .. import search
@@ -14,10 +15,9 @@ from ..errors import bad_request, not_found
 from ..extensions import db
 from ..models import Organisation
 from ..schemas import ProjectFilterSchema, flatten_errors
-from sqlalchemy import select
 from .directory import get_place, places_by_key, search_places
-from .models import PAGE_KINDS, Place
-from .pages import (load_projects, national_map, nearby, place_map, place_url, projects_of_places, search_map)
+from .models import PAGE_KINDS
+from .pages import load_projects, national_map, nearby, place_map, place_url, projects_of_places, search_map
 from .partners import RADIUS_DEFAULT, RADIUS_MAX, RADIUS_MIN, partner_search, similar_places, similar_range
 
 bp = Blueprint("places", __name__)
@@ -32,7 +32,9 @@ def place_page(key_slug: str):
     match = _KEY_SLUG.match(key_slug)
     place = get_place(match.group(1)) if match else None
     if place is None or place.kind not in PAGE_KINDS:
-        raise not_found(gettext("Diesen Ort gibt es im Gemeindeverzeichnis nicht. Suchen Sie ihn über die Partnersuche."))
+        raise not_found(
+            gettext("Diesen Ort gibt es im Gemeindeverzeichnis nicht. Suchen Sie ihn über die Partnersuche.")
+        )
     if match.group(2) != place.slug:
         return redirect(place_url(place), 301)
     parents = places_by_key([place.association_key, place.district_key, place.state_key, place.parent_key])
@@ -40,18 +42,30 @@ def place_page(key_slug: str):
     association = parents.get(place.association_key or "") if place.kind == "municipality" else None
     district = parents.get(place.district_key or "") if place.kind != "district" else None
     association_ids = [i for i in projects_of_places([association.key]) if i not in own_ids] if association else []
-    district_ids = [i for i in projects_of_places([district.key]) if i not in own_ids + association_ids] if district else []
+    district_ids = (
+        [i for i in projects_of_places([district.key]) if i not in own_ids + association_ids] if district else []
+    )
     shown = set(own_ids + association_ids + district_ids)
     close = nearby(place, shown)
     close_projects = {p.id: p for p in load_projects([participant.project_id for _, participant in close])}
-    organisations = db.session.scalars(select(Organisation).where(Organisation.place_key == place.key).order_by(Organisation.name)).all()
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.place_key == place.key).order_by(Organisation.name)
+    ).all()
     similar = similar_places(place, None)
     return render_template(
-        "places/place.html", place=place, state=parents.get(place.state_key), association=association, district=district,
-        own=load_projects(own_ids), of_association=load_projects(association_ids), of_district=load_projects(district_ids),
+        "places/place.html",
+        place=place,
+        state=parents.get(place.state_key),
+        association=association,
+        district=district,
+        own=load_projects(own_ids),
+        of_association=load_projects(association_ids),
+        of_district=load_projects(district_ids),
         nearby=[(d, p, close_projects[p.project_id]) for d, p in close if p.project_id in close_projects],
-        organisations=organisations, similar=similar,
-        area=place_map(place, [(d, p) for d, p in close]), radius=50,
+        organisations=organisations,
+        similar=similar,
+        area=place_map(place, [(d, p) for d, p in close]),
+        radius=50,
     )
 
 
@@ -60,7 +74,9 @@ def _number(args: MultiDict, name: str, low: int, high: int, label: str) -> int 
     if not raw:
         return None
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise bad_request(gettext("%(label)s: ganze Zahl von %(low)s bis %(high)s erwartet.", label=label, low=low, high=high))
+        raise bad_request(
+            gettext("%(label)s: ganze Zahl von %(low)s bis %(high)s erwartet.", label=label, low=low, high=high)
+        )
     return int(raw)
 
 
@@ -78,16 +94,39 @@ def partner_search_page():
     pop_min = _number(args, "einwohner_von", 0, 100_000_000, gettext("Einwohner von"))
     pop_max = _number(args, "einwohner_bis", 0, 100_000_000, gettext("Einwohner bis"))
     try:
-        filters = ProjectFilterSchema.from_args(MultiDict([(k, v) for k, v in args.items(multi=True) if k in _FILTER_KEYS]))
+        filters = ProjectFilterSchema.from_args(
+            MultiDict([(k, v) for k, v in args.items(multi=True) if k in _FILTER_KEYS])
+        )
     except ValidationError as error:
-        raise bad_request(gettext("Ungültiger Filter – %(message)s", message=" ".join(
-            f"{field}: {message}" for field, message in flatten_errors(error.messages))))
-    context = dict(text=text, topic=topic, radius=radius, size=size, pop_min=pop_min, pop_max=pop_max,
-                   filters=filters, args=args, radius_min=RADIUS_MIN, radius_max=RADIUS_MAX,
-                   candidates=[], origin=None, hits=None, similar=[], area=None, wider=None)
+        raise bad_request(
+            gettext(
+                "Ungültiger Filter – %(message)s",
+                message=" ".join(f"{field}: {message}" for field, message in flatten_errors(error.messages)),
+            )
+        )
+    context = dict(
+        text=text,
+        topic=topic,
+        radius=radius,
+        size=size,
+        pop_min=pop_min,
+        pop_max=pop_max,
+        filters=filters,
+        args=args,
+        radius_min=RADIUS_MIN,
+        radius_max=RADIUS_MAX,
+        candidates=[],
+        origin=None,
+        hits=None,
+        similar=[],
+        area=None,
+        wider=None,
+    )
     origin = get_place(key) if key else None
     if key and origin is None:
-        raise bad_request(gettext("Unbekannter Schlüssel „%(key)s“: bitte den Ort über den Namen suchen.", key=key[:12]))
+        raise bad_request(
+            gettext("Unbekannter Schlüssel „%(key)s“: bitte den Ort über den Namen suchen.", key=key[:12])
+        )
     if origin is None and text:
         candidates = search_places(text, limit=25)
         exact = [c for c in candidates if c.key == text or c.postcode == text]
@@ -100,11 +139,17 @@ def partner_search_page():
         return render_template("places/partner_search.html", **context)
     context["origin"] = origin
     if origin.latitude is None:
-        raise bad_request(gettext("Für %(name)s verzeichnet das Gemeindeverzeichnis keinen Mittelpunkt.", name=origin.label))
+        raise bad_request(
+            gettext("Für %(name)s verzeichnet das Gemeindeverzeichnis keinen Mittelpunkt.", name=origin.label)
+        )
     if size == "aehnlich":
         pop_min, pop_max = similar_range(origin.population)
         context.update(pop_min=pop_min, pop_max=pop_max)
-    search_filters = {"keywords": filters["keywords"], "states": filters["states"], "legal_forms": filters["legal_forms"]}
+    search_filters = {
+        "keywords": filters["keywords"],
+        "states": filters["states"],
+        "legal_forms": filters["legal_forms"],
+    }
     try:
         scores = search.match_scores(topic, search_filters)
     except search.SearchQueryError as error:
@@ -115,7 +160,9 @@ def partner_search_page():
     context["hits"] = hits
     context["total"] = len(result.hits)
     context["similar"] = similar_places(origin, scores if (topic or filters["keywords"]) else None)
-    context["area"] = search_map(gettext("Ergebnisse der Partnersuche"), (origin.latitude, origin.longitude, origin.label), radius, hits)
+    context["area"] = search_map(
+        gettext("Ergebnisse der Partnersuche"), (origin.latitude, origin.longitude, origin.label), radius, hits
+    )
     if not hits and radius < RADIUS_MAX:
         context["wider"] = min(RADIUS_MAX, max(radius * 2, 100))
     return render_template("places/partner_search.html", **context)

@@ -169,20 +169,27 @@ def chips(endpoint: str, args: MultiDict, filters: dict) -> list[Chip]:
 
 def active_count(filters: dict) -> int:
     """How many filters are set (a year range counts once): the number in "Filter (2 aktiv)"."""
-    return sum(len(set(filters[key])) for _, key, _ in LIST_FILTERS) + bool(filters["since_from"] or filters["since_to"])
+    return sum(len(set(filters[key])) for _, key, _ in LIST_FILTERS) + bool(
+        filters["since_from"] or filters["since_to"]
+    )
 
 
 def range_text(page: int, per_page: int, total: int) -> str:
-    """"6–10 von 19"; empty when everything fits on one page."""
+    """ "6–10 von 19"; empty when everything fits on one page."""
     if total <= per_page:
         return ""
     first = (page - 1) * per_page + 1
-    return gettext("%(first)s–%(last)s von %(total)s", first=format_decimal(first),
-                   last=format_decimal(min(page * per_page, total)), total=format_decimal(total))
+    return gettext(
+        "%(first)s–%(last)s von %(total)s",
+        first=format_decimal(first),
+        last=format_decimal(min(page * per_page, total)),
+        total=format_decimal(total),
+    )
 
 
-def listing_context(endpoint: str, args: MultiDict, filters: dict, available: dict, total: int, page: int,
-                    per_page: int) -> dict:
+def listing_context(
+    endpoint: str, args: MultiDict, filters: dict, available: dict, total: int, page: int, per_page: int
+) -> dict:
     """What the shared filter form and the result header of a list page need."""
     return {
         "groups": filter_groups(filters, available),

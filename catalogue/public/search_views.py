@@ -42,10 +42,14 @@ def _parse_args():
 
 def _load(ids: list[int]) -> list[Project]:
     """The rows of the ids, in the order of the ids (published only: the index may lag a moment)."""
-    stmt = select(Project).where(Project.id.in_(ids), Project.status == "published").options(
-        selectinload(Project.participations).selectinload(Participation.organisation),
-        selectinload(Project.keywords),
-        selectinload(Project.legal_form),
+    stmt = (
+        select(Project)
+        .where(Project.id.in_(ids), Project.status == "published")
+        .options(
+            selectinload(Project.participations).selectinload(Participation.organisation),
+            selectinload(Project.keywords),
+            selectinload(Project.legal_form),
+        )
     )
     rows = {project.id: project for project in db.session.scalars(stmt)}
     return [rows[i] for i in ids if i in rows]
@@ -64,22 +68,32 @@ def search_page():
     except search.SearchQueryError as error:
         raise _shown_error(error.status, str(error))
     except search.SearchUnavailable:
-        error = ServiceUnavailable(gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."),
-                                   retry_after=30)
+        error = ServiceUnavailable(
+            gettext("Die Suche ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal."), retry_after=30
+        )
         error._catalogue_detail = True
         raise error
     if filters["page"] > result.pages:
-        raise not_found(gettext("Seite %(page)s gibt es nicht; die Trefferliste hat %(pages)s Seite(n).",
-                                page=filters["page"], pages=result.pages))
+        raise not_found(
+            gettext(
+                "Seite %(page)s gibt es nicht; die Trefferliste hat %(pages)s Seite(n).",
+                page=filters["page"],
+                pages=result.pages,
+            )
+        )
     return render_template(
-        "public/search.html", q=text, sort=sort, result=result, projects=_load(result.ids),
+        "public/search.html",
+        q=text,
+        sort=sort,
+        result=result,
+        projects=_load(result.ids),
         args=args,
         **listing.listing_context(".search_page", args, filters, result.facets, result.total, result.page, per_page),
     )
 
 
 def similar_projects_of(project: Project, limit: int = 5) -> list[Project]:
-    """"Ähnliche Projekte" for the profile page (the view passes them); without a working index simply none."""
+    """ "Ähnliche Projekte" for the profile page (the view passes them); without a working index simply none."""
     try:
         return _load(search.similar_projects(project.id, limit))
     except search.SearchUnavailable:

@@ -14,17 +14,41 @@ from . import bp
 def statistics_page():
     """Cooperations by state, topic, legal form and start year, and the most connected municipalities."""
     charts = [
-        ("laender", gettext("Kooperationen nach Land"), gettext("Land"),
-         [(state_name(code), n, False) for code, n in statistics.by_state()], ""),
-        ("themen", gettext("Häufigste Themen"), gettext("Stichwort"),
-         [(name, n, True) for name, n in statistics.by_topic()], ""),
-        ("rechtsformen", gettext("Kooperationen nach Rechtsform"), gettext("Rechtsform"),
-         [(name if name else gettext("nicht angegeben"), n, bool(name)) for name, n in statistics.by_legal_form()], ""),
-        ("beginn", gettext("Beginn der Zusammenarbeit nach Jahr"), gettext("Jahr"),
-         [(str(year), n, False) for year, n in statistics.by_start_year()],
-         _unknown_years_note(statistics.unknown_start_year())),
-        ("kommunen", gettext("Am besten vernetzte Gemeinden und Städte"), gettext("Gemeinde / Stadt"),
-         [(organisation.name, n, True) for organisation, n in statistics.most_connected_municipalities()], ""),
+        (
+            "laender",
+            gettext("Kooperationen nach Land"),
+            gettext("Land"),
+            [(state_name(code), n, False) for code, n in statistics.by_state()],
+            "",
+        ),
+        (
+            "themen",
+            gettext("Häufigste Themen"),
+            gettext("Stichwort"),
+            [(name, n, True) for name, n in statistics.by_topic()],
+            "",
+        ),
+        (
+            "rechtsformen",
+            gettext("Kooperationen nach Rechtsform"),
+            gettext("Rechtsform"),
+            [(name if name else gettext("nicht angegeben"), n, bool(name)) for name, n in statistics.by_legal_form()],
+            "",
+        ),
+        (
+            "beginn",
+            gettext("Beginn der Zusammenarbeit nach Jahr"),
+            gettext("Jahr"),
+            [(str(year), n, False) for year, n in statistics.by_start_year()],
+            _unknown_years_note(statistics.unknown_start_year()),
+        ),
+        (
+            "kommunen",
+            gettext("Am besten vernetzte Gemeinden und Städte"),
+            gettext("Gemeinde / Stadt"),
+            [(organisation.name, n, True) for organisation, n in statistics.most_connected_municipalities()],
+            "",
+        ),
     ]
     return render_template("public/statistics.html", charts=charts)
 

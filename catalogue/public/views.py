@@ -57,8 +57,13 @@ def project_list():
     per_page = min(filters["per_page"] or current_app.config["PAGE_SIZE"], current_app.config["MAX_PAGE_SIZE"])
     page = queries.paginate_projects(filters, per_page)
     if filters["page"] > 1 and filters["page"] > page.pages:
-        raise not_found(gettext("Seite %(page)s gibt es nicht; die Liste hat %(pages)s Seite(n).",
-                                page=filters["page"], pages=page.pages or 1))
+        raise not_found(
+            gettext(
+                "Seite %(page)s gibt es nicht; die Liste hat %(pages)s Seite(n).",
+                page=filters["page"],
+                pages=page.pages or 1,
+            )
+        )
     # Only known filters: extra parameters such as ?_scheme=… or ?endpoint=… would
     # otherwise reach url_for() as its own keyword arguments and crash the pagination.
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _FILTER_KEYS])
@@ -66,7 +71,9 @@ def project_list():
         "public/project_list.html",
         page=page,
         args=args,
-        **listing.listing_context(".project_list", args, filters, _filter_counts(filters), page.total, page.page, per_page),
+        **listing.listing_context(
+            ".project_list", args, filters, _filter_counts(filters), page.total, page.page, per_page
+        ),
     )
 
 
@@ -126,9 +133,7 @@ def organisation_detail(slug: str):
     participations = queries.organisation_projects(organisation)
     if not participations:
         abort(404)  # organisations only appear through published profiles
-    return render_template(
-        "public/organisation_detail.html", organisation=organisation, participations=participations
-    )
+    return render_template("public/organisation_detail.html", organisation=organisation, participations=participations)
 
 
 @bp.get("/stichworte")

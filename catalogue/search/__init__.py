@@ -14,14 +14,28 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import sync
 from .facets import FACETS, SINCE_RANGES
 from .query import SearchQueryError, SearchQueryTooLong
-from .searching import SORTS, SearchResult, match_scores as _match_scores, run_search
+from .searching import SORTS, SearchResult, run_search
+from .searching import match_scores as _match_scores
 from .store import IndexStore
-from .suggestions import similar, suggest as _suggest
+from .suggestions import similar
+from .suggestions import suggest as _suggest
 
 __all__ = [
-    "FACETS", "SINCE_RANGES", "SORTS", "SearchQueryError", "SearchQueryTooLong", "SearchResult",
-    "SearchUnavailable", "catch_up", "index_lag", "init_app", "match_scores", "rebuild", "search_projects",
-    "similar_projects", "suggest",
+    "FACETS",
+    "SINCE_RANGES",
+    "SORTS",
+    "SearchQueryError",
+    "SearchQueryTooLong",
+    "SearchResult",
+    "SearchUnavailable",
+    "catch_up",
+    "index_lag",
+    "init_app",
+    "match_scores",
+    "rebuild",
+    "search_projects",
+    "similar_projects",
+    "suggest",
 ]
 log = logging.getLogger(__name__)
 EXTENSION = "catalogue_search"
@@ -68,7 +82,9 @@ def index_unusable(store: IndexStore, error: Exception) -> None:
         "Suchindex-Ordner %s nicht nutzbar (%s: %s). Die Suche antwortet 503, der Rest der Seite läuft. "
         "Abhilfe: Ordner anlegen, dem Dienstkonto Schreibrechte geben bzw. Platz schaffen "
         "(CATALOGUE_INDEX_DIR), dann `flask --app catalogue reindex` oder neu starten.",
-        store.root, type(error).__name__, error,
+        store.root,
+        type(error).__name__,
+        error,
     )
 
 
@@ -143,8 +159,15 @@ def _fresh_store() -> IndexStore:
     return store
 
 
-def search_projects(q: str = "", filters: dict | None = None, sort: str = "relevanz", page: int = 1,
-                    per_page: int = 20, include_unpublished: bool = False, with_facets: bool = True) -> SearchResult:
+def search_projects(
+    q: str = "",
+    filters: dict | None = None,
+    sort: str = "relevanz",
+    page: int = 1,
+    per_page: int = 20,
+    include_unpublished: bool = False,
+    with_facets: bool = True,
+) -> SearchResult:
     """Search the profiles (published only unless ``include_unpublished``)."""
     store = _fresh_store()
     try:

@@ -47,10 +47,12 @@ _MIN_HEAD, _MIN_TAIL, _MIN_WORD = 5, 4, 9
 _KEPT_WHOLE: ContextVar[frozenset[str]] = ContextVar("catalogue_search_kept_whole", default=frozenset())
 
 #: Designations in names of places (Verbandsgemeinde Birkenfeld): not names, so still split.
-DESIGNATIONS = frozenset("""
+DESIGNATIONS = frozenset(
+    """
 amt bezirksregierung gemeinde gemeindeverwaltungsverband gvv hansestadt kreis kreisstadt landkreis
 landratsamt markt samtgemeinde stadt verbandsgemeinde verwaltungsgemeinschaft verwaltungsverband
-""".split())
+""".split()
+)
 
 
 def fold(text: str) -> str:
@@ -99,7 +101,7 @@ _NAME_ENDINGS = ("er", "ern", "ers", "erin", "erinnen")
 
 def is_kept_whole(word: str, words: frozenset[str]) -> bool:
     """Whether a lower-cased word is one of the place ``words`` or made from one with an ending."""
-    return word in words or any(word.endswith(ending) and word[:-len(ending)] in words for ending in _NAME_ENDINGS)
+    return word in words or any(word.endswith(ending) and word[: -len(ending)] in words for ending in _NAME_ENDINGS)
 
 
 @contextmanager

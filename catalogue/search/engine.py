@@ -15,11 +15,11 @@ The block reading uses the internals of whoosh-reloaded's W3 codec, all of them 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from functools import lru_cache, reduce
-from operator import or_
 from math import log
+from operator import or_
 
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.codec.base import Automata
@@ -77,12 +77,15 @@ class _Positions:
     position p), read only for the documents asked for (skipping the posting blocks without
     them) and decoded once. Masks make a phrase check a shift and an AND per document."""
 
-    def __init__(self, snapshot: "Snapshot", field: str, term: str):
+    def __init__(self, snapshot: Snapshot, field: str, term: str):
         self.snapshot, self.field, self.term = snapshot, field, term
         self.decoded: dict[int, int] = {}
         fmt = snapshot.reader.schema[field].format
-        self._mask = fmt.mask if isinstance(fmt, PhrasePositions) else (
-            lambda value: reduce(or_, map(_ONE.__lshift__, fmt.decode_positions(value)), 0))
+        self._mask = (
+            fmt.mask
+            if isinstance(fmt, PhrasePositions)
+            else (lambda value: reduce(or_, map(_ONE.__lshift__, fmt.decode_positions(value)), 0))
+        )
 
     def load(self, docnums) -> None:
         missing = sorted(d for d in docnums if d not in self.decoded)
@@ -149,7 +152,9 @@ class Snapshot:
             index["legal_form_raw"].setdefault(record["legal_form"], set()).add(docnum)
             if record["since"] is not None:
                 index["year"].setdefault(record["since"], set()).add(docnum)
-        self.sort_keys = {value: _folded(value) for values in index.values() for value in values if isinstance(value, str)}
+        self.sort_keys = {
+            value: _folded(value) for values in index.values() for value in values if isinstance(value, str)
+        }
         return index
 
     def lengths(self, field: str) -> list:
@@ -160,7 +165,7 @@ class Snapshot:
             for leaf, offset in self.leaves:
                 codes = length_codes(leaf, field)
                 if codes is not None:
-                    found[offset:offset + len(codes)] = [LENGTH_OF_BYTE[code] or 1 for code in codes]
+                    found[offset : offset + len(codes)] = [LENGTH_OF_BYTE[code] or 1 for code in codes]
             self._lengths[field] = found
         return found
 
@@ -177,8 +182,12 @@ class Snapshot:
             keys = {
                 "titel": lambda d: (_folded(table[d]["title"]), table[d]["id"]),
                 "neueste": lambda d: (-table[d]["updated"], -table[d]["id"]),
-                "seit": lambda d: (table[d]["since"] is None, -(table[d]["since"] or 0), _folded(table[d]["title"]),
-                                   table[d]["id"]),
+                "seit": lambda d: (
+                    table[d]["since"] is None,
+                    -(table[d]["since"] or 0),
+                    _folded(table[d]["title"]),
+                    table[d]["id"],
+                ),
             }
             found = sorted(self.live, key=keys[sort])
             self._orders[sort] = found
@@ -373,7 +382,11 @@ class Matcher:
         """Scores of the matching documents, or None when nothing searchable is left (all)."""
         positive, negative = [], []
         for clause in clauses:
-            options = [m for m in (self._clause(c, not clause.negated) for c in [clause, *clause.alternatives]) if m is not None]
+            options = [
+                m
+                for m in (self._clause(c, not clause.negated) for c in [clause, *clause.alternatives])
+                if m is not None
+            ]
             if not options:
                 continue
             combined = options[0] if len(options) == 1 else _union([(option, 1.0) for option in options])

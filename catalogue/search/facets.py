@@ -14,7 +14,10 @@ from ..textutil import keyword_key
 FACETS = ("keyword", "state", "district", "legal_form", "kind", "since")
 #: Since-year facet: (label, first year, last year); labels are marked for the page's translation.
 SINCE_RANGES = (
-    (N_("vor 2000"), None, 1999), ("2000–2009", 2000, 2009), ("2010–2019", 2010, 2019), (N_("ab 2020"), 2020, None),
+    (N_("vor 2000"), None, 1999),
+    ("2000–2009", 2000, 2009),
+    ("2010–2019", 2010, 2019),
+    (N_("ab 2020"), 2020, None),
 )
 #: Document sets a snapshot keeps per value: the facets, plus raw legal form and start year for filters.
 INDEXED = (*FACETS, "legal_form_raw", "year")
@@ -62,7 +65,9 @@ def filter_sets(snapshot, filters: dict) -> dict[str, set]:
         sets["legal_form"] = union(values["legal_form_raw"], set(filters["legal_forms"]))
     low, high = filters.get("since_from"), filters.get("since_to")
     if low or high:
-        sets["since"] = union(values["year"], [y for y in values["year"] if (not low or y >= low) and (not high or y <= high)])
+        sets["since"] = union(
+            values["year"], [y for y in values["year"] if (not low or y >= low) and (not high or y <= high)]
+        )
     return sets
 
 

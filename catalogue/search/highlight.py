@@ -39,6 +39,7 @@ def _term_pattern(terms: frozenset[str]) -> re.Pattern:
     Analysing every word of a text again (compound-split above all) was most of the time of a
     search; only the words around these places are. A term is a folded stem: the text's
     letters with ä/ae read as a (and ö/oe, ü/ue alike), ß as ss, an ending cut off."""
+
     def letters(term: str) -> str:
         pattern = "".join(c + "e?" if c in "aou" else re.escape(c) for c in term)
         return pattern.replace("ss", "ss?")
@@ -52,8 +53,10 @@ def _word_terms(word: str, whole: bool = False) -> tuple[tuple[str, int, int], .
     across words, so a text's terms are its words' terms: analysing each word alone is enough).
     ``whole``: analysed without compound parts."""
     analyzer = _WHOLE_ANALYZER if whole else _ANALYZER
-    return tuple((token.text, token.startchar, token.endchar)
-                 for token in analyzer(word, chars=True, mode="index", removestops=False))
+    return tuple(
+        (token.text, token.startchar, token.endchar)
+        for token in analyzer(word, chars=True, mode="index", removestops=False)
+    )
 
 
 def _words_around(text: str, hits) -> list[re.Match]:
@@ -84,10 +87,14 @@ def matched_spans(text: str, terms: set[str], whole: frozenset[str] = frozenset(
         word = match.group()
         lower = word.lower()
         # As at index time: compound parts only of words (or hyphenated pieces) not kept whole.
-        split = any(may_be_compound(piece) and not is_kept_whole(piece, whole)
-                    for piece in (lower, *hyphen_pieces(lower)))
-        spans += [(match.start() + start, match.start() + end)
-                  for term, start, end in _word_terms(word, not split) if term in terms]
+        split = any(
+            may_be_compound(piece) and not is_kept_whole(piece, whole) for piece in (lower, *hyphen_pieces(lower))
+        )
+        spans += [
+            (match.start() + start, match.start() + end)
+            for term, start, end in _word_terms(word, not split)
+            if term in terms
+        ]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -111,8 +118,9 @@ def _window(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
     return start, end
 
 
-def snippet(stored: dict, terms: set[str], fields: set[str] | None = None,
-            whole: frozenset[str] = frozenset()) -> Markup:
+def snippet(
+    stored: dict, terms: set[str], fields: set[str] | None = None, whole: frozenset[str] = frozenset()
+) -> Markup:
     """The passage of the first field that matched, escaped, with the matches marked.
     ``fields``: the fields known to contain a term (from the postings); others are not analysed;
     ``whole``: the document's place words, not split (as at index time)."""

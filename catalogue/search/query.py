@@ -35,7 +35,7 @@ class Clause:
     words: list[str]
     phrase: bool = False
     negated: bool = False
-    alternatives: list["Clause"] = field(default_factory=list)
+    alternatives: list[Clause] = field(default_factory=list)
 
 
 def clean(text: str) -> str:

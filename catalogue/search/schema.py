@@ -48,23 +48,23 @@ class PhrasePositions(Positions):
     @staticmethod
     def mask(value: bytes) -> int:
         """The bit mask of an encoded value."""
-        kind = value[_INT_SIZE:_INT_SIZE + 1]
+        kind = value[_INT_SIZE : _INT_SIZE + 1]
         if kind == b"m":
-            return int.from_bytes(value[_INT_SIZE + 1:], "little")
+            return int.from_bytes(value[_INT_SIZE + 1 :], "little")
         if len(value) - _INT_SIZE - 1 == (2 if kind == b"H" else 4):  # one position, the usual case
-            return 1 << int.from_bytes(value[_INT_SIZE + 1:], "little")
+            return 1 << int.from_bytes(value[_INT_SIZE + 1 :], "little")
         return reduce(or_, map(PhrasePositions._ONE.__lshift__, PhrasePositions._numbers(value)), 0)
 
     @staticmethod
     def _numbers(value: bytes) -> array:
-        numbers = array(value[_INT_SIZE:_INT_SIZE + 1].decode(), value[_INT_SIZE + 1:])
+        numbers = array(value[_INT_SIZE : _INT_SIZE + 1].decode(), value[_INT_SIZE + 1 :])
         if sys.byteorder == "big":
             numbers.byteswap()
         return numbers
 
     def decode_positions(self, valuestring):
-        if valuestring[_INT_SIZE:_INT_SIZE + 1] == b"m":
-            mask = int.from_bytes(valuestring[_INT_SIZE + 1:], "little")
+        if valuestring[_INT_SIZE : _INT_SIZE + 1] == b"m":
+            mask = int.from_bytes(valuestring[_INT_SIZE + 1 :], "little")
             return [bit for bit in range(mask.bit_length()) if mask >> bit & 1]
         return list(self._numbers(valuestring))
 

@@ -57,9 +57,17 @@ def _page(snapshot, matches: set, scores: dict | None, sort: str, start: int, st
     return list(islice((d for d in order if d in matches), start, stop))
 
 
-def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort: str = "relevanz", page: int = 1,
-               per_page: int = 20, include_unpublished: bool = False, with_facets: bool = True,
-               correct: bool = True) -> SearchResult:
+def run_search(
+    store: IndexStore,
+    q: str = "",
+    filters: dict | None = None,
+    sort: str = "relevanz",
+    page: int = 1,
+    per_page: int = 20,
+    include_unpublished: bool = False,
+    with_facets: bool = True,
+    correct: bool = True,
+) -> SearchResult:
     """The search behind /suche, the API and the benchmark (bad text raises SearchQueryError)."""
     filters = filters or {}
     sort = sort if sort in SORTS else "relevanz"
@@ -79,7 +87,10 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
     shown = _page(snapshot, matches, scores, sort, (page - 1) * per_page, page * per_page)
     table = snapshot.table
     result = SearchResult(
-        ids=[table[d]["id"] for d in shown], total=len(matches), page=page, per_page=per_page,
+        ids=[table[d]["id"] for d in shown],
+        total=len(matches),
+        page=page,
+        per_page=per_page,
         facets=count_facets(snapshot, base, passes) if with_facets else {},
     )
     terms = matcher.highlight if scores is not None else set()
@@ -90,13 +101,22 @@ def run_search(store: IndexStore, q: str = "", filters: dict | None = None, sort
     if correct and matcher.fuzzy_matched and matches:
         result.corrected = corrected_text(searcher, text, clauses)
     if correct and clauses and len(matches) < _FEW and not result.corrected:
-        result.suggestion = suggest_correction(searcher, text, clauses, len(matches), lambda candidate: _count(
-            store, candidate, filters, include_unpublished))
+        result.suggestion = suggest_correction(
+            searcher,
+            text,
+            clauses,
+            len(matches),
+            lambda candidate: _count(store, candidate, filters, include_unpublished),
+        )
     return result
 
 
 def _count(store: IndexStore, q: str, filters: dict, include_unpublished: bool) -> int:
-    return run_search(store, q, filters, "relevanz", 1, 1, include_unpublished, with_facets=False, correct=False).total if q else 0
+    return (
+        run_search(store, q, filters, "relevanz", 1, 1, include_unpublished, with_facets=False, correct=False).total
+        if q
+        else 0
+    )
 
 
 def match_scores(store: IndexStore, q: str = "", filters: dict | None = None) -> dict[int, float]:

@@ -1,4 +1,4 @@
-""""Meinten Sie …?": a corrected query, offered only when it finds more."""
+""" "Meinten Sie …?": a corrected query, offered only when it finds more."""
 
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ class IndexStore:
                 seen[segment] = records
             if leaf.has_deletions():
                 records = [None if leaf.is_deleted(docnum) else record for docnum, record in enumerate(records)]
-            table[offset:offset + len(records)] = records
+            table[offset : offset + len(records)] = records
         with self._lock:
             self._facets = (searcher, table)
             self._segment_records = seen  # only the segments still in use

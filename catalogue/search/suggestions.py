@@ -43,7 +43,7 @@ def suggest(store: IndexStore, prefix: str, limit: int = 8) -> list[dict]:
         elif f" {wanted}" in folded or f"-{wanted}" in folded:
             hits.append((1, _KIND_ORDER[kind], len(label), label, kind, url))
     hits.sort()
-    return [{"label": label, "kind": kind, "url": url} for *_, label, kind, url in hits[:max(0, limit)]]
+    return [{"label": label, "kind": kind, "url": url} for *_, label, kind, url in hits[: max(0, limit)]]
 
 
 def similar(store: IndexStore, project_id: int, limit: int = 5) -> list[int]:
@@ -67,8 +67,13 @@ def _similar(searcher, snapshot, project_id: int, limit: int) -> list[int]:
         if stored.get(name):
             for term, weight in searcher.key_terms_from_text(name, stored[name], numterms=12):
                 weights[term] = weights.get(term, 0.0) + weight
-    scores = _union([(snapshot.postings(field, term), weight)
-                     for term, weight in weights.items() for field in ("title", "keywords", "body")])
+    scores = _union(
+        [
+            (snapshot.postings(field, term), weight)
+            for term, weight in weights.items()
+            for field in ("title", "keywords", "body")
+        ]
+    )
     table, published = snapshot.table, snapshot.published
     candidates = (d for d in scores if d in published and d != docnum)
     best = heapq.nlargest(limit, candidates, key=lambda d: (scores[d], -table[d]["id"]))

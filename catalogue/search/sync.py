@@ -53,11 +53,15 @@ def _fingerprint(session: Session, seq: int) -> str:
 
 
 def _load_projects(session: Session, ids: list[int]) -> dict[int, Project]:
-    stmt = select(Project).where(Project.id.in_(ids)).options(
-        selectinload(Project.participations).selectinload(Participation.organisation),
-        selectinload(Project.keywords),
-        selectinload(Project.legal_form),
-        selectinload(Project.updates),
+    stmt = (
+        select(Project)
+        .where(Project.id.in_(ids))
+        .options(
+            selectinload(Project.participations).selectinload(Participation.organisation),
+            selectinload(Project.keywords),
+            selectinload(Project.legal_form),
+            selectinload(Project.updates),
+        )
     )
     return {project.id: project for project in session.scalars(stmt)}
 
@@ -80,7 +84,7 @@ def lag(store: IndexStore) -> Lag:
         oldest = session.scalar(select(Change.created_at).where(Change.seq > seq).order_by(Change.seq).limit(1))
     finally:
         session.close()
-    age = (dt.datetime.now(dt.timezone.utc) - oldest).total_seconds() if oldest else 0.0
+    age = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
     return Lag(db_seq - seq, max(0.0, age))
 
 
@@ -172,7 +176,7 @@ def _apply_changes(store: IndexStore, limit: int | None = None, timeout: float =
             return 0
         ids = sorted({row.project_id for row in changes})
         for start in range(0, len(ids), _BATCH):
-            chunk = ids[start:start + _BATCH]
+            chunk = ids[start : start + _BATCH]
             projects = _load_projects(session, chunk)
             for project_id in chunk:
                 if project_id in projects:
@@ -201,7 +205,7 @@ def rebuild(store: IndexStore) -> int:
             ids = list(session.scalars(select(Project.id).order_by(Project.id)))
             writer = ix.writer(limitmb=256)
             for start in range(0, len(ids), _BATCH):
-                for project in _load_projects(session, ids[start:start + _BATCH]).values():
+                for project in _load_projects(session, ids[start : start + _BATCH]).values():
                     write_document(writer, project_record(project), update=False)
                 session.expunge_all()
             writer.add_document(**_meta_document(seq, fingerprint))

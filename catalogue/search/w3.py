@@ -26,8 +26,16 @@ LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 #: The private attributes used below, on a leaf reader, a block matcher and a length column.
 LEAF_ATTRIBUTES = ("_terms", "_text_to_bytes", "_perdoc")
-MATCHER_ATTRIBUTES = ("_data", "_read_data", "_byteids", "_blocklength", "_values", "_read_values", "_maxid",
-                      "_next_block")
+MATCHER_ATTRIBUTES = (
+    "_data",
+    "_read_data",
+    "_byteids",
+    "_blocklength",
+    "_values",
+    "_read_values",
+    "_maxid",
+    "_next_block",
+)
 PERDOC_ATTRIBUTES = ("_cached_reader",)
 COLUMN_ATTRIBUTES = ("_count", "_typecode", "_dbfile", "_basepos")
 
@@ -101,21 +109,28 @@ def missing_internals(searcher, field: str, term: str) -> list[str]:
     missing += [f"leaf reader {type(leaf).__name__}.{name}" for name in LEAF_ATTRIBUTES if not hasattr(leaf, name)]
     perdoc = getattr(leaf, "_perdoc", None)
     if perdoc is not None:
-        missing += [f"per-document reader {type(perdoc).__name__}.{name}"
-                    for name in PERDOC_ATTRIBUTES if not hasattr(perdoc, name)]
+        missing += [
+            f"per-document reader {type(perdoc).__name__}.{name}"
+            for name in PERDOC_ATTRIBUTES
+            if not hasattr(perdoc, name)
+        ]
         column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if hasattr(perdoc, "_cached_reader") else None
         if column is None:
             missing.append(f"length column of field {field!r}")
         else:
             # _typecode exists only on fixed-width columns; the others are read value by value.
-            missing += [f"length column {type(column).__name__}.{name}" for name in COLUMN_ATTRIBUTES
-                        if name != "_typecode" and not hasattr(column, name)]
+            missing += [
+                f"length column {type(column).__name__}.{name}"
+                for name in COLUMN_ATTRIBUTES
+                if name != "_typecode" and not hasattr(column, name)
+            ]
     if not all(hasattr(leaf, name) for name in ("_terms", "_text_to_bytes")):
         return missing
     matchers = list(term_matchers(leaves[:1], field, term))
     if not matchers:
         return missing + [f"a matcher for {term!r} in {field!r}"]
     matcher = matchers[0][1]
-    missing += [f"block matcher {type(matcher).__name__}.{name}" for name in MATCHER_ATTRIBUTES
-                if not hasattr(matcher, name)]
+    missing += [
+        f"block matcher {type(matcher).__name__}.{name}" for name in MATCHER_ATTRIBUTES if not hasattr(matcher, name)
+    ]
     return missing

@@ -12,6 +12,7 @@ import pytest
 from catalogue.accounts import create_user
 from catalogue.extensions import db
 from catalogue.models import Organisation, Project, User
+
 from conftest import BROWSER_TESTS
 
 pytestmark = BROWSER_TESTS
@@ -27,11 +28,25 @@ OVERFLOW = """() => [document.scrollingElement.scrollWidth, window.innerWidth,
     .slice(0, 3).map(el => el.tagName + "." + el.className)]"""
 
 PUBLIC = [
-    "/", "/projekte", "/projekte?stichwort=Klima&land=DE-NW&pro_seite=5", "/projekte?pro_seite=5&seite=2",
-    "/projekte/gemeinsam-nachhaltig-erfolgreich", "/projekte/finanzzentrum-baumberge",
-    "/organisationen", "/organisationen/stadt-arnsberg", "/stichworte", "/stichworte/standesamt",
-    "/suche?q=Verwaltung&land=DE-NW", "/suche?q=Digitalisirung", "/suche?q=Digitalisirng+Netzwrk",
-    "/karte", "/partnersuche", "/statistik", "/api/v1/", "/projekte/gibt-es-nicht", "/projekte?land=Bayern",
+    "/",
+    "/projekte",
+    "/projekte?stichwort=Klima&land=DE-NW&pro_seite=5",
+    "/projekte?pro_seite=5&seite=2",
+    "/projekte/gemeinsam-nachhaltig-erfolgreich",
+    "/projekte/finanzzentrum-baumberge",
+    "/organisationen",
+    "/organisationen/stadt-arnsberg",
+    "/stichworte",
+    "/stichworte/standesamt",
+    "/suche?q=Verwaltung&land=DE-NW",
+    "/suche?q=Digitalisirung",
+    "/suche?q=Digitalisirng+Netzwrk",
+    "/karte",
+    "/partnersuche",
+    "/statistik",
+    "/api/v1/",
+    "/projekte/gibt-es-nicht",
+    "/projekte?land=Bayern",
 ]
 
 
@@ -55,8 +70,9 @@ def narrow_fits(page, where: str) -> None:
 
 def _context(browser, language: str, width: int = 1280):
     # bypass_csp: the site's Content-Security-Policy rightly refuses the injected axe script.
-    return browser.new_context(locale={"de": "de-DE", "en": "en-GB"}[language], bypass_csp=True,
-                               viewport={"width": width, "height": 900})
+    return browser.new_context(
+        locale={"de": "de-DE", "en": "en-GB"}[language], bypass_csp=True, viewport={"width": width, "height": 900}
+    )
 
 
 def _place_page(page, base: str) -> list[str]:
@@ -121,11 +137,22 @@ def test_admin_pages_on_load_and_while_editing(app, browser, live_server):
     with page.expect_navigation():
         page.press("#password", "Enter")
     paths = [
-        "/admin/", "/admin/projekte", "/admin/projekte?status=published", "/admin/projekte/neu",
-        f"/admin/projekte/{project.id}", f"/admin/projekte/{project.id}/verlauf", f"/admin/projekte/{project.id}/vorschau",
-        "/admin/organisationen", f"/admin/organisationen/{organisation.slug}", "/admin/stichworte",
-        "/admin/stichworte/standesamt", "/admin/benutzer", f"/admin/benutzer/{user.id}", "/admin/tokens",
-        "/admin/protokoll", "/admin/vorschlaege",
+        "/admin/",
+        "/admin/projekte",
+        "/admin/projekte?status=published",
+        "/admin/projekte/neu",
+        f"/admin/projekte/{project.id}",
+        f"/admin/projekte/{project.id}/verlauf",
+        f"/admin/projekte/{project.id}/vorschau",
+        "/admin/organisationen",
+        f"/admin/organisationen/{organisation.slug}",
+        "/admin/stichworte",
+        "/admin/stichworte/standesamt",
+        "/admin/benutzer",
+        f"/admin/benutzer/{user.id}",
+        "/admin/tokens",
+        "/admin/protokoll",
+        "/admin/vorschlaege",
     ]
     for path in paths:
         response = page.goto(live_server + path)
@@ -184,8 +211,17 @@ def test_no_page_scrolls_sideways_at_320_pixels(browser, live_server, language):
         with page.expect_navigation():
             page.press("#password", "Enter")
         project = db.session.query(Project).filter_by(slug="gemeinsam-nachhaltig-erfolgreich").one()
-        for path in ("/admin/", "/admin/projekte", f"/admin/projekte/{project.id}", f"/admin/projekte/{project.id}/verlauf",
-                     "/admin/organisationen", "/admin/stichworte", "/admin/benutzer", "/admin/tokens", "/admin/protokoll"):
+        for path in (
+            "/admin/",
+            "/admin/projekte",
+            f"/admin/projekte/{project.id}",
+            f"/admin/projekte/{project.id}/verlauf",
+            "/admin/organisationen",
+            "/admin/stichworte",
+            "/admin/benutzer",
+            "/admin/tokens",
+            "/admin/protokoll",
+        ):
             page.goto(live_server + path)
             narrow_fits(page, path)
     context.close()

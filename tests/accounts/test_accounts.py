@@ -15,7 +15,9 @@ from catalogue.services import ServiceError, save_organisation
 def test_create_user_from_stdin_and_authenticate(app, runner, monkeypatch):
     """With the production setting (scrypt, the default): the suite's cheap method is only for speed."""
     monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
-    result = runner.invoke(args=["create-user", "Anna", "--role", "admin", "--password-stdin"], input="ein langes Passwort\n")
+    result = runner.invoke(
+        args=["create-user", "Anna", "--role", "admin", "--password-stdin"], input="ein langes Passwort\n"
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User))
     assert user.username == "anna" and user.role == "admin"
@@ -37,9 +39,14 @@ def test_create_user_asks_for_the_password_twice_without_echoing_it(runner):
 
 
 def test_create_user_refuses_short_password_and_duplicates(runner):
-    assert runner.invoke(args=["create-user", "bernd", "--role", "editor", "--password-stdin"], input="kurz\n").exit_code == 1
+    assert (
+        runner.invoke(args=["create-user", "bernd", "--role", "editor", "--password-stdin"], input="kurz\n").exit_code
+        == 1
+    )
     runner.invoke(args=["create-user", "bernd", "--role", "editor", "--password-stdin"], input="ein langes Passwort\n")
-    again = runner.invoke(args=["create-user", "Bernd", "--role", "editor", "--password-stdin"], input="ein langes Passwort\n")
+    again = runner.invoke(
+        args=["create-user", "Bernd", "--role", "editor", "--password-stdin"], input="ein langes Passwort\n"
+    )
     assert again.exit_code == 1 and "gibt es schon" in again.output
 
 
@@ -76,7 +83,9 @@ def test_unknown_and_garbage_tokens_are_rejected():
 def test_editing_an_organisation_logs_its_profiles_as_changed(make_project):
     project = make_project()
     organisation = project.lead
-    data = OrganisationInputSchema().load({"name": "Stadt Musterstadt", "kind": "municipality", "ags": "05999001", "population": 4242})
+    data = OrganisationInputSchema().load(
+        {"name": "Stadt Musterstadt", "kind": "municipality", "ags": "05999001", "population": 4242}
+    )
     _, action = save_organisation(data, "test", organisation)
     db.session.commit()
     assert action == "updated" and organisation.population == 4242
@@ -88,7 +97,9 @@ def test_creating_an_organisation_that_exists_by_name_is_refused(make_project):
     make_project()
     with pytest.raises(ServiceError, match="Stadt Musterstadt"):
         save_organisation(OrganisationInputSchema().load({"name": "Musterstadt"}), "test")
-    organisation, action = save_organisation(OrganisationInputSchema().load({"name": "Neustadt", "kind": "municipality"}), "test")
+    organisation, action = save_organisation(
+        OrganisationInputSchema().load({"name": "Neustadt", "kind": "municipality"}), "test"
+    )
     assert action == "created" and organisation.slug == "neustadt"
 
 

@@ -44,7 +44,9 @@ class Editor:
 
 def login(client, username: str, password: str = PASSWORD):
     page = client.get("/admin/login")
-    return client.post("/admin/login", data={"csrf_token": csrf_token(page.text), "username": username, "password": password})
+    return client.post(
+        "/admin/login", data={"csrf_token": csrf_token(page.text), "username": username, "password": password}
+    )
 
 
 class SessionClient(FlaskClient):
@@ -136,14 +138,27 @@ def profile_form(**overrides) -> dict:
         "summary": "Drei Gemeinden teilen sich Bauhof und Maschinen.",
         "status": "draft",
         "keywords": "Bauhof, Klima; Maschinenring",
-        "participants-0-order": "1", "participants-0-role": "lead", "participants-0-name": "Stadt Nordtal",
-        "participants-0-kind": "municipality", "participants-0-ags": "05999101", "participants-0-state": "DE-NW",
+        "participants-0-order": "1",
+        "participants-0-role": "lead",
+        "participants-0-name": "Stadt Nordtal",
+        "participants-0-kind": "municipality",
+        "participants-0-ags": "05999101",
+        "participants-0-state": "DE-NW",
         "participants-0-district": "Kreis Nord",
-        "participants-1-order": "2", "participants-1-role": "partner", "participants-1-name": "Gemeinde Südhang",
-        "participants-1-kind": "municipality", "participants-1-ags": "", "participants-1-state": "DE-NW",
+        "participants-1-order": "2",
+        "participants-1-role": "partner",
+        "participants-1-name": "Gemeinde Südhang",
+        "participants-1-kind": "municipality",
+        "participants-1-ags": "",
+        "participants-1-state": "DE-NW",
         "participants-1-district": "Kreis Nord",
-        "participants-2-order": "3", "participants-2-role": "partner", "participants-2-name": "Gemeinde Westfeld",
-        "participants-2-kind": "municipality", "participants-2-ags": "", "participants-2-state": "", "participants-2-district": "",
+        "participants-2-order": "3",
+        "participants-2-role": "partner",
+        "participants-2-name": "Gemeinde Westfeld",
+        "participants-2-kind": "municipality",
+        "participants-2-ags": "",
+        "participants-2-state": "",
+        "participants-2-district": "",
         "occasion": "Teure Maschinen standen oft still.",
         "goal": "- weniger Kosten\n- bessere Auslastung",
         "implementation": "Ein gemeinsamer Bauhof.\n\nMit Einsatzplan.",
@@ -151,11 +166,19 @@ def profile_form(**overrides) -> dict:
         "legal_form": "öffentlich-rechtliche Vereinbarung",
         "since_year": "2019",
         "source_note": "Angaben der Stadt Nordtal.",
-        "contacts-0-organisation": "Stadt Nordtal", "contacts-0-role": "Bauamt", "contacts-0-address": "Markt 1\n59000 Nordtal",
-        "contacts-0-phone": "01234/5678", "contacts-0-email": "bauhof@nordtal.example", "contacts-0-website": "https://nordtal.example",
-        "links-0-title": "Projektseite", "links-0-url": "https://nordtal.example/bauhof",
-        "updates-0-date": "2023-09", "updates-0-title": "Neue Kehrmaschine", "updates-0-text": "Gemeinsam beschafft.",
-        "updates-0-source_url": "", "updates-0-source_note": "Amtsblatt",
+        "contacts-0-organisation": "Stadt Nordtal",
+        "contacts-0-role": "Bauamt",
+        "contacts-0-address": "Markt 1\n59000 Nordtal",
+        "contacts-0-phone": "01234/5678",
+        "contacts-0-email": "bauhof@nordtal.example",
+        "contacts-0-website": "https://nordtal.example",
+        "links-0-title": "Projektseite",
+        "links-0-url": "https://nordtal.example/bauhof",
+        "updates-0-date": "2023-09",
+        "updates-0-title": "Neue Kehrmaschine",
+        "updates-0-text": "Gemeinsam beschafft.",
+        "updates-0-source_url": "",
+        "updates-0-source_note": "Amtsblatt",
     }
     data.update(overrides)
     return data
@@ -170,7 +193,7 @@ def create(editor, **overrides):
 def edit_form_data(editor, project_id: int) -> tuple[str, dict]:
     """The edit page and the data its form would send back unchanged."""
     html = editor.get(f"/admin/projekte/{project_id}").text
-    form = html[html.index('class="admin-form"'):]
+    form = html[html.index('class="admin-form"') :]
     data = {}
     for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', form):
         data.setdefault(name, value)
@@ -180,7 +203,11 @@ def edit_form_data(editor, project_id: int) -> tuple[str, dict]:
         data[name] = _unescape(body)
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
         selected = re.search(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', body)
-        value = next((v for v in selected.groups() if v is not None), "") if selected else re.search(r'value="([^"]*)"', body).group(1)
+        value = (
+            next((v for v in selected.groups() if v is not None), "")
+            if selected
+            else re.search(r'value="([^"]*)"', body).group(1)
+        )
         data[name] = _unescape(value)
     data = {k: _unescape(v) for k, v in data.items() if not k.endswith("-remove") and k != "csrf_token"}
     return html, data

@@ -24,7 +24,14 @@ from catalogue.security import CONTENT_SECURITY_POLICY
 
 from .conftest import PASSWORD, csrf_token, login
 
-ADMIN_ONLY = ("admin.user_list", "admin.user_edit", "admin.user_password", "admin.token_list", "admin.token_revoke", "admin.audit_log")
+ADMIN_ONLY = (
+    "admin.user_list",
+    "admin.user_edit",
+    "admin.user_password",
+    "admin.token_list",
+    "admin.token_revoke",
+    "admin.audit_log",
+)
 
 
 def _admin_routes(app, values=None):
@@ -34,9 +41,13 @@ def _admin_routes(app, values=None):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/admin") or rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        placeholder = {name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x" for name in rule.arguments}
+        placeholder = {
+            name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x" for name in rule.arguments
+        }
         # Organisations and keywords both go by "slug".
-        keys = {name: "keyword_slug" if name == "slug" and "/stichworte/" in rule.rule else name for name in rule.arguments}
+        keys = {
+            name: "keyword_slug" if name == "slug" and "/stichworte/" in rule.rule else name for name in rule.arguments
+        }
         args = {name: (values or {}).get(keys[name], placeholder[name]) for name in rule.arguments}
         yield rule.endpoint, adapter.build(rule.endpoint, args), sorted(rule.methods - {"HEAD", "OPTIONS"})
 
@@ -56,9 +67,19 @@ def _real_values(project) -> dict:
 
 #: Form data that every POST route would act on if nothing stopped it.
 _ACTING_DATA = {
-    "status": "archived", "version": "1", "title": "Übernommen", "name": "Übernommen", "target": "Gemeinde Beispieldorf",
-    "password": "ein anderes langes Passwort", "username": "mallory", "role": "admin", "user": "1", "active": "",
-    "overwrite": "y", "accept_note": "ok", "reject_note": "Nein.",
+    "status": "archived",
+    "version": "1",
+    "title": "Übernommen",
+    "name": "Übernommen",
+    "target": "Gemeinde Beispieldorf",
+    "password": "ein anderes langes Passwort",
+    "username": "mallory",
+    "role": "admin",
+    "user": "1",
+    "active": "",
+    "overwrite": "y",
+    "accept_note": "ok",
+    "reject_note": "Nein.",
 }
 
 
@@ -66,9 +87,12 @@ def _state():
     """What a successful POST to any admin route would change."""
     db.session.expire_all()
     return (
-        db.session.scalar(select(func.max(Change.seq))), db.session.scalar(select(func.count(AuditEvent.id))),
-        db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Organisation.id))),
-        db.session.scalar(select(func.count(Keyword.id))), db.session.scalar(select(func.count(ApiToken.id))),
+        db.session.scalar(select(func.max(Change.seq))),
+        db.session.scalar(select(func.count(AuditEvent.id))),
+        db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Organisation.id))),
+        db.session.scalar(select(func.count(Keyword.id))),
+        db.session.scalar(select(func.count(ApiToken.id))),
         db.session.scalars(select(ApiToken.revoked_at)).all(),
         db.session.scalars(select(User.password_hash).order_by(User.id)).all(),
         db.session.scalars(select(User.active).order_by(User.id)).all(),
@@ -86,7 +110,9 @@ def something_to_act_on(users, make_project):
     from conftest import project_data
 
     project = make_project()
-    make_project(title="Zweites Profil", participants=[{"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)"}}])
+    make_project(
+        title="Zweites Profil", participants=[{"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)"}}]
+    )
     create_api_token(users["editor"], "Portal", "test")
     propose_change(project, project_data(summary="Ein Vorschlag."), users["limited"], project.version)
     db.session.commit()
@@ -96,8 +122,18 @@ def something_to_act_on(users, make_project):
 def test_the_route_list_covers_the_editing_area(app):
     endpoints = {endpoint for endpoint, _, _ in _admin_routes(app)}
     assert PUBLIC_ENDPOINTS == {"admin.login"}
-    assert {"admin.index", "admin.project_edit", "admin.project_status", "admin.project_restore", "admin.organisation_merge",
-            "admin.keyword_merge", "admin.user_password", "admin.token_revoke", "admin.audit_log", "admin.logout"} <= endpoints
+    assert {
+        "admin.index",
+        "admin.project_edit",
+        "admin.project_status",
+        "admin.project_restore",
+        "admin.organisation_merge",
+        "admin.keyword_merge",
+        "admin.user_password",
+        "admin.token_revoke",
+        "admin.audit_log",
+        "admin.logout",
+    } <= endpoints
     assert len(endpoints) >= 20
 
 
@@ -124,7 +160,11 @@ def test_every_form_post_without_a_valid_csrf_token_is_rejected(app, admin, some
     posts = [(endpoint, url) for endpoint, url, methods in _admin_routes(app, values) if "POST" in methods]
     assert len(posts) >= 12
     for endpoint, url in posts + [("admin.login", "/admin/login")]:
-        for data in ({**_ACTING_DATA}, {"csrf_token": "gefälscht", **_ACTING_DATA}, {"csrf_token": other_session, **_ACTING_DATA}):
+        for data in (
+            {**_ACTING_DATA},
+            {"csrf_token": "gefälscht", **_ACTING_DATA},
+            {"csrf_token": other_session, **_ACTING_DATA},
+        ):
             response = admin.client.post(url, data=data)
             assert response.status_code == 400, (endpoint, data.get("csrf_token"), response.status_code)
             assert "Sicherheitsprüfung des Formulars ist fehlgeschlagen" in response.text, endpoint
@@ -145,7 +185,9 @@ def test_editors_do_not_reach_admin_only_pages(app, editor):
             assert editor.get(url).status_code == 403, endpoint
     page = editor.get("/admin/")
     assert "/admin/benutzer" not in page.text
-    response = editor.post_form("/admin/", {"username": "mallory", "password": PASSWORD, "role": "admin"}, action="/admin/benutzer")
+    response = editor.post_form(
+        "/admin/", {"username": "mallory", "password": PASSWORD, "role": "admin"}, action="/admin/benutzer"
+    )
     assert response.status_code == 403
 
 
@@ -154,12 +196,17 @@ def test_login_redirects_to_the_page_asked_for_but_never_off_site(client, users)
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
     token = csrf_token(page.text)
-    response = client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": PASSWORD, "next": "/admin/projekte?status=draft"})
+    response = client.post(
+        "/admin/login",
+        data={"csrf_token": token, "username": "editor", "password": PASSWORD, "next": "/admin/projekte?status=draft"},
+    )
     assert response.headers["Location"] == "/admin/projekte?status=draft"
     client.post("/admin/logout", data={"csrf_token": csrf_token(client.get("/admin/").text)})
     for evil in ("https://evil.example/", "//evil.example/admin", "/\\evil.example"):
         token = csrf_token(client.get("/admin/login").text)
-        response = client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": PASSWORD, "next": evil})
+        response = client.post(
+            "/admin/login", data={"csrf_token": token, "username": "editor", "password": PASSWORD, "next": evil}
+        )
         assert response.headers["Location"] == "/admin/", evil
         client.post("/admin/logout", data={"csrf_token": csrf_token(client.get("/admin/").text)})
 
@@ -169,7 +216,9 @@ def test_wrong_user_and_wrong_password_get_the_same_answer(client, users):
     unknown_user = login(client, "niemand", PASSWORD)
     assert wrong_password.status_code == unknown_user.status_code == 401
     assert "Benutzername oder Passwort ist falsch." in wrong_password.text
-    assert wrong_password.text.replace("niemand", "editor") .count("falsch") == unknown_user.text.replace("niemand", "editor").count("falsch")
+    assert wrong_password.text.replace("niemand", "editor").count("falsch") == unknown_user.text.replace(
+        "niemand", "editor"
+    ).count("falsch")
     assert 'value="niemand"' in unknown_user.text  # the username is kept, the password is not
     assert PASSWORD not in unknown_user.text
     actions = db.session.scalars(select(AuditEvent.action)).all()
@@ -191,8 +240,11 @@ def test_login_is_throttled(app, client, users):
     token = csrf_token(client.get("/admin/login").text)
     # A different made-up bearer token on every guess must not buy a fresh count.
     statuses = [
-        client.post("/admin/login", data={"csrf_token": token, "username": "editor", "password": "falsch"},
-                    headers={"Authorization": f"Bearer ikz_geraten{attempt}"}).status_code
+        client.post(
+            "/admin/login",
+            data={"csrf_token": token, "username": "editor", "password": "falsch"},
+            headers={"Authorization": f"Bearer ikz_geraten{attempt}"},
+        ).status_code
         for attempt in range(limit + 1)
     ]
     assert statuses[:limit] == [401] * limit
@@ -213,11 +265,22 @@ def test_logout_needs_post_and_ends_the_session(editor):
     assert actions[-2:] == ["login", "logout"]
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("/", 200), ("/projekte", 200), ("/suche?q=Standesamt", 200), ("/admin/login", 200), ("/admin/", 302),
-    ("/static/catalogue.css", 200), ("/api/v1/projects", 200), ("/gibt-es-nicht", 404),
-    ("/projekte?seit_von=gestern", 400), ("/admin/logout", 405), ("/api/v1/projects/gibt-es-nicht", 404),
-])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        ("/projekte", 200),
+        ("/suche?q=Standesamt", 200),
+        ("/admin/login", 200),
+        ("/admin/", 302),
+        ("/static/catalogue.css", 200),
+        ("/api/v1/projects", 200),
+        ("/gibt-es-nicht", 404),
+        ("/projekte?seit_von=gestern", 400),
+        ("/admin/logout", 405),
+        ("/api/v1/projects/gibt-es-nicht", 404),
+    ],
+)
 def test_security_headers_on_every_response(client, users, path, status):
     response = client.get(path)
     response.close()  # static files are streamed from an open file
@@ -231,8 +294,15 @@ def test_security_headers_on_every_response(client, users, path, status):
 def test_admin_pages_have_no_inline_script_or_style(admin, something_to_act_on):
     project = something_to_act_on
     proposal_id = db.session.scalar(select(ChangeProposal.id))
-    for url in ("/admin/", f"/admin/projekte/{project.id}", f"/admin/projekte/{project.id}/verlauf", f"/admin/projekte/{project.id}/vorschau",
-                "/admin/benutzer", "/admin/vorschlaege", f"/admin/vorschlaege/{proposal_id}"):
+    for url in (
+        "/admin/",
+        f"/admin/projekte/{project.id}",
+        f"/admin/projekte/{project.id}/verlauf",
+        f"/admin/projekte/{project.id}/vorschau",
+        "/admin/benutzer",
+        "/admin/vorschlaege",
+        f"/admin/vorschlaege/{proposal_id}",
+    ):
         html = admin.get(url).text
         assert "<script>" not in html and " style=" not in html and "<style" not in html, url
         assert " onclick=" not in html
@@ -247,19 +317,34 @@ def _session_cookie(response) -> str:
 def test_session_cookie_is_httponly_and_samesite_and_secure_only_in_production(app, client, users, tmp_path):
     cookie = _session_cookie(login(client, "editor"))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # development runs on http
-    production = create_app({
-        "ENV": "production", "SECRET_KEY": "k" * 40, "TESTING": True, "TRUSTED_PROXIES": 0,
-        "IMPRINT_URL": "https://example.org/i", "PRIVACY_URL": "https://example.org/d", "ACCESSIBILITY_URL": "https://example.org/b",
-        "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": str(tmp_path / "index"),
-    })
+    production = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "k" * 40,
+            "TESTING": True,
+            "TRUSTED_PROXIES": 0,
+            "IMPRINT_URL": "https://example.org/i",
+            "PRIVACY_URL": "https://example.org/d",
+            "ACCESSIBILITY_URL": "https://example.org/b",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "INDEX_DIR": str(tmp_path / "index"),
+        }
+    )
     with production.test_client() as secure_client:
         page = secure_client.get("/admin/login", base_url="https://katalog.example")
         cookie = _session_cookie(page)
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
         # Over HTTPS Flask-WTF also wants a same-site Referer, as browsers send it.
-        response = secure_client.post("/admin/login", base_url="https://katalog.example", data={
-            "csrf_token": csrf_token(page.text), "username": "editor", "password": PASSWORD,
-        }, headers={"Referer": "https://katalog.example/admin/login"})
+        response = secure_client.post(
+            "/admin/login",
+            base_url="https://katalog.example",
+            data={
+                "csrf_token": csrf_token(page.text),
+                "username": "editor",
+                "password": PASSWORD,
+            },
+            headers={"Referer": "https://katalog.example/admin/login"},
+        )
         assert response.status_code == 302
         assert "Secure" in _session_cookie(response)
     with production.app_context():

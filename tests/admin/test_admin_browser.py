@@ -11,8 +11,6 @@ from conftest import BROWSER_TESTS, UNLABELLED_CONTROLS
 pytestmark = BROWSER_TESTS
 
 
-
-
 @pytest.fixture
 def live_server(live_server, users):
     """The live server, with the test accounts loaded first."""
@@ -24,7 +22,10 @@ def test_log_in_create_publish_and_find_a_profile(app, browser, live_server, jav
     context = browser.new_context(java_script_enabled=javascript, locale="de-DE")
     page = context.new_page()
     csp_violations = []
-    page.on("console", lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(live_server + "/admin/projekte/neu")
     assert "/admin/login" in page.url  # not without login
     page.fill("#username", "editor")
@@ -84,7 +85,10 @@ def test_autocomplete_works_with_the_keyboard(browser, live_server, make_project
     page.keyboard.press("Enter")  # takes the suggestion and does not submit the form
     assert page.input_value("#participants-0-name") == "Stadt Musterstadt"
     assert page.input_value("#participants-0-ags") == "05999001"
-    assert page.input_value("#participants-0-state") == "DE-NW" and page.input_value("#participants-0-district") == "Kreis Muster"
+    assert (
+        page.input_value("#participants-0-state") == "DE-NW"
+        and page.input_value("#participants-0-district") == "Kreis Muster"
+    )
     assert name.get_attribute("aria-expanded") == "false"
     assert page.evaluate("document.activeElement.id") == "participants-0-name"
     assert "gewählt" in page.inner_text("#admin-status")
@@ -110,7 +114,9 @@ def test_autocomplete_works_with_the_keyboard(browser, live_server, make_project
     page.close()
 
 
-def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app, browser, live_server, make_project, users):
+def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(
+    app, browser, live_server, make_project, users
+):
     from catalogue.editing import propose_change
     from catalogue.extensions import db
     from catalogue.schemas import ProjectInputSchema
@@ -125,17 +131,33 @@ def test_admin_pages_are_labelled_and_the_error_summary_leads_to_the_fields(app,
     db.session.commit()
     page = _log_in(browser, live_server, "admin")
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     pages = [
-        "/admin/", "/admin/projekte", "/admin/projekte/neu", f"/admin/projekte/{project.id}",
-        f"/admin/projekte/{project.id}/verlauf", "/admin/organisationen", f"/admin/organisationen/{project.lead.slug}",
-        "/admin/stichworte", f"/admin/stichworte/{project.keywords[0].slug}", "/admin/benutzer", "/admin/benutzer/1",
-        "/admin/tokens", "/admin/protokoll", "/admin/vorschlaege", f"/admin/vorschlaege/{proposal.id}",
+        "/admin/",
+        "/admin/projekte",
+        "/admin/projekte/neu",
+        f"/admin/projekte/{project.id}",
+        f"/admin/projekte/{project.id}/verlauf",
+        "/admin/organisationen",
+        f"/admin/organisationen/{project.lead.slug}",
+        "/admin/stichworte",
+        f"/admin/stichworte/{project.keywords[0].slug}",
+        "/admin/benutzer",
+        "/admin/benutzer/1",
+        "/admin/tokens",
+        "/admin/protokoll",
+        "/admin/vorschlaege",
+        f"/admin/vorschlaege/{proposal.id}",
     ]
     for path in pages:
         page.goto(live_server + path)
         assert page.evaluate(UNLABELLED_CONTROLS) == [], path
-        duplicates = page.evaluate("() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id); return ids.filter((id, i) => ids.indexOf(id) !== i); }")
+        duplicates = page.evaluate(
+            "() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id); return ids.filter((id, i) => ids.indexOf(id) !== i); }"
+        )
         assert duplicates == [], (path, duplicates)
         assert page.locator("h1").count() == 1, path
     assert page.is_visible("#overwrite")  # the last page: the proposal with its conflict

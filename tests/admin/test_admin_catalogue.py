@@ -23,11 +23,28 @@ def test_edit_an_organisation_and_reject_bad_facts(editor, make_project):
     url = f"/admin/organisationen/{organisation.slug}"
     page = editor.get(url)
     assert page.status_code == 200 and "Gemeinsames Standesamt Musterstadt" in page.text
-    response = editor.post_form(url, {"name": "Gemeinde Beispieldorf", "kind": "municipality", "ags": "12", "state": "DE-NW", "population": "zwölf"})
+    response = editor.post_form(
+        url,
+        {"name": "Gemeinde Beispieldorf", "kind": "municipality", "ags": "12", "state": "DE-NW", "population": "zwölf"},
+    )
     assert response.status_code == 422
-    assert "genau 8 Ziffern" in response.text and "Ganze Zahl erwartet." in response.text and 'value="zwölf"' in response.text
+    assert (
+        "genau 8 Ziffern" in response.text
+        and "Ganze Zahl erwartet." in response.text
+        and 'value="zwölf"' in response.text
+    )
     seq = db.session.scalar(select(func.max(Change.seq)))
-    response = editor.post_form(url, {"name": "Gemeinde Beispieldorf", "kind": "municipality", "ags": "05999002", "state": "DE-NW", "population": "1.234", "area_km2": "12,5"})
+    response = editor.post_form(
+        url,
+        {
+            "name": "Gemeinde Beispieldorf",
+            "kind": "municipality",
+            "ags": "05999002",
+            "state": "DE-NW",
+            "population": "1.234",
+            "area_km2": "12,5",
+        },
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert organisation.ags == "05999002" and organisation.population == 1234 and organisation.area_km2 == 12.5
@@ -37,30 +54,49 @@ def test_edit_an_organisation_and_reject_bad_facts(editor, make_project):
 
 def test_merge_duplicate_organisations_keeping_all_participations(editor, make_project):
     first = make_project()
-    second = make_project(title="Gemeinsamer Winterdienst", participants=[
-        {"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)", "kind": "other"}},
-        {"role": "partner", "organisation": {"name": "Stadt Musterstadt", "ags": "05999001"}},
-    ])
-    third = make_project(title="Doppelt genannt", participants=[
-        {"role": "partner", "organisation": {"name": "Gemeinde Beispieldorf"}},
-        {"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)"}},
-    ])
+    second = make_project(
+        title="Gemeinsamer Winterdienst",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)", "kind": "other"}},
+            {"role": "partner", "organisation": {"name": "Stadt Musterstadt", "ags": "05999001"}},
+        ],
+    )
+    third = make_project(
+        title="Doppelt genannt",
+        participants=[
+            {"role": "partner", "organisation": {"name": "Gemeinde Beispieldorf"}},
+            {"role": "lead", "organisation": {"name": "Beispieldorf (Gemeinde)"}},
+        ],
+    )
     duplicate, keep = _org("Beispieldorf (Gemeinde)"), _org("Gemeinde Beispieldorf")
-    unknown = editor.post_form(f"/admin/organisationen/{duplicate.slug}", {"target": "Gibt es nicht"},
-                               action=f"/admin/organisationen/{duplicate.slug}/zusammenfuehren")
+    unknown = editor.post_form(
+        f"/admin/organisationen/{duplicate.slug}",
+        {"target": "Gibt es nicht"},
+        action=f"/admin/organisationen/{duplicate.slug}/zusammenfuehren",
+    )
     assert unknown.status_code == 422 and "Keine andere Organisation" in unknown.text
-    response = editor.post_form(f"/admin/organisationen/{duplicate.slug}", {"target": keep.name},
-                                action=f"/admin/organisationen/{duplicate.slug}/zusammenfuehren")
+    response = editor.post_form(
+        f"/admin/organisationen/{duplicate.slug}",
+        {"target": keep.name},
+        action=f"/admin/organisationen/{duplicate.slug}/zusammenfuehren",
+    )
     assert response.status_code == 303 and response.headers["Location"] == f"/admin/organisationen/{keep.slug}"
     db.session.expire_all()
     assert _org("Beispieldorf (Gemeinde)") is None
     assert {p.project_id for p in keep.participations} == {first.id, second.id, third.id}
     assert db.session.get(Project, second.id).lead.name == "Gemeinde Beispieldorf"
-    assert [(p.role, p.organisation.name) for p in db.session.get(Project, third.id).participations] == [("lead", "Gemeinde Beispieldorf")]
+    assert [(p.role, p.organisation.name) for p in db.session.get(Project, third.id).participations] == [
+        ("lead", "Gemeinde Beispieldorf")
+    ]
     for project in (second, third):
-        revision = db.session.scalars(select(Revision).where(Revision.project_id == project.id).order_by(Revision.version.desc())).first()
+        revision = db.session.scalars(
+            select(Revision).where(Revision.project_id == project.id).order_by(Revision.version.desc())
+        ).first()
         assert revision.actor == "user:editor" and revision.changed_fields == ["participants"]
-    assert db.session.scalar(select(func.count(Participation.id)).where(Participation.organisation_id == duplicate.id)) == 0
+    assert (
+        db.session.scalar(select(func.count(Participation.id)).where(Participation.organisation_id == duplicate.id))
+        == 0
+    )
     assert "organisation_merge" in db.session.scalars(select(AuditEvent.action)).all()
 
 
@@ -71,18 +107,20 @@ def test_delete_an_organisation_only_when_it_takes_part_in_nothing(editor, make_
     page = editor.get("/admin/organisationen/stadt-musterstadt")
     assert "kann nicht gelöscht werden" in page.text and "/loeschen" not in page.text
     spare_page = editor.get("/admin/organisationen/gemeinde-vertippt").text
-    title = spare_page[spare_page.index("<title>"):spare_page.index("</title>")]
+    title = spare_page[spare_page.index("<title>") : spare_page.index("</title>")]
     assert "löschen" not in title and spare_page.count('id="loeschen"') == 1
     assert spare_page.index('action="/admin/organisationen/gemeinde-vertippt/loeschen"') > spare_page.index("<h1>")
-    response = editor.post_form("/admin/organisationen/gemeinde-vertippt", {},
-                                action="/admin/organisationen/gemeinde-vertippt/loeschen")
+    response = editor.post_form(
+        "/admin/organisationen/gemeinde-vertippt", {}, action="/admin/organisationen/gemeinde-vertippt/loeschen"
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/admin/organisationen"
     db.session.expire_all()
     assert _org("Gemeinde Vertippt") is None
     assert "organisation_delete" in db.session.scalars(select(AuditEvent.action)).all()
     # Posted anyway (an old tab): refused with a message, nothing lost.
-    refused = editor.post_form("/admin/organisationen/stadt-musterstadt", {},
-                               action="/admin/organisationen/stadt-musterstadt/loeschen")
+    refused = editor.post_form(
+        "/admin/organisationen/stadt-musterstadt", {}, action="/admin/organisationen/stadt-musterstadt/loeschen"
+    )
     assert refused.status_code == 409 and "beteiligt" in refused.text
     assert _org("Stadt Musterstadt").participations
 
@@ -91,27 +129,55 @@ def test_review_only_editors_change_only_what_no_published_profile_shows(limited
     """An organisation or keyword on a published profile changes that page: it needs the right to
     publish. On drafts only, a review-only editor keeps them right directly."""
     make_project()  # published: Stadt Musterstadt, keyword Standesamt
-    make_project(status="draft", title="Entwurf Bauhof", keywords=["Bauhof"], participants=[
-        {"role": "lead", "organisation": {"name": "Gemeinde Entwurfsdorf", "kind": "municipality"}}])
+    make_project(
+        status="draft",
+        title="Entwurf Bauhof",
+        keywords=["Bauhof"],
+        participants=[{"role": "lead", "organisation": {"name": "Gemeinde Entwurfsdorf", "kind": "municipality"}}],
+    )
     shown, draft_only = _org("Stadt Musterstadt"), _org("Gemeinde Entwurfsdorf")
     page = limited.get(f"/admin/organisationen/{shown.slug}").text
     assert "nur, wer veröffentlichen darf" in page and "zusammenfuehren" not in page and "Speichern" not in page
-    data = {name: "" for name in ("ags", "state", "district", "administrative_region", "population", "population_date",
-                                  "population_source", "area_km2", "website", "latitude", "longitude")}
-    refused = limited.post_form(f"/admin/organisationen/{draft_only.slug}", {**data, "name": "Stadt Umbenannt", "kind": "municipality"},
-                                action=f"/admin/organisationen/{shown.slug}")
+    data = {
+        name: ""
+        for name in (
+            "ags",
+            "state",
+            "district",
+            "administrative_region",
+            "population",
+            "population_date",
+            "population_source",
+            "area_km2",
+            "website",
+            "latitude",
+            "longitude",
+        )
+    }
+    refused = limited.post_form(
+        f"/admin/organisationen/{draft_only.slug}",
+        {**data, "name": "Stadt Umbenannt", "kind": "municipality"},
+        action=f"/admin/organisationen/{shown.slug}",
+    )
     assert refused.status_code == 403 and "veröffentlichen darf" in refused.text
-    refused = limited.post_form(f"/admin/organisationen/{draft_only.slug}", {"target": shown.name},
-                                action=f"/admin/organisationen/{draft_only.slug}/zusammenfuehren")
+    refused = limited.post_form(
+        f"/admin/organisationen/{draft_only.slug}",
+        {"target": shown.name},
+        action=f"/admin/organisationen/{draft_only.slug}/zusammenfuehren",
+    )
     assert refused.status_code == 403
     standesamt = db.session.scalar(select(Keyword).where(Keyword.name == "Standesamt"))
-    refused = limited.post_form("/admin/stichworte/bauhof", {"name": "Amt"}, action=f"/admin/stichworte/{standesamt.slug}")
+    refused = limited.post_form(
+        "/admin/stichworte/bauhof", {"name": "Amt"}, action=f"/admin/stichworte/{standesamt.slug}"
+    )
     assert refused.status_code == 403
     db.session.expire_all()
     assert _org("Stadt Musterstadt") is not None and standesamt.name == "Standesamt"
     # On drafts only: direct.
-    allowed = limited.post_form(f"/admin/organisationen/{draft_only.slug}",
-                                {**data, "name": "Gemeinde Entwurfsdorf", "kind": "municipality", "population": "1200"})
+    allowed = limited.post_form(
+        f"/admin/organisationen/{draft_only.slug}",
+        {**data, "name": "Gemeinde Entwurfsdorf", "kind": "municipality", "population": "1200"},
+    )
     assert allowed.status_code == 303
     assert limited.post_form("/admin/stichworte/bauhof", {"name": "Bauhöfe"}).status_code == 303
     # Whoever may publish changes the shown ones.
@@ -131,8 +197,11 @@ def test_rename_and_merge_keywords(editor, make_project, client):
     assert db.session.scalar(select(func.max(Change.seq))) > seq
     assert "Verwaltungskooperation" in client.get(f"/projekte/{project.slug}").text
     other = db.session.scalar(select(Keyword).where(Keyword.name == "verwaltung digital"))
-    response = editor.post_form(f"/admin/stichworte/{other.slug}", {"target": "verwaltungskooperation"},
-                                action=f"/admin/stichworte/{other.slug}/zusammenfuehren")
+    response = editor.post_form(
+        f"/admin/stichworte/{other.slug}",
+        {"target": "verwaltungskooperation"},
+        action=f"/admin/stichworte/{other.slug}/zusammenfuehren",
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.scalar(select(Keyword).where(Keyword.name == "verwaltung digital")) is None
@@ -146,14 +215,23 @@ def test_rename_and_merge_keywords(editor, make_project, client):
 def test_admins_manage_users_and_audit_is_kept(app, admin, users):
     response = admin.post_form("/admin/benutzer", {"username": "neu", "password": "kurz", "role": "editor"})
     assert response.status_code == 422 and "mindestens 12 Zeichen" in response.text and 'value="neu"' in response.text
-    response = admin.post_form("/admin/benutzer", {"username": "neu", "display_name": "Neue Kollegin", "password": PASSWORD, "role": "editor"})
+    response = admin.post_form(
+        "/admin/benutzer", {"username": "neu", "display_name": "Neue Kollegin", "password": PASSWORD, "role": "editor"}
+    )
     assert response.status_code == 303
     user = db.session.scalar(select(User).where(User.username == "neu"))
     assert user.can_publish is False  # an unchecked box means "review only"
-    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$") and PASSWORD not in user.password_hash
+    assert (
+        user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$") and PASSWORD not in user.password_hash
+    )
     assert login(app.test_client(), "neu").status_code == 302
     url = f"/admin/benutzer/{user.id}"
-    assert admin.post_form(url, {"display_name": "Neue Kollegin", "role": "editor", "can_publish": "y", "active": ""}).status_code == 303
+    assert (
+        admin.post_form(
+            url, {"display_name": "Neue Kollegin", "role": "editor", "can_publish": "y", "active": ""}
+        ).status_code
+        == 303
+    )
     db.session.expire_all()
     assert user.can_publish is True and user.active is False
     assert login(app.test_client(), "neu").status_code == 401
@@ -223,8 +301,9 @@ def test_search_and_api_reflect_each_change(editor, client, make_project):
 
     def status(value):
         db.session.expire_all()
-        return editor.post_form(url, {"status": value, "version": str(db.session.get(Project, project.id).version)},
-                                action=f"{url}/status")
+        return editor.post_form(
+            url, {"status": value, "version": str(db.session.get(Project, project.id).version)}, action=f"{url}/status"
+        )
 
     # publish
     assert status("published").status_code == 303
@@ -232,39 +311,61 @@ def test_search_and_api_reflect_each_change(editor, client, make_project):
     assert _from_api(client, slug)["title"] == "Gemeinsamer Bauhof Nordtal"
     # edit a text
     _, data = edit_form_data(editor, project.id)
-    assert editor.post_form(url, {**data, "summary": "Ein gemeinsames Salzlager für den Winterdienst."}).status_code == 303
+    assert (
+        editor.post_form(url, {**data, "summary": "Ein gemeinsames Salzlager für den Winterdienst."}).status_code == 303
+    )
     assert _in_search(client, slug, q="Salzlager") and "Salzlager" in _from_api(client, slug)["summary"]
     # rename a keyword
     keyword = db.session.scalar(select(Keyword).where(Keyword.name == "Maschinenring"))
     assert editor.post_form(f"/admin/stichworte/{keyword.slug}", {"name": "Maschinengemeinschaft"}).status_code == 303
     assert "Maschinengemeinschaft" in _from_api(client, slug)["keywords"]
-    assert _in_search(client, slug, stichwort="Maschinengemeinschaft") and not _in_search(client, slug, stichwort="Maschinenring")
+    assert _in_search(client, slug, stichwort="Maschinengemeinschaft") and not _in_search(
+        client, slug, stichwort="Maschinenring"
+    )
     # edit an organisation
     nordtal = _org("Stadt Nordtal")
-    response = editor.post_form(f"/admin/organisationen/{nordtal.slug}", {
-        "name": "Stadt Nordtal an der Ruhr", "kind": "municipality", "ags": "05999101", "state": "DE-NW", "district": "Kreis Nord",
-    })
+    response = editor.post_form(
+        f"/admin/organisationen/{nordtal.slug}",
+        {
+            "name": "Stadt Nordtal an der Ruhr",
+            "kind": "municipality",
+            "ags": "05999101",
+            "state": "DE-NW",
+            "district": "Kreis Nord",
+        },
+    )
     assert response.status_code == 303
     assert "Stadt Nordtal an der Ruhr" in _names(_from_api(client, slug)) and _in_search(client, slug, q="Ruhr")
     # merge a duplicate organisation into another
-    make_project(title="Gemeinsame Schule Hochheide", participants=[
-        {"role": "lead", "organisation": {"name": "Samtgemeinde Hochheide", "kind": "municipality"}},
-    ])
+    make_project(
+        title="Gemeinsame Schule Hochheide",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Samtgemeinde Hochheide", "kind": "municipality"}},
+        ],
+    )
     assert not _in_search(client, slug, q="Hochheide")
     westfeld = _org("Gemeinde Westfeld")
-    response = editor.post_form(f"/admin/organisationen/{westfeld.slug}", {"target": "Samtgemeinde Hochheide"},
-                                action=f"/admin/organisationen/{westfeld.slug}/zusammenfuehren")
+    response = editor.post_form(
+        f"/admin/organisationen/{westfeld.slug}",
+        {"target": "Samtgemeinde Hochheide"},
+        action=f"/admin/organisationen/{westfeld.slug}/zusammenfuehren",
+    )
     assert response.status_code == 303
     assert _names(_from_api(client, slug))[-1] == "Samtgemeinde Hochheide" and _in_search(client, slug, q="Hochheide")
     # restore the first revision: the old text comes back, the merged duplicate and the old keyword do not
     organisations = db.session.scalar(select(func.count(Organisation.id)))
     first = db.session.scalar(select(Revision).where(Revision.project_id == project.id, Revision.version == 1))
     db.session.expire_all()
-    response = editor.post_form(f"{url}/verlauf", {"version": str(db.session.get(Project, project.id).version)},
-                                action=f"{url}/verlauf/{first.id}/wiederherstellen")
+    response = editor.post_form(
+        f"{url}/verlauf",
+        {"version": str(db.session.get(Project, project.id).version)},
+        action=f"{url}/verlauf/{first.id}/wiederherstellen",
+    )
     assert response.status_code == 303
     document = _from_api(client, slug)
-    assert document["summary"] == "Drei Gemeinden teilen sich Bauhof und Maschinen." and not _in_search(client, slug, q="Salzlager")
+    assert document["summary"] == "Drei Gemeinden teilen sich Bauhof und Maschinen." and not _in_search(
+        client, slug, q="Salzlager"
+    )
     assert _names(document) == ["Stadt Nordtal an der Ruhr", "Gemeinde Südhang", "Samtgemeinde Hochheide"]
     assert "Maschinengemeinschaft" in document["keywords"] and "Maschinenring" not in document["keywords"]
     assert db.session.scalar(select(func.count(Organisation.id))) == organisations

@@ -54,7 +54,9 @@ def test_posts_from_other_sites_are_refused_plainly(editor, client):
         assert response.status_code == 400 and TYPED not in response.text, headers
     # Anonymous posts from elsewhere are not kept either: the login page, nothing stored.
     token = csrf_token(client.get("/admin/login").text)
-    response = client.post(url, data={**data, "summary": TYPED, "csrf_token": token}, headers={"Origin": "https://evil.example"})
+    response = client.post(
+        url, data={**data, "summary": TYPED, "csrf_token": token}, headers={"Origin": "https://evil.example"}
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
     assert db.session.scalar(select(func.count()).select_from(FormStash)) == 0
 
@@ -75,14 +77,24 @@ def test_input_typed_before_the_login_expired_comes_back_after_logging_in(editor
     login_page = editor.get(response.headers["Location"]).text
     assert "Ihre Anmeldung war abgelaufen" in login_page and "Eingaben sind aufbewahrt" in login_page
     stash = db.session.scalar(select(FormStash))
-    assert stash.path == url and ["summary", TYPED] in stash.data and all(name != "csrf_token" for name, _ in stash.data)
+    assert (
+        stash.path == url and ["summary", TYPED] in stash.data and all(name != "csrf_token" for name, _ in stash.data)
+    )
     # Log in again: back on the form, with the typed input, still unsaved.
-    response = editor.client.post("/admin/login", data={
-        "csrf_token": csrf_token(login_page), "username": "editor", "password": PASSWORD, "next": url,
-    })
+    response = editor.client.post(
+        "/admin/login",
+        data={
+            "csrf_token": csrf_token(login_page),
+            "username": "editor",
+            "password": PASSWORD,
+            "next": url,
+        },
+    )
     assert response.headers["Location"] == url
     restored = editor.get(url).text
-    assert TYPED in restored and "wiederhergestellt, aber noch nicht gespeichert" in restored and 'id="fehler"' in restored
+    assert (
+        TYPED in restored and "wiederhergestellt, aber noch nicht gespeichert" in restored and 'id="fehler"' in restored
+    )
     assert _written() == before
     assert db.session.scalar(select(func.count()).select_from(FormStash)) == 0  # shown once, then gone
     assert TYPED not in editor.get(url).text
@@ -109,7 +121,11 @@ def test_a_new_profile_survives_a_lost_session_cookie(app, users):
     start = client.get("/admin/").text
     assert "wegen einer abgelaufenen Anmeldung nicht gespeichert" in start and 'href="/admin/projekte/neu"' in start
     restored = client.get("/admin/projekte/neu").text
-    assert TYPED in restored and 'value="Gemeinsamer Bauhof Nordtal"' in restored and 'value="Gemeinde Westfeld"' in restored
+    assert (
+        TYPED in restored
+        and 'value="Gemeinsamer Bauhof Nordtal"' in restored
+        and 'value="Gemeinde Westfeld"' in restored
+    )
     assert db.session.scalar(select(func.count(Project.id))) == 0
     assert "login" in db.session.scalars(select(AuditEvent.action)).all()
 
@@ -131,7 +147,10 @@ def test_kept_input_expires_and_belongs_to_its_session_only(app, editor):
     assert login(anonymous, "editor").status_code == 302
     assert TYPED not in anonymous.get(url).text  # older than a day: gone
     # Expired ones are cleared when the next one is kept.
-    assert anonymous.post("/admin/logout", data={"csrf_token": csrf_token(anonymous.get("/admin/").text)}).status_code == 302
+    assert (
+        anonymous.post("/admin/logout", data={"csrf_token": csrf_token(anonymous.get("/admin/").text)}).status_code
+        == 302
+    )
     token = csrf_token(anonymous.get("/admin/login").text)
     assert anonymous.post(url, data={**data, "summary": "neu", "csrf_token": token}, headers=OWN).status_code == 303
     kept = db.session.scalars(select(FormStash.id)).all()

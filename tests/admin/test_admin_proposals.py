@@ -84,8 +84,8 @@ def test_a_limited_editor_s_change_of_a_published_profile_waits_for_acceptance(e
     assert f"/admin/vorschlaege/{proposal.id}" in admin.get("/admin/vorschlaege").text
     review = admin.get(f"/admin/vorschlaege/{proposal.id}").text
     changes = review.split('id="aenderungen"')[1].split('id="entscheidung"')[0]
-    assert f"<del><span class=\"visually-hidden\">entfernt: </span>{old_summary}</del>" in changes
-    assert f"<ins><span class=\"visually-hidden\">neu: </span>{NEW_SUMMARY}</ins>" in changes
+    assert f'<del><span class="visually-hidden">entfernt: </span>{old_summary}</del>' in changes
+    assert f'<ins><span class="visually-hidden">neu: </span>{NEW_SUMMARY}</ins>' in changes
     assert "<dt>Kurzbeschreibung</dt>" in changes and changes.count("<dt>") == 1
     assert "seit dem Vorschlag geändert" not in review
 
@@ -130,7 +130,11 @@ def test_a_rejected_proposal_needs_a_note_and_changes_nothing(editor, limited, a
     response = admin.post_form(url, {"reject_note": "Bitte mit Quelle belegen."}, action=f"{url}/ablehnen")
     assert response.status_code == 303
     db.session.expire_all()
-    assert proposal.status == "rejected" and proposal.note == "Bitte mit Quelle belegen." and proposal.applied_version is None
+    assert (
+        proposal.status == "rejected"
+        and proposal.note == "Bitte mit Quelle belegen."
+        and proposal.applied_version is None
+    )
     assert _counts() == before and project.version == 1 and project.title == "Gemeinsamer Bauhof Nordtal"
     assert not _in_search(client, project.slug, "Salzlager") and _api_summary(client, project.slug) != NEW_SUMMARY
     page = limited.get(url).text
@@ -148,7 +152,12 @@ def test_a_proposal_on_an_outdated_version_shows_the_conflict_and_needs_consent(
     proposal = db.session.scalar(select(ChangeProposal))
     # Meanwhile a publisher changes the title directly.
     _, data = edit_form_data(editor, project.id)
-    assert editor.post_form(f"/admin/projekte/{project.id}", {**data, "title": "Bauhof Nordtal (Fassung Redaktion)"}).status_code == 303
+    assert (
+        editor.post_form(
+            f"/admin/projekte/{project.id}", {**data, "title": "Bauhof Nordtal (Fassung Redaktion)"}
+        ).status_code
+        == 303
+    )
     db.session.expire_all()
     assert project.version == 2
     # The author, going on from the proposal (version 1), gets the conflict page, not a silent overwrite.
@@ -159,16 +168,23 @@ def test_a_proposal_on_an_outdated_version_shows_the_conflict_and_needs_consent(
     review = admin.get(f"/admin/vorschlaege/{proposal.id}").text
     conflict = review.split('id="konflikt"')[1].split('id="aenderungen"')[0]
     assert "Version 1 → 2" in conflict
-    assert "<ins><span class=\"visually-hidden\">neu: </span>Bauhof Nordtal (Fassung Redaktion)</ins>" in conflict
+    assert '<ins><span class="visually-hidden">neu: </span>Bauhof Nordtal (Fassung Redaktion)</ins>' in conflict
     assert 'name="overwrite"' in review and "Trotzdem annehmen" in review
     # Accepting would turn the title back: that is said, not done silently.
     changes = review.split('id="aenderungen"')[1]
-    assert "<del><span class=\"visually-hidden\">entfernt: </span>Bauhof Nordtal (Fassung Redaktion)</del>" in changes
+    assert '<del><span class="visually-hidden">entfernt: </span>Bauhof Nordtal (Fassung Redaktion)</del>' in changes
     before = _counts()
     refused = _accept(admin, proposal.id)
-    assert refused.status_code == 409 and 'href="#overwrite"' in refused.text and "seit dem Vorschlag geändert" in refused.text
-    stale = admin.post_form(f"/admin/vorschlaege/{proposal.id}", {"version": "1", "overwrite": "y"},
-                            action=f"/admin/vorschlaege/{proposal.id}/annehmen")
+    assert (
+        refused.status_code == 409
+        and 'href="#overwrite"' in refused.text
+        and "seit dem Vorschlag geändert" in refused.text
+    )
+    stale = admin.post_form(
+        f"/admin/vorschlaege/{proposal.id}",
+        {"version": "1", "overwrite": "y"},
+        action=f"/admin/vorschlaege/{proposal.id}/annehmen",
+    )
     assert stale.status_code == 409 and "während Sie den Vorschlag geprüft haben" in stale.text
     assert _counts() == before
     db.session.expire_all()
@@ -190,8 +206,14 @@ def test_drafts_stay_directly_editable_and_only_publishers_decide(limited, edito
     assert draft.summary == NEW_SUMMARY and draft.version == 2
     assert db.session.scalar(select(func.count(ChangeProposal.id))) == 0
     # Published: a proposal; the limited editor can neither accept nor reject it, others cannot withdraw it.
-    assert editor.post_form(f"/admin/projekte/{draft.id}", {"status": "published", "version": "2"},
-                            action=f"/admin/projekte/{draft.id}/status").status_code == 303
+    assert (
+        editor.post_form(
+            f"/admin/projekte/{draft.id}",
+            {"status": "published", "version": "2"},
+            action=f"/admin/projekte/{draft.id}/status",
+        ).status_code
+        == 303
+    )
     assert _propose(limited, draft, summary="Noch eine Kurzbeschreibung.").status_code == 303
     proposal = db.session.scalar(select(ChangeProposal))
     url = f"/admin/vorschlaege/{proposal.id}"
@@ -249,7 +271,9 @@ def test_a_limited_editor_s_restore_of_a_published_profile_is_a_proposal(editor,
     assert editor.post_form(f"/admin/projekte/{project.id}", {**data, "summary": NEW_SUMMARY}).status_code == 303
     first = db.session.scalar(select(Revision).where(Revision.version == 1))
     url = f"/admin/projekte/{project.id}"
-    response = limited.post_form(f"{url}/verlauf", {"version": "2"}, action=f"{url}/verlauf/{first.id}/wiederherstellen")
+    response = limited.post_form(
+        f"{url}/verlauf", {"version": "2"}, action=f"{url}/verlauf/{first.id}/wiederherstellen"
+    )
     proposal = db.session.scalar(select(ChangeProposal))
     assert response.status_code == 303 and response.headers["Location"] == f"/admin/vorschlaege/{proposal.id}"
     db.session.expire_all()

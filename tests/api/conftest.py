@@ -50,4 +50,3 @@ def revoked(make_token):
     revoke_api_token(find_user("revoked-user").tokens[0], "test")
     db.session.commit()
     return headers
-

@@ -53,8 +53,12 @@ def test_feed_orders_every_write_and_tombstones_deletions(client, make_project):
     items, cursor = _follow(client)
     assert [i["seq"] for i in items] == list(range(1, 6)) and cursor == 5
     assert [(i["action"], i["slug"]) for i in items] == [
-        ("create", "bleibt"), ("create", "wird-archiviert"), ("create", "nur-entwurf"),
-        ("update", "bleibt"), ("delete", "wird-archiviert")]
+        ("create", "bleibt"),
+        ("create", "wird-archiviert"),
+        ("create", "nur-entwurf"),
+        ("update", "bleibt"),
+        ("delete", "wird-archiviert"),
+    ]
     assert items[0]["project"]["summary"] == "Neu."  # the current state, not a stale copy
     assert items[1]["deleted"] and items[1]["project"] is None  # later archived: tombstone
     assert items[2]["deleted"] and items[2]["id"] == draft.id
@@ -78,8 +82,9 @@ def _call(base, method, path, token=None, body=None, etag=None):
         headers["Content-Type"] = "application/json"
     if etag:
         headers["If-Match"] = etag
-    request = urllib.request.Request(base + API + path, method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
+    request = urllib.request.Request(
+        base + API + path, method=method, headers=headers, data=json.dumps(body).encode() if body is not None else None
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             data = response.read()
@@ -108,10 +113,22 @@ def test_mirror_from_changes_matches_catalogue_with_concurrent_writers(live_serv
             for round_ in range(5):
                 slug = f"profil-{number}-{round_}"
                 status = "draft" if round_ >= 3 else "published"
-                _, etag, _ = expect(201, _call(live_server, "POST", "/projects", token, project_data(
-                    title=f"Profil {number} {round_}", slug=slug, status=status)))
-                _, etag, _ = expect(200, _call(live_server, "PATCH", f"/projects/{slug}", token,
-                                               {"summary": f"Bearbeitet von {number}"}, etag))
+                _, etag, _ = expect(
+                    201,
+                    _call(
+                        live_server,
+                        "POST",
+                        "/projects",
+                        token,
+                        project_data(title=f"Profil {number} {round_}", slug=slug, status=status),
+                    ),
+                )
+                _, etag, _ = expect(
+                    200,
+                    _call(
+                        live_server, "PATCH", f"/projects/{slug}", token, {"summary": f"Bearbeitet von {number}"}, etag
+                    ),
+                )
                 if round_ == 1:
                     expect(204, _call(live_server, "DELETE", f"/projects/{slug}", token, etag=etag))
                 elif round_ == 2:
@@ -123,14 +140,25 @@ def test_mirror_from_changes_matches_catalogue_with_concurrent_writers(live_serv
                     # A new address for an existing profile: mirrors key by id, the slug moves.
                     old = existing[number]
                     _, etag, document = expect(200, _call(live_server, "GET", f"/projects/{old}"))
-                    expect(200, _call(live_server, "PUT", f"/projects/{old}", token,
-                                      {**document, "slug": f"{old}-neu"}, etag))
+                    expect(
+                        200,
+                        _call(live_server, "PUT", f"/projects/{old}", token, {**document, "slug": f"{old}-neu"}, etag),
+                    )
                 if number == 3 and round_ == 2:
                     # Every profile has this lead: its new facts must reach every mirrored copy.
                     _, etag, document = expect(200, _call(live_server, "GET", "/organisations/stadt-musterstadt"))
                     facts = {k: v for k, v in document.items() if k != "projects"}
-                    expect(200, _call(live_server, "PUT", "/organisations/stadt-musterstadt", token,
-                                      {**facts, "population": 12345}, etag))
+                    expect(
+                        200,
+                        _call(
+                            live_server,
+                            "PUT",
+                            "/organisations/stadt-musterstadt",
+                            token,
+                            {**facts, "population": 12345},
+                            etag,
+                        ),
+                    )
                 mirror.sync(live_server, state, page_size=3)  # followers read while others write
         except BaseException as error:  # surfaced in the main thread
             errors.append(error)
@@ -150,7 +178,8 @@ def test_mirror_from_changes_matches_catalogue_with_concurrent_writers(live_serv
     assert set(expected) == set(published)
     # The existing ones (renamed) and each writer's rounds 0 and 3.
     assert sorted(p["slug"] for p in expected.values()) == sorted(
-        [f"vorhandenes-profil-{n}-neu" for n in range(3)] + [f"profil-{w}-{r}" for w in range(4) for r in (0, 3)])
+        [f"vorhandenes-profil-{n}-neu" for n in range(3)] + [f"profil-{w}-{r}" for w in range(4) for r in (0, 3)]
+    )
     assert all(p["lead"]["population"] == 12345 for p in expected.values())
     assert {int(key): project for key, project in state["projects"].items()} == expected
     # A fresh mirror from cursor 0 in one go agrees too.
@@ -165,12 +194,18 @@ def test_mirror_from_changes_matches_catalogue_with_concurrent_writers(live_serv
 def test_a_profile_that_fills_a_shared_organisation_refreshes_the_others_in_the_feed(client, make_project):
     """Organisation facts given in a new profile fill gaps of the shared organisation; every
     profile showing that organisation must come through the feed again, or mirrors go stale."""
-    first = make_project(title="Erstes Profil", participants=[{"role": "lead", "organisation": {"name": "Stadt Lückenhausen"}}])
+    first = make_project(
+        title="Erstes Profil", participants=[{"role": "lead", "organisation": {"name": "Stadt Lückenhausen"}}]
+    )
     mirror: dict = {}
     items, cursor = _follow(client)
     mirror.update({i["id"]: i["project"] for i in items})
-    make_project(title="Zweites Profil", participants=[
-        {"role": "lead", "organisation": {"name": "Stadt Lückenhausen", "population": 5000, "state": "DE-HE"}}])
+    make_project(
+        title="Zweites Profil",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Stadt Lückenhausen", "population": 5000, "state": "DE-HE"}}
+        ],
+    )
     items, _ = _follow(client, since=cursor)
     mirror.update({i["id"]: i["project"] for i in items})
     assert mirror[first.id]["lead"]["population"] == 5000

@@ -15,8 +15,19 @@ from .api_helpers import API, problem_of, read
 ORIGIN = {"Origin": "https://portal.example"}
 
 
-@pytest.mark.parametrize("path", ["/api", "/api/", "/api/v2/projects", "/api/v1/nix/da", "/api/v1/projects/",
-                                  "/api/v1/projects/x/y", "/api/v1/keywords/", "/api/v1/openapi.json/x"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api",
+        "/api/",
+        "/api/v2/projects",
+        "/api/v1/nix/da",
+        "/api/v1/projects/",
+        "/api/v1/projects/x/y",
+        "/api/v1/keywords/",
+        "/api/v1/openapi.json/x",
+    ],
+)
 def test_unknown_api_paths_are_problem_json(client, path):
     problem_of(client.get(path), 404)
 
@@ -44,20 +55,35 @@ def test_server_errors_are_problem_json_without_internals(tmp_path):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("method,path", [
-    ("POST", "/projects"), ("PUT", "/projects/x"), ("PATCH", "/projects/x"), ("DELETE", "/projects/x"),
-    ("POST", "/projects/x/publish"), ("POST", "/organisations"), ("PUT", "/organisations/x"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("POST", "/projects"),
+        ("PUT", "/projects/x"),
+        ("PATCH", "/projects/x"),
+        ("DELETE", "/projects/x"),
+        ("POST", "/projects/x/publish"),
+        ("POST", "/organisations"),
+        ("PUT", "/organisations/x"),
+    ],
+)
 def test_a_write_preflight_from_another_origin_gets_no_cors_grant(client, method, path):
-    response = client.options(API + path, headers={
-        **ORIGIN, "Access-Control-Request-Method": method,
-        "Access-Control-Request-Headers": "authorization, content-type, if-match"})
+    response = client.options(
+        API + path,
+        headers={
+            **ORIGIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "authorization, content-type, if-match",
+        },
+    )
     assert not [h for h in response.headers.keys() if h.lower().startswith("access-control-")], response.headers
 
 
 def test_a_read_preflight_is_granted_and_empty(client):
-    response = client.options(f"{API}/projects/x", headers={
-        **ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "if-none-match"})
+    response = client.options(
+        f"{API}/projects/x",
+        headers={**ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "if-none-match"},
+    )
     assert response.status_code == 204 and response.get_data() == b"" and "Content-Type" not in response.headers
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response.headers["Access-Control-Allow-Methods"]
@@ -68,14 +94,24 @@ def test_a_read_preflight_is_granted_and_empty(client):
 def test_every_get_has_validators_and_answers_304(client, make_project):
     """The endpoints test_read does not cover: suggestions, the docs page, HEAD, CSV with Accept."""
     make_project(keywords=["Klima"])
-    for path, headers in (("/suggest?q=Klim", {}), ("/", {}), ("/projects.csv", {"Accept": "text/csv"}),
-                          ("/organisations?page=2", {})):
+    for path, headers in (
+        ("/suggest?q=Klim", {}),
+        ("/", {}),
+        ("/projects.csv", {"Accept": "text/csv"}),
+        ("/organisations?page=2", {}),
+    ):
         first = read(client.get(API + path, headers=headers))
         assert first.status_code == 200, path
         assert first.headers["ETag"] and first.headers["Last-Modified"], path
-        assert read(client.get(API + path, headers={**headers, "If-None-Match": first.headers["ETag"]})).status_code == 304
-        assert read(client.get(API + path, headers={**headers, "If-Modified-Since": first.headers["Last-Modified"]})
-                    ).status_code == 304
+        assert (
+            read(client.get(API + path, headers={**headers, "If-None-Match": first.headers["ETag"]})).status_code == 304
+        )
+        assert (
+            read(
+                client.get(API + path, headers={**headers, "If-Modified-Since": first.headers["Last-Modified"]})
+            ).status_code
+            == 304
+        )
         head = read(client.head(API + path, headers=headers))
         assert head.status_code == 200 and head.headers["ETag"] == first.headers["ETag"] and head.get_data() == b""
     problem_of(client.get(f"{API}/projects.csv", headers={"Accept": "application/json"}), 406)
@@ -132,8 +168,9 @@ def test_a_token_records_its_last_use_on_reads_and_failed_writes(app, client, ma
 def test_tokens_from_the_command_line_write_until_revoked(runner, client, make_project):
     """create-token prints a token that writes through the API; revoke-token ends that at once."""
     project = make_project()
-    created = runner.invoke(args=["create-user", "portal", "--role", "editor", "--password-stdin"],
-                            input="ein langes Passwort\n")
+    created = runner.invoke(
+        args=["create-user", "portal", "--role", "editor", "--password-stdin"], input="ein langes Passwort\n"
+    )
     assert created.exit_code == 0, created.output
     result = runner.invoke(args=["create-token", "portal", "--name", "Landesportal"])
     assert result.exit_code == 0, result.output
@@ -144,17 +181,22 @@ def test_tokens_from_the_command_line_write_until_revoked(runner, client, make_p
     assert changed.status_code == 200, changed.get_data(as_text=True)
     prefix = headers["Authorization"].split()[1][:12]
     assert runner.invoke(args=["revoke-token", prefix]).exit_code == 0
-    problem_of(client.patch(url, json={"summary": "Noch einmal."},
-                            headers={**headers, "If-Match": changed.headers["ETag"]}), 401)
+    problem_of(
+        client.patch(url, json={"summary": "Noch einmal."}, headers={**headers, "If-Match": changed.headers["ETag"]}),
+        401,
+    )
     assert client.get(url).get_json()["summary"] == "Vom Portal."
 
 
-@pytest.mark.parametrize("query,field,message", [
-    ("page=abc", "page", "Ganze Zahl erwartet."),
-    ("per_page=1000", "per_page", "Zahl von 1 bis 100 erwartet."),
-    ("state=XX", "state.0", "Erlaubt: DE-BW"),
-    ("facets=vielleicht", "facets", "true oder false erwartet."),
-])
+@pytest.mark.parametrize(
+    "query,field,message",
+    [
+        ("page=abc", "page", "Ganze Zahl erwartet."),
+        ("per_page=1000", "per_page", "Zahl von 1 bis 100 erwartet."),
+        ("state=XX", "state.0", "Erlaubt: DE-BW"),
+        ("facets=vielleicht", "facets", "true oder false erwartet."),
+    ],
+)
 def test_invalid_query_arguments_are_explained_in_german_per_field(client, query, field, message):
     body = problem_of(client.get(f"{API}/projects?{query}"), 422)
     assert [error["field"] for error in body["errors"]] == [field]

@@ -59,16 +59,28 @@ def test_redis_storage_shares_the_limit_between_worker_processes(app, tmp_path):
     # Other test runs may share this Redis: an odd window gives this run limit keys of its own
     # (the key names the limit), instead of flushing what others count.
     window = 600 + secrets.randbelow(100_000)
-    env = {**os.environ, "CATALOGUE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "CATALOGUE_INDEX_DIR": str(tmp_path / "index"), "CATALOGUE_RATELIMIT_STORAGE_URI": REDIS,
-           "CATALOGUE_API_RATE_LIMIT": f"4 per {window} second"}
+    env = {
+        **os.environ,
+        "CATALOGUE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CATALOGUE_INDEX_DIR": str(tmp_path / "index"),
+        "CATALOGUE_RATELIMIT_STORAGE_URI": REDIS,
+        "CATALOGUE_API_RATE_LIMIT": f"4 per {window} second",
+    }
     flask = Path(sys.executable).with_name("flask")
     ports = [_free_port(), _free_port()]
     logs = [tmp_path / f"worker-{port}.log" for port in ports]
     log_files = [log.open("w") for log in logs]
-    workers = [subprocess.Popen([str(flask), "--app", "catalogue", "run", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=file) for port, file in zip(ports, log_files)]
+    workers = [
+        subprocess.Popen(
+            [str(flask), "--app", "catalogue", "run", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=file,
+        )
+        for port, file in zip(ports, log_files)
+    ]
     try:
+
         def status(port: int) -> int:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}{API}/legal-forms", timeout=10) as response:
@@ -94,7 +106,6 @@ def test_redis_storage_shares_the_limit_between_worker_processes(app, tmp_path):
             file.close()
 
 
-
 _DOWN_STORE_PROBE = """
 import sys
 from catalogue import create_app
@@ -110,7 +121,10 @@ def test_a_rate_limit_store_that_is_down_does_not_take_the_site_down(app, tmp_pa
     dead = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
     result = subprocess.run(
         [sys.executable, "-c", _DOWN_STORE_PROBE, app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path / "index"), dead],
-        capture_output=True, text=True, timeout=180, cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["200", "200"], result.stderr[-3000:]

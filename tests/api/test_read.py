@@ -20,16 +20,21 @@ def test_project_list_pages_with_total_and_links(seeded, client):
     assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
     last = client.get(f"{API}/projects?per_page=5&page=4").get_json()
     assert len(last["items"]) == 4
-    slugs = [item["slug"] for page in range(1, 5)
-             for item in client.get(f"{API}/projects?per_page=5&page={page}").get_json()["items"]]
+    slugs = [
+        item["slug"]
+        for page in range(1, 5)
+        for item in client.get(f"{API}/projects?per_page=5&page={page}").get_json()["items"]
+    ]
     assert len(set(slugs)) == 19  # every profile exactly once over the pages
     beyond = client.get(f"{API}/projects?per_page=5&page=9")
     assert beyond.status_code == 200 and beyond.get_json()["items"] == []
     assert 'rel="prev"' in beyond.headers["Link"]
 
 
-@pytest.mark.parametrize("query", ["per_page=0", "per_page=101", "page=0", "page=x", "state=XX",
-                                   "kind=castle", "since_from=1800", "sort=random"])
+@pytest.mark.parametrize(
+    "query",
+    ["per_page=0", "per_page=101", "page=0", "page=x", "state=XX", "kind=castle", "since_from=1800", "sort=random"],
+)
 def test_bad_list_arguments_are_422_with_the_field(client, query):
     body = problem_of(client.get(f"{API}/projects?{query}"), 422)
     assert body["errors"] and body["errors"][0]["field"].split(".")[0] == query.split("=")[0]
@@ -37,8 +42,14 @@ def test_bad_list_arguments_are_422_with_the_field(client, query):
 
 def test_filters_combine_like_the_site(client, make_project):
     make_project(title="Klimaschutz im Kreis", keywords=["Klima"], since_year=2015)
-    make_project(title="Standesamt Nord", keywords=["Standesamt"], since_year=2021,
-                 participants=[{"role": "lead", "organisation": {"name": "Stadt Kiel", "state": "DE-SH", "kind": "municipality"}}])
+    make_project(
+        title="Standesamt Nord",
+        keywords=["Standesamt"],
+        since_year=2021,
+        participants=[
+            {"role": "lead", "organisation": {"name": "Stadt Kiel", "state": "DE-SH", "kind": "municipality"}}
+        ],
+    )
     make_project(title="Entwurf", status="draft", keywords=["Klima"])
 
     def slugs(query):
@@ -51,19 +62,34 @@ def test_filters_combine_like_the_site(client, make_project):
     assert slugs("since_from=2020&since_to=2010") == []
     assert slugs("kind=municipality&keyword=Klima") == ["klimaschutz-im-kreis"]
     assert [i["slug"] for i in client.get(f"{API}/projects?sort=since").get_json()["items"]] == [
-        "standesamt-nord", "klimaschutz-im-kreis"]
+        "standesamt-nord",
+        "klimaschutz-im-kreis",
+    ]
 
 
 def test_district_legal_form_and_newest(client, make_project):
     from catalogue.services import ensure_legal_form
 
     ensure_legal_form("Zweckverband")
-    make_project(title="Abwasser Nord", legal_form="Zweckverband", participants=[
-        {"role": "lead", "organisation": {"name": "Stadt Nordheim", "state": "DE-NI", "district": "Kreis Nord"}}])
-    make_project(title="Bauhof Süd", participants=[
-        {"role": "lead", "organisation": {"name": "Stadt Südheim", "state": "DE-BY", "district": "Kreis Süd"}}])
-    newest = make_project(title="Chor West", participants=[
-        {"role": "lead", "organisation": {"name": "Stadt Westheim", "state": "DE-NW", "district": "Kreis West"}}])
+    make_project(
+        title="Abwasser Nord",
+        legal_form="Zweckverband",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Stadt Nordheim", "state": "DE-NI", "district": "Kreis Nord"}}
+        ],
+    )
+    make_project(
+        title="Bauhof Süd",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Stadt Südheim", "state": "DE-BY", "district": "Kreis Süd"}}
+        ],
+    )
+    newest = make_project(
+        title="Chor West",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Stadt Westheim", "state": "DE-NW", "district": "Kreis West"}}
+        ],
+    )
 
     def slugs(query):
         response = client.get(f"{API}/projects?{query}")
@@ -101,8 +127,12 @@ def test_link_headers_lead_through_every_page_keeping_the_filters(client, make_p
         seen += [item["slug"] for item in body["items"]]
         found = links(response)
         assert parse_qs(urlsplit(found["last"]).query)["page"] == ["3"]
-        assert parse_qs(urlsplit(found["first"]).query) == {"keyword": ["Klima"], "per_page": ["3"],
-                                                            "sort": ["title"], "page": ["1"]}
+        assert parse_qs(urlsplit(found["first"]).query) == {
+            "keyword": ["Klima"],
+            "per_page": ["3"],
+            "sort": ["title"],
+            "page": ["1"],
+        }
         assert ("prev" in found) == (body["page"] > 1)
         pages += 1
         url = found.get("next")
@@ -134,8 +164,16 @@ def test_sql_facets_without_the_search_engine(make_project):
 
     make_project(title="Klimaschutz im Kreis", keywords=["Klima", "Energie"], legal_form="Zweckverband")
     make_project(title="Klimaanpassung", keywords=["Klima"])
-    empty = {"keywords": [], "states": [], "districts": [], "legal_forms": [], "kinds": [], "since_from": None,
-             "since_to": None, "sort": "titel"}
+    empty = {
+        "keywords": [],
+        "states": [],
+        "districts": [],
+        "legal_forms": [],
+        "kinds": [],
+        "since_from": None,
+        "since_to": None,
+        "sort": "titel",
+    }
     facets = sql_facets(empty)
     assert facets["keywords"] == [("Klima", 2), ("Energie", 1)]
     assert facets["legal_forms"] == [("Zweckverband", 1)]
@@ -164,7 +202,9 @@ def test_full_profile_with_urls_and_lead(client, make_project):
     for name in ("title", "summary", "keywords", "occasion", "goal", "contacts", "links", "updates", "since_year"):
         assert body[name] == expected[name], name
     assert [p["role"] for p in body["participants"]] == ["lead", "partner"]
-    assert body["lead"]["name"] == "Stadt Musterstadt" and body["lead"]["api_url"].endswith("/api/v1/organisations/stadt-musterstadt")
+    assert body["lead"]["name"] == "Stadt Musterstadt" and body["lead"]["api_url"].endswith(
+        "/api/v1/organisations/stadt-musterstadt"
+    )
     assert body["html_url"] == f"http://localhost/projekte/{project.slug}"
     assert body["api_url"] == f"http://localhost/api/v1/projects/{project.slug}"
     assert body["version"] == 1 and body["created_at"] and body["updated_at"]
@@ -188,8 +228,9 @@ def test_old_slug_redirects_and_unpublished_is_404(client, make_project):
 
 def test_organisations_keywords_and_legal_forms(client, make_project):
     make_project(legal_form="Zweckverband", keywords=["Klima"])
-    make_project(title="Entwurf mit Geheimorganisation", status="draft",
-                 participants=[{"organisation": {"name": "Geheimbund"}}])
+    make_project(
+        title="Entwurf mit Geheimorganisation", status="draft", participants=[{"organisation": {"name": "Geheimbund"}}]
+    )
     organisations = client.get(f"{API}/organisations").get_json()
     assert [o["slug"] for o in organisations["items"]] == ["gemeinde-beispieldorf", "stadt-musterstadt"]
     assert organisations["items"][0]["project_count"] == 1
@@ -207,8 +248,18 @@ def test_organisations_keywords_and_legal_forms(client, make_project):
 
 def test_etag_and_last_modified_answer_304(client, make_project):
     project = make_project()
-    for path in (f"/projects/{project.slug}", "/projects", "/organisations", "/keywords", "/legal-forms",
-                 "/changes", "/projects.json", "/projects.csv", "/openapi.json", "/organisations/stadt-musterstadt"):
+    for path in (
+        f"/projects/{project.slug}",
+        "/projects",
+        "/organisations",
+        "/keywords",
+        "/legal-forms",
+        "/changes",
+        "/projects.json",
+        "/projects.csv",
+        "/openapi.json",
+        "/organisations/stadt-musterstadt",
+    ):
         first = read(client.get(API + path))
         assert first.status_code == 200, path
         etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
@@ -247,7 +298,9 @@ def test_bulk_exports_stream_every_published_profile(client, make_project):
     assert exported.is_streamed
     read(exported)
     body = exported.get_json()
-    assert body["count"] == 5 and sorted(p["slug"] for p in body["projects"]) == [f"projekt-nummer-{n}" for n in range(5)]
+    assert body["count"] == 5 and sorted(p["slug"] for p in body["projects"]) == [
+        f"projekt-nummer-{n}" for n in range(5)
+    ]
     # Each profile as GET /projects/{slug} shows it.
     assert body["projects"][0] == client.get(body["projects"][0]["api_url"]).get_json()
     exported_csv = client.get(f"{API}/projects.csv")
@@ -270,13 +323,16 @@ def test_docs_page_and_openapi_document(client):
     assert 'src="http' not in html and 'href="http' not in html.replace('href="http://localhost', "")
 
 
-@pytest.mark.parametrize("method,path,headers,status", [
-    ("get", "/nix", {}, 404),
-    ("get", "/projects", {"Accept": "text/html"}, 406),
-    ("delete", "/keywords", {}, 405),
-    ("post", "/projects", {"Content-Type": "text/plain"}, 415),
-    ("get", "/projects/x", {"Accept": "application/xml"}, 406),
-])
+@pytest.mark.parametrize(
+    "method,path,headers,status",
+    [
+        ("get", "/nix", {}, 404),
+        ("get", "/projects", {"Accept": "text/html"}, 406),
+        ("delete", "/keywords", {}, 405),
+        ("post", "/projects", {"Content-Type": "text/plain"}, 415),
+        ("get", "/projects/x", {"Accept": "application/xml"}, 406),
+    ],
+)
 def test_errors_are_problem_json(client, method, path, headers, status):
     response = getattr(client, method)(API + path, headers=headers, data="x" if method == "post" else None)
     problem_of(response, status)
@@ -285,8 +341,9 @@ def test_errors_are_problem_json(client, method, path, headers, status):
 
 
 def test_oversized_body_is_413(client, editor):
-    response = client.post(f"{API}/projects", headers=editor, data=b"{" + b" " * (3 * 1024 * 1024) + b"}",
-                           content_type="application/json")
+    response = client.post(
+        f"{API}/projects", headers=editor, data=b"{" + b" " * (3 * 1024 * 1024) + b"}", content_type="application/json"
+    )
     problem_of(response, 413)
 
 
@@ -309,17 +366,26 @@ def test_bulk_exports_span_several_batches(client, make_project):
     assert exported["count"] == 205 and len({p["slug"] for p in exported["projects"]}) == 205
     lines = read(client.get(f"{API}/projects.csv")).get_data(as_text=True).strip().split("\r\n")
     assert lines[0].startswith("slug,") and sorted(line.split(",")[0] for line in lines[1:]) == [
-        f"profil-{n:03d}" for n in range(205)]
+        f"profil-{n:03d}" for n in range(205)
+    ]
 
 
 def test_every_field_is_described_and_the_examples_work(client, admin, seeded):
     """The document describes every field; its request examples are accepted as they stand."""
     spec = client.get(f"{API}/openapi.json").get_json()
-    undescribed = [f"{name}.{field}" for name, schema in spec["components"]["schemas"].items()
-                   for field, prop in schema.get("properties", {}).items() if not prop.get("description")]
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in spec["components"]["schemas"].items()
+        for field, prop in schema.get("properties", {}).items()
+        if not prop.get("description")
+    ]
     assert undescribed == []
-    with_examples = [field for schema in spec["components"]["schemas"].values()
-                     for field, prop in schema.get("properties", {}).items() if "example" in prop]
+    with_examples = [
+        field
+        for schema in spec["components"]["schemas"].values()
+        for field, prop in schema.get("properties", {}).items()
+        if "example" in prop
+    ]
     assert len(with_examples) > 100
     for path, operation in ((f"{API}/projects", "post"), (f"{API}/organisations", "post")):
         example = spec["paths"][path][operation]["requestBody"]["content"]["application/json"]["example"]
@@ -331,6 +397,9 @@ def test_every_field_is_described_and_the_examples_work(client, admin, seeded):
             assert response.status_code == 201, response.get_data(as_text=True)
             created = response.get_json()
             patch = spec["paths"][f"{API}/projects/{{slug}}"]["patch"]["requestBody"]["content"][
-                "application/merge-patch+json"]["schema"]["example"]
-            patched = client.patch(created["api_url"], json=patch, headers={**admin, "If-Match": response.headers["ETag"]})
+                "application/merge-patch+json"
+            ]["schema"]["example"]
+            patched = client.patch(
+                created["api_url"], json=patch, headers={**admin, "If-Match": response.headers["ETag"]}
+            )
             assert patched.status_code == 200, patched.get_data(as_text=True)

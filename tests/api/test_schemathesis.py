@@ -35,7 +35,9 @@ def _statuses_by_operation(report_dir: Path, spec: dict) -> dict[tuple[str, str]
     """Response statuses per documented operation, from the NDJSON report (all phases)."""
     templates = [
         (method.upper(), path, re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"))
-        for path, operations in spec["paths"].items() for method in operations if method in METHODS
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if method in METHODS
     ]
     found: dict[tuple[str, str], Counter] = defaultdict(Counter)
     (report,) = report_dir.glob("*.ndjson")
@@ -62,12 +64,33 @@ def test_the_live_api_keeps_its_document(live_server, seeded, admin, tmp_path):
     changes_before = db.session.scalar(select(func.count(Change.seq)))
     db.session.rollback()  # let the server's writers go ahead of this test's read snapshot
     result = subprocess.run(
-        [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"{live_server}{API}/openapi.json",
-         "--seed", "20240501", "--max-examples", "15", "--workers", "2",
-         "--checks", "all",
-         "--header", f"Authorization: {admin['Authorization']}",
-         "--request-timeout", "30", "--report", "ndjson", "--report-dir", str(tmp_path), "--no-color"],
-        capture_output=True, text=True, timeout=900,
+        [
+            str(SCHEMATHESIS),
+            "--config-file",
+            str(CONFIG),
+            "run",
+            f"{live_server}{API}/openapi.json",
+            "--seed",
+            "20240501",
+            "--max-examples",
+            "15",
+            "--workers",
+            "2",
+            "--checks",
+            "all",
+            "--header",
+            f"Authorization: {admin['Authorization']}",
+            "--request-timeout",
+            "30",
+            "--report",
+            "ndjson",
+            "--report-dir",
+            str(tmp_path),
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 

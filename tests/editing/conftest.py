@@ -51,8 +51,9 @@ class Person:
         self.token = {"Authorization": f"Bearer {plaintext}"}
         self.browser = app.test_client()
         page = self.browser.get("/admin/login")
-        answer = self.browser.post("/admin/login", data={
-            "csrf_token": csrf_token(page.text), "username": username, "password": PASSWORD})
+        answer = self.browser.post(
+            "/admin/login", data={"csrf_token": csrf_token(page.text), "username": username, "password": PASSWORD}
+        )
         assert answer.status_code == 302, answer.text
 
     def post_form(self, page_url: str, data: dict, action: str | None = None):
@@ -88,9 +89,22 @@ def limited(app):
 
 def form_data(profile: dict, version: int | str = "") -> dict:
     """The profile form's fields for a profile in the project representation, as a browser posts them."""
-    data = {name: "" if profile.get(name) is None else str(profile[name]) for name in (
-        "title", "slug", "summary", "status", "occasion", "goal", "implementation", "financing",
-        "legal_form", "since_year", "source_note")}
+    data = {
+        name: "" if profile.get(name) is None else str(profile[name])
+        for name in (
+            "title",
+            "slug",
+            "summary",
+            "status",
+            "occasion",
+            "goal",
+            "implementation",
+            "financing",
+            "legal_form",
+            "since_year",
+            "source_note",
+        )
+    }
     data["keywords"] = ", ".join(profile.get("keywords") or [])
     data["version"] = str(version)
     for index, participant in enumerate(profile.get("participants") or []):
@@ -99,9 +113,11 @@ def form_data(profile: dict, version: int | str = "") -> dict:
         data[f"participants-{index}-role"] = participant["role"]
         for name in ("name", "kind", "ags", "state", "district"):
             data[f"participants-{index}-{name}"] = organisation.get(name) or ""
-    for list_name, names in (("contacts", ("organisation", "role", "address", "phone", "email", "website")),
-                             ("links", ("title", "url")),
-                             ("updates", ("date", "title", "text", "source_url", "source_note"))):
+    for list_name, names in (
+        ("contacts", ("organisation", "role", "address", "phone", "email", "website")),
+        ("links", ("title", "url")),
+        ("updates", ("date", "title", "text", "source_url", "source_note")),
+    ):
         for index, item in enumerate(profile.get(list_name) or []):
             for name in names:
                 data[f"{list_name}-{index}-{name}"] = item.get(name) or ""

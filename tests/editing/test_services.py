@@ -118,7 +118,9 @@ def test_partial_dates_keep_their_precision():
     updates = [{"date": "2022", "title": "a"}, {"date": "2023-09", "title": "b"}, {"date": "2019-12-18", "title": "c"}]
     loaded = load(updates=updates)["updates"]
     assert [(u["date"], u["date_precision"]) for u in loaded] == [
-        (dt.date(2022, 1, 1), "year"), (dt.date(2023, 9, 1), "month"), (dt.date(2019, 12, 18), "day"),
+        (dt.date(2022, 1, 1), "year"),
+        (dt.date(2023, 9, 1), "month"),
+        (dt.date(2019, 12, 18), "day"),
     ]
     assert "date" in errors_of(updates=[{"date": "2023-13", "title": "x"}])["updates"][0]
 
@@ -205,19 +207,33 @@ def test_save_project_updates_by_slug(make_project):
 
 def test_organisations_are_shared_and_matched_by_ags_then_name(make_project):
     make_project()
-    make_project(title="Zweites Projekt", participants=[
-        {"role": "lead", "organisation": {"name": "Musterstadt", "ags": "05999001"}},
-        {"role": "partner", "organisation": {"name": "Beispieldorf"}},
-    ])
+    make_project(
+        title="Zweites Projekt",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Musterstadt", "ags": "05999001"}},
+            {"role": "partner", "organisation": {"name": "Beispieldorf"}},
+        ],
+    )
     names = sorted(db.session.scalars(select(Organisation.name)))
     assert names == ["Gemeinde Beispieldorf", "Stadt Musterstadt"]
 
 
 def test_profile_input_fills_gaps_but_never_overwrites_organisation_facts(make_project):
     make_project()
-    make_project(title="Zweites Projekt", participants=[
-        {"role": "lead", "organisation": {"name": "Stadt Musterstadt", "ags": "05999001", "district": "Anderer Kreis", "population": 1234}},
-    ])
+    make_project(
+        title="Zweites Projekt",
+        participants=[
+            {
+                "role": "lead",
+                "organisation": {
+                    "name": "Stadt Musterstadt",
+                    "ags": "05999001",
+                    "district": "Anderer Kreis",
+                    "population": 1234,
+                },
+            },
+        ],
+    )
     organisation = db.session.scalar(select(Organisation).where(Organisation.ags == "05999001"))
     assert organisation.district == "Kreis Muster"
     assert organisation.population == 1234

@@ -33,23 +33,42 @@ def state(project: Project) -> dict:
     project = db.session.get(Project, project.id)
     content = {k: v for k, v in snapshot(project).items() if k not in ("title", "slug")}
     revisions = db.session.scalars(select(Revision).where(Revision.project_id == project.id).order_by(Revision.version))
-    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.target == f"project:{project.slug}").order_by(AuditEvent.id))
-    proposals = db.session.scalars(select(ChangeProposal).where(ChangeProposal.project_id == project.id).order_by(ChangeProposal.id))
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.target == f"project:{project.slug}").order_by(AuditEvent.id)
+    )
+    proposals = db.session.scalars(
+        select(ChangeProposal).where(ChangeProposal.project_id == project.id).order_by(ChangeProposal.id)
+    )
     return {
-        "content": content, "status": project.status, "version": project.version,
+        "content": content,
+        "status": project.status,
+        "version": project.version,
         "review_requested": project.review_requested_at is not None,
         "awaiting_review": project in projects_awaiting_review(),
         "revisions": [(r.version, sorted(r.changed_fields), _who(r.actor)) for r in revisions],
-        "audit": [(e.action, _who(e.actor), {k: v for k, v in (e.detail or {}).items() if k != "proposal"}) for e in audit],
-        "proposals": [(p.status, p.base_version, _who(p.created_by), _who(p.decided_by or ""), p.applied_version,
-                       {k: v for k, v in p.data.items() if k not in ("title", "slug")}) for p in proposals],
+        "audit": [
+            (e.action, _who(e.actor), {k: v for k, v in (e.detail or {}).items() if k != "proposal"}) for e in audit
+        ],
+        "proposals": [
+            (
+                p.status,
+                p.base_version,
+                _who(p.created_by),
+                _who(p.decided_by or ""),
+                p.applied_version,
+                {k: v for k, v in p.data.items() if k not in ("title", "slug")},
+            )
+            for p in proposals
+        ],
     }
 
 
 def pair(make_project, status: str = "published"):
     """Two profiles alike but for title and address: one to change through the admin, one through the API."""
-    return (make_project(status=status, title="Gemeinsames Standesamt Nordtal"),
-            make_project(status=status, title="Gemeinsames Standesamt Südtal"))
+    return (
+        make_project(status=status, title="Gemeinsames Standesamt Nordtal"),
+        make_project(status=status, title="Gemeinsames Standesamt Südtal"),
+    )
 
 
 def etag(client, person, project: Project) -> str:
@@ -65,13 +84,19 @@ def admin_save(person, project: Project, **changes):
 
 
 def api_patch(client, person, project: Project, **changes):
-    return client.patch(f"{API}/projects/{project.slug}", json=changes,
-                        headers={**person.token, "If-Match": etag(client, person, project)})
+    return client.patch(
+        f"{API}/projects/{project.slug}",
+        json=changes,
+        headers={**person.token, "If-Match": etag(client, person, project)},
+    )
 
 
 def admin_status(person, project: Project, status: str):
-    return person.post_form(f"/admin/projekte/{project.id}", {"status": status, "version": str(project.version)},
-                            action=f"/admin/projekte/{project.id}/status")
+    return person.post_form(
+        f"/admin/projekte/{project.id}",
+        {"status": status, "version": str(project.version)},
+        action=f"/admin/projekte/{project.id}/status",
+    )
 
 
 def request_review(person, project: Project) -> None:
@@ -87,8 +112,10 @@ def test_an_api_publish_clears_the_review_request(client, make_project, limited,
     request_review(limited, project)
     assert projects_awaiting_review() == [project]
 
-    published = client.post(f"{API}/projects/{project.slug}/publish",
-                            headers={**publisher.token, "If-Match": etag(client, publisher, project)})
+    published = client.post(
+        f"{API}/projects/{project.slug}/publish",
+        headers={**publisher.token, "If-Match": etag(client, publisher, project)},
+    )
 
     assert published.status_code == 200, published.text
     after = state(project)
@@ -104,7 +131,10 @@ def test_a_publishers_save_is_the_same_through_admin_and_api(client, make_projec
     through_admin, through_api = pair(make_project)
 
     assert admin_save(publisher, through_admin, summary="Zwei Gemeinden, ein Standesamt, ein Team.").status_code == 303
-    assert api_patch(client, publisher, through_api, summary="Zwei Gemeinden, ein Standesamt, ein Team.").status_code == 200
+    assert (
+        api_patch(client, publisher, through_api, summary="Zwei Gemeinden, ein Standesamt, ein Team.").status_code
+        == 200
+    )
 
     assert state(through_admin) == state(through_api)
     assert state(through_api)["revisions"][-1] == (2, ["summary"], "user:redakteurin")
@@ -119,8 +149,11 @@ def test_a_stale_version_is_refused_alike(client, make_project, publisher):
     assert api_patch(client, publisher, through_api, goal="Erst diese Änderung.").status_code == 200
 
     refused_admin = publisher.post_form(f"/admin/projekte/{through_admin.id}", stale_admin)
-    refused_api = client.patch(f"{API}/projects/{through_api.slug}", json={"summary": "Zu spät."},
-                               headers={**publisher.token, "If-Match": stale_etag})
+    refused_api = client.patch(
+        f"{API}/projects/{through_api.slug}",
+        json={"summary": "Zu spät."},
+        headers={**publisher.token, "If-Match": stale_etag},
+    )
 
     assert (refused_admin.status_code, refused_api.status_code) == (409, 412)
     assert state(through_admin) == state(through_api)
@@ -133,22 +166,34 @@ def test_publishing_is_the_same_through_admin_and_api(client, make_project, limi
     request_review(limited, through_api)
 
     assert admin_status(publisher, through_admin, "published").status_code == 303
-    assert client.post(f"{API}/projects/{through_api.slug}/publish",
-                       headers={**publisher.token, "If-Match": etag(client, publisher, through_api)}).status_code == 200
+    assert (
+        client.post(
+            f"{API}/projects/{through_api.slug}/publish",
+            headers={**publisher.token, "If-Match": etag(client, publisher, through_api)},
+        ).status_code
+        == 200
+    )
 
     assert state(through_admin) == state(through_api)
     after = state(through_api)
     assert after["status"] == "published" and not after["review_requested"] and not after["awaiting_review"]
-    assert after["audit"] == [("review_request", "user:praktikant", {}),
-                              ("publish", "user:redakteurin", {"status": "published"})]
+    assert after["audit"] == [
+        ("review_request", "user:praktikant", {}),
+        ("publish", "user:redakteurin", {"status": "published"}),
+    ]
 
 
 def test_archiving_is_the_same_through_admin_and_api(client, make_project, publisher):
     through_admin, through_api = pair(make_project)
 
     assert admin_status(publisher, through_admin, "archived").status_code == 303
-    assert client.delete(f"{API}/projects/{through_api.slug}",
-                         headers={**publisher.token, "If-Match": etag(client, publisher, through_api)}).status_code == 204
+    assert (
+        client.delete(
+            f"{API}/projects/{through_api.slug}",
+            headers={**publisher.token, "If-Match": etag(client, publisher, through_api)},
+        ).status_code
+        == 204
+    )
 
     assert state(through_admin) == state(through_api)
     assert state(through_api)["status"] == "archived"
@@ -166,14 +211,21 @@ def test_a_review_only_editor_proposes_alike_and_may_not_publish(client, make_pr
     assert state(through_admin) == state(through_api)
     after = state(through_api)
     assert after["version"] == 1 and after["content"]["summary"] == "Zwei Gemeinden teilen sich ein Standesamt."
-    assert [(status, base, author) for status, base, author, *_ in after["proposals"]] == [("open", 1, "user:praktikant")]
+    assert [(status, base, author) for status, base, author, *_ in after["proposals"]] == [
+        ("open", 1, "user:praktikant")
+    ]
     assert after["proposals"][0][-1]["summary"] == "Ein Vorschlag für beide Wege."
     assert [action for action, _, _ in after["audit"]] == ["proposal_submit"]
 
     # Taking the profile offline needs the right to publish, on both paths.
     assert admin_status(limited, through_admin, "draft").status_code == 403
-    assert client.post(f"{API}/projects/{through_api.slug}/unpublish",
-                       headers={**limited.token, "If-Match": etag(client, limited, through_api)}).status_code == 403
+    assert (
+        client.post(
+            f"{API}/projects/{through_api.slug}/unpublish",
+            headers={**limited.token, "If-Match": etag(client, limited, through_api)},
+        ).status_code
+        == 403
+    )
     assert admin_save(limited, through_admin, status="draft").status_code == 403
     assert api_patch(client, limited, through_api, status="draft").status_code == 403
     assert state(through_admin) == state(through_api) and state(through_api)["status"] == "published"
@@ -233,14 +285,18 @@ def test_a_write_without_a_valid_token_does_not_queue_for_the_writers_lock(app, 
     def send():
         with app.test_client() as anonymous:
             answers["no token"] = anonymous.post(url).status_code
-            answers["made-up token"] = anonymous.post(url, headers={"Authorization": "Bearer ikz_ausgedacht"}).status_code
+            answers["made-up token"] = anonymous.post(
+                url, headers={"Authorization": "Bearer ikz_ausgedacht"}
+            ).status_code
 
     with db.engine.connect() as writer:
         transaction = writer.begin()
         if writer.dialect.name == "postgresql":
             writer.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         else:
-            writer.execute(text("DELETE FROM changes WHERE 1 = 0"))  # SQLite's write lock, as writes.begin_write takes it
+            writer.execute(
+                text("DELETE FROM changes WHERE 1 = 0")
+            )  # SQLite's write lock, as writes.begin_write takes it
         thread = threading.Thread(target=send)
         thread.start()
         thread.join(timeout=60)  # a generous bound, not a timing: the answers must come while the lock is held

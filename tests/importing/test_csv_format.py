@@ -55,8 +55,14 @@ def test_simple_fields(good):
 def test_participants_with_ags_state_and_district(good):
     common = {"state": "DE-SH", "district": "Kreis Musterland"}
     assert good[0].data["participants"] == [
-        {"role": "lead", "organisation": {"name": "Gemeinde Nordtal", "kind": "municipality", "ags": "01234567", **common}},
-        {"role": "partner", "organisation": {"name": "Gemeinde Südberg", "kind": "municipality", "ags": "01234568", **common}},
+        {
+            "role": "lead",
+            "organisation": {"name": "Gemeinde Nordtal", "kind": "municipality", "ags": "01234567", **common},
+        },
+        {
+            "role": "partner",
+            "organisation": {"name": "Gemeinde Südberg", "kind": "municipality", "ags": "01234568", **common},
+        },
         {"role": "partner", "organisation": {"name": "Westheim", "kind": "municipality", **common}},
     ]
 
@@ -165,9 +171,18 @@ PROJECT = {
     "status": "published",
     "keywords": ["Bauhof", "Winterdienst, Grünpflege"],
     "participants": [
-        {"role": "partner", "organisation": {"name": "Gemeinde Südberg", "kind": "municipality", "ags": "01234568", "state": "DE-SH"}},
-        {"role": "lead", "organisation": {"name": "Gemeinde Nordtal", "kind": "municipality", "ags": "01234567", "state": "DE-SH"}},
-        {"role": "partner", "organisation": {"name": "Westheim", "kind": "municipality", "ags": None, "state": "DE-SH"}},
+        {
+            "role": "partner",
+            "organisation": {"name": "Gemeinde Südberg", "kind": "municipality", "ags": "01234568", "state": "DE-SH"},
+        },
+        {
+            "role": "lead",
+            "organisation": {"name": "Gemeinde Nordtal", "kind": "municipality", "ags": "01234567", "state": "DE-SH"},
+        },
+        {
+            "role": "partner",
+            "organisation": {"name": "Westheim", "kind": "municipality", "ags": None, "state": "DE-SH"},
+        },
     ],
     "occasion": "Zu wenig Personal.",
     "goal": "Ein Bauhof.\n\n- Maschinen teilen\n- Personal vertreten",
@@ -207,19 +222,36 @@ def test_written_header_and_line_ends():
     assert text.startswith(",".join(COLUMNS) + "\r\n")
     assert text.endswith("\r\n")
     assert "Gemeinde Südberg [AGS 01234568]; Westheim" in text
-    assert "Satzung | https://www.nordtal.example/satzung.pdf\nhttps://www.suedberg.example/bauhof\nNur ein Titel" in text
+    assert (
+        "Satzung | https://www.nordtal.example/satzung.pdf\nhttps://www.suedberg.example/bauhof\nNur ein Titel" in text
+    )
 
 
 def test_round_trip():
     (record,) = read_csv_records(written([PROJECT]), "export.csv")
     data = record.data
-    for key in ("slug", "title", "summary", "status", "occasion", "goal", "implementation", "financing",
-                "legal_form", "since_year", "source_note", "contacts", "links"):
+    for key in (
+        "slug",
+        "title",
+        "summary",
+        "status",
+        "occasion",
+        "goal",
+        "implementation",
+        "financing",
+        "legal_form",
+        "since_year",
+        "source_note",
+        "contacts",
+        "links",
+    ):
         assert data[key] == PROJECT[key], key
     # "Winterdienst, Grünpflege" is one keyword: only ";" separates keywords in CSV.
     assert data["keywords"] == PROJECT["keywords"]
-    got = [(p["role"], p["organisation"]["name"], p["organisation"].get("ags"), p["organisation"]["state"])
-           for p in data["participants"]]
+    got = [
+        (p["role"], p["organisation"]["name"], p["organisation"].get("ags"), p["organisation"]["state"])
+        for p in data["participants"]
+    ]
     assert got == [
         ("lead", "Gemeinde Nordtal", "01234567", "DE-SH"),
         ("partner", "Gemeinde Südberg", "01234568", "DE-SH"),
@@ -258,9 +290,18 @@ def test_formula_cells_are_defused_in_the_export_and_restored_on_import():
     """CSV injection: a cell a spreadsheet would run as a formula is written as text."""
     import io
 
-    project = {"title": "=HYPERLINK(\"http://böse.example\")", "goal": "- erstens\n- zweitens",
-               "summary": "+49 2932 201-0", "financing": "@SUM(A1)", "implementation": "-1+2",
-               "source_note": "'zitiert'", "participants": [], "keywords": [], "links": [], "contacts": []}
+    project = {
+        "title": '=HYPERLINK("http://böse.example")',
+        "goal": "- erstens\n- zweitens",
+        "summary": "+49 2932 201-0",
+        "financing": "@SUM(A1)",
+        "implementation": "-1+2",
+        "source_note": "'zitiert'",
+        "participants": [],
+        "keywords": [],
+        "links": [],
+        "contacts": [],
+    }
     stream = io.StringIO()
     write_csv([project], stream)
     written = stream.getvalue()

@@ -61,7 +61,12 @@ def test_import_text_record_updates_the_seeded_profile_and_keeps_what_it_cannot_
     # The record lists its keywords separated by spaces only; the catalogue's known
     # multi-word keyword "Teilnehmer Landespreis" stays whole instead of becoming two.
     assert [keyword.name for keyword in after.keywords] == [
-        "Digitalisierung", "Klima", "Teilnehmer Landespreis", "Umwelt", "Verwaltung", "Wirtschaftsförderung",
+        "Digitalisierung",
+        "Klima",
+        "Teilnehmer Landespreis",
+        "Umwelt",
+        "Verwaltung",
+        "Wirtschaftsförderung",
     ]
 
 
@@ -198,8 +203,19 @@ def test_json_round_trip_into_an_empty_catalogue_gives_identical_profiles(seeded
     # Empty the catalogue except the managed list of legal forms, then import the export.
     db.session.rollback()  # end this session's read snapshot before another connection deletes
     with db.engine.begin() as connection:
-        for table in ("changes", "revisions", "project_keywords", "participations", "contacts", "links",
-                      "project_updates", "slug_redirects", "projects", "keywords", "organisations"):
+        for table in (
+            "changes",
+            "revisions",
+            "project_keywords",
+            "participations",
+            "contacts",
+            "links",
+            "project_updates",
+            "slug_redirects",
+            "projects",
+            "keywords",
+            "organisations",
+        ):
             connection.execute(text(f"DELETE FROM {table}"))
     db.session.expire_all()
     assert count(Project) == 0

@@ -54,7 +54,10 @@ def test_arnsberg_record_is_exactly_as_the_catalogue_record(seeded):
     assert project.financing == "Die Finanzierung erfolgt über die beteiligten Partner."
     contact = project.contacts[0]
     assert (contact.organisation, contact.address, contact.phone, contact.email) == (
-        "Stadt Arnsberg", "Rathausplatz 2\n59759 Arnsberg", "02932/201-0", "stadt@arnsberg.de"
+        "Stadt Arnsberg",
+        "Rathausplatz 2\n59759 Arnsberg",
+        "02932/201-0",
+        "stadt@arnsberg.de",
     )
     assert [(u.date.year, u.date_precision) for u in project.updates] == [(2023, "month"), (2022, "year")]
 
@@ -86,14 +89,70 @@ EXPECTED_SLUGS = {
 # ../shared/data/municipalities.csv: name -> (AGS, state, district, population, as of, source).
 MUNICIPALITIES = {
     "Stadt Arnsberg": ("05958004", "DE-NW", "Hochsauerlandkreis", 73487, "2020-12-31", "IT.NRW"),
-    "Stadt Sundern (Sauerland)": ("05958044", "DE-NW", "Hochsauerlandkreis", 27741, "2022-12-31", "IT.NRW (via Wikipedia)"),
-    "Stadt Brandis": ("14729070", "DE-SN", "Landkreis Leipzig", 9676, "2022-12-31", "Statistisches Landesamt Sachsen (via Wikipedia)"),
-    "Gemeinde Borsdorf": ("14729060", "DE-SN", "Landkreis Leipzig", 8195, "2022-12-31", "Statistisches Landesamt Sachsen (via Wikipedia)"),
-    "Gemeinde Großpösna": ("14729190", "DE-SN", "Landkreis Leipzig", 5508, "2022-12-31", "Statistisches Landesamt Sachsen (via stadtistik.de)"),
-    "Stadt Naunhof": ("14729300", "DE-SN", "Landkreis Leipzig", 8618, "2015-12-31", "Statistisches Landesamt Sachsen (via Wikipedia)"),
-    "Gemeinde Belgershain": ("14729020", "DE-SN", "Landkreis Leipzig", 3372, "2023-12-31", "Statistisches Landesamt Sachsen (via Wikipedia)"),
-    "Gemeinde Parthenstein": ("14729340", "DE-SN", "Landkreis Leipzig", 3545, "2022-12-31", "Statistisches Landesamt Sachsen (via Wikipedia)"),
-    "Gemeinde Machern": ("14729250", "DE-SN", "Landkreis Leipzig", 6767, "2022-12-31", "Statistisches Landesamt Sachsen (via Wikipedia)"),
+    "Stadt Sundern (Sauerland)": (
+        "05958044",
+        "DE-NW",
+        "Hochsauerlandkreis",
+        27741,
+        "2022-12-31",
+        "IT.NRW (via Wikipedia)",
+    ),
+    "Stadt Brandis": (
+        "14729070",
+        "DE-SN",
+        "Landkreis Leipzig",
+        9676,
+        "2022-12-31",
+        "Statistisches Landesamt Sachsen (via Wikipedia)",
+    ),
+    "Gemeinde Borsdorf": (
+        "14729060",
+        "DE-SN",
+        "Landkreis Leipzig",
+        8195,
+        "2022-12-31",
+        "Statistisches Landesamt Sachsen (via Wikipedia)",
+    ),
+    "Gemeinde Großpösna": (
+        "14729190",
+        "DE-SN",
+        "Landkreis Leipzig",
+        5508,
+        "2022-12-31",
+        "Statistisches Landesamt Sachsen (via stadtistik.de)",
+    ),
+    "Stadt Naunhof": (
+        "14729300",
+        "DE-SN",
+        "Landkreis Leipzig",
+        8618,
+        "2015-12-31",
+        "Statistisches Landesamt Sachsen (via Wikipedia)",
+    ),
+    "Gemeinde Belgershain": (
+        "14729020",
+        "DE-SN",
+        "Landkreis Leipzig",
+        3372,
+        "2023-12-31",
+        "Statistisches Landesamt Sachsen (via Wikipedia)",
+    ),
+    "Gemeinde Parthenstein": (
+        "14729340",
+        "DE-SN",
+        "Landkreis Leipzig",
+        3545,
+        "2022-12-31",
+        "Statistisches Landesamt Sachsen (via Wikipedia)",
+    ),
+    "Gemeinde Machern": (
+        "14729250",
+        "DE-SN",
+        "Landkreis Leipzig",
+        6767,
+        "2022-12-31",
+        "Statistisches Landesamt Sachsen (via Wikipedia)",
+    ),
     "Gemeinde Nottuln": ("05558032", "DE-NW", "Kreis Coesfeld", 19436, "2015-12-31", "IT.NRW"),
     "Gemeinde Havixbeck": ("05558020", "DE-NW", "Kreis Coesfeld", 11689, "2015-12-31", "IT.NRW"),
     # The researched list gives no AGS for Altena; its key comes from the register (name, state and
@@ -112,7 +171,9 @@ def test_organisation_figures_are_exactly_the_researched_ones(seeded):
         assert organisation is not None, name
         assert (organisation.ags, organisation.state, organisation.district) == (ags, state, district), name
         assert (organisation.population, organisation.population_date, organisation.population_source) == (
-            population, dt.date.fromisoformat(as_of), source
+            population,
+            dt.date.fromisoformat(as_of),
+            source,
         ), name
     # No figure that the municipalities file does not give; keys beyond it only for municipal
     # organisations, each one checked against the register in tests/places/test_seed_keys.py.
@@ -121,14 +182,18 @@ def test_organisation_figures_are_exactly_the_researched_ones(seeded):
     assert with_ags >= {name for name, row in MUNICIPALITIES.items() if row[0]}
     assert set(db.session.scalars(select(Organisation.kind).where(Organisation.ags.is_not(None)))) == {"municipality"}
     assert with_population == set(MUNICIPALITIES)
-    assert set(db.session.scalars(select(Organisation.name).where(Organisation.area_km2.is_not(None)))) == {"Stadt Arnsberg"}
+    assert set(db.session.scalars(select(Organisation.name).where(Organisation.area_km2.is_not(None)))) == {
+        "Stadt Arnsberg"
+    }
 
 
 def test_arnsberg_updates_are_the_two_staedtetag_reports(seeded):
     project, _ = find_project("gemeinsam-nachhaltig-erfolgreich")
     second, first = project.updates
     assert (second.date, second.date_precision) == (dt.date(2023, 9, 1), "month")
-    assert "50 Beschäftigte" in second.text and "fünf Arbeitsgruppen" in second.text and "Sunderner Rathaus" in second.text
+    assert (
+        "50 Beschäftigte" in second.text and "fünf Arbeitsgruppen" in second.text and "Sunderner Rathaus" in second.text
+    )
     assert "jährlich" in second.text
     assert (first.date, first.date_precision) == (dt.date(2022, 1, 1), "year")
     assert "60 Beschäftigte" in first.text and "sieben Themengruppen" in first.text
@@ -199,7 +264,9 @@ def test_broken_seed_names_file_record_and_field_and_loads_nothing(runner, tmp_p
     broken = tmp_path / "seed"
     shutil.copytree(SEED_DIR, broken)
     target = broken / "projects" / "standesamt-untere-lenne.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace("since_year: 2018", "since_year: 1850"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("since_year: 2018", "since_year: 1850"), encoding="utf-8"
+    )
     result = runner.invoke(args=["seed", "--dir", str(broken)])
     assert result.exit_code == 1
     assert "standesamt-untere-lenne.yaml, Datensatz 1" in result.output

@@ -54,7 +54,14 @@ def test_space_separated_keywords_keep_known_multi_word_keywords_whole():
     text = (FILES / "arnsberg.txt").read_text(encoding="utf-8")
     known = ["teilnehmer landespreis", "Klima", "Umwelt Verwaltung Extra"]  # the last one is not in the record
     keywords = read_text_records(text, "arnsberg.txt", known_keywords=known)[0].data["keywords"]
-    assert keywords == ["Digitalisierung", "Klima", "Teilnehmer Landespreis", "Umwelt", "Verwaltung", "Wirtschaftsförderung"]
+    assert keywords == [
+        "Digitalisierung",
+        "Klima",
+        "Teilnehmer Landespreis",
+        "Umwelt",
+        "Verwaltung",
+        "Wirtschaftsförderung",
+    ]
 
 
 def test_arnsberg_lead_gets_kurzprofil_name_and_facts(arnsberg):

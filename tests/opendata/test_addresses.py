@@ -53,8 +53,15 @@ def test_merged_keyword_redirects_to_the_one_it_became(client, make_project):
 
 def test_merged_organisation_redirects_on_the_site_and_in_the_api(client, make_project):
     make_project(title="Eins")
-    make_project(title="Zwei", participants=[
-        {"role": "lead", "organisation": {"name": "Stadtverwaltung Musterstadt", "kind": "municipality", "state": "DE-NW"}}])
+    make_project(
+        title="Zwei",
+        participants=[
+            {
+                "role": "lead",
+                "organisation": {"name": "Stadtverwaltung Musterstadt", "kind": "municipality", "state": "DE-NW"},
+            }
+        ],
+    )
     duplicate, keep = _organisation("Stadtverwaltung Musterstadt"), _organisation("Stadt Musterstadt")
     old_slug = duplicate.slug
     merge_organisations(duplicate, keep, "test")
@@ -73,8 +80,15 @@ def test_renamed_organisation_keeps_its_address(client, make_project):
     make_project()
     town = _organisation("Stadt Musterstadt")
     slug = town.slug
-    data = OrganisationInputSchema().load({"name": "Hansestadt Musterstadt", "kind": "municipality",
-                                           "ags": town.ags, "state": town.state, "district": town.district})
+    data = OrganisationInputSchema().load(
+        {
+            "name": "Hansestadt Musterstadt",
+            "kind": "municipality",
+            "ags": town.ags,
+            "state": town.state,
+            "district": town.district,
+        }
+    )
     save_organisation(data, "test", town)
     db.session.commit()
     page = client.get(f"/organisationen/{slug}")

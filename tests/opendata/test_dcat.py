@@ -58,14 +58,20 @@ def test_three_serialisations_carry_the_same_graph(client, seeded):
 
 
 def test_catalog_iri_negotiates(client):
-    assert client.get("/catalog", headers={"Accept": "application/rdf+xml"}).headers["Location"].endswith("/catalog.rdf")
+    assert (
+        client.get("/catalog", headers={"Accept": "application/rdf+xml"}).headers["Location"].endswith("/catalog.rdf")
+    )
     assert client.get("/catalog").headers["Location"].endswith("/catalog.ttl")
 
 
 def test_datasets_per_state_with_geocoding_and_distributions(client, make_project):
     make_project(title="Standesamt A")
-    make_project(title="Bauhof B", participants=[
-        {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}])
+    make_project(
+        title="Bauhof B",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}
+        ],
+    )
     graph = _graph(client)
     catalog = next(graph.subjects(RDF.type, DCAT.Catalog))
     datasets = set(graph.objects(catalog, DCAT.dataset))
@@ -73,7 +79,9 @@ def test_datasets_per_state_with_geocoding_and_distributions(client, make_projec
     bavaria = URIRef("http://localhost/catalog#dataset-de-by")
     assert bavaria in datasets
     assert graph.value(bavaria, DCATDE.politicalGeocodingURI) is None  # deprecated in DCAT-AP.de 3.0
-    assert graph.value(bavaria, DCATDE.politicalGeocodingLevelURI) == URIRef("http://dcat-ap.de/def/politicalGeocoding/Level/state")
+    assert graph.value(bavaria, DCATDE.politicalGeocodingLevelURI) == URIRef(
+        "http://dcat-ap.de/def/politicalGeocoding/Level/state"
+    )
     assert graph.value(bavaria, DCTERMS.spatial) == URIRef("http://dcat-ap.de/def/politicalGeocoding/stateKey/09")
     downloads = {str(graph.value(d, DCAT.downloadURL)) for d in graph.objects(bavaria, DCAT.distribution)}
     assert downloads == {f"http://localhost/api/v1/projects.{kind}?state=DE-BY" for kind in ("csv", "json", "xlsx")}
@@ -97,8 +105,11 @@ def test_modified_follows_the_change_log(client, make_project):
     db.session.commit()
     assert client.get("/catalog.ttl", headers={"If-None-Match": etag}).status_code == 200
     graph = _graph(client)
-    assert not list(graph.subjects(DCATDE.politicalGeocodingLevelURI,
-                                   URIRef("http://dcat-ap.de/def/politicalGeocoding/Level/state")))
+    assert not list(
+        graph.subjects(
+            DCATDE.politicalGeocodingLevelURI, URIRef("http://dcat-ap.de/def/politicalGeocoding/Level/state")
+        )
+    )
 
 
 def test_licence_is_configurable(app, client, make_project):
@@ -128,7 +139,9 @@ def test_publisher_and_contact_from_configuration(app, client, make_project):
     finally:
         app.config.update(PUBLISHER_NAME="", CONTACT_EMAIL="")
     assert Literal("Land Musterland", lang="de") in set(graph.objects(None, URIRef("http://xmlns.com/foaf/0.1/name")))
-    assert URIRef("mailto:redaktion@example.org") in set(graph.objects(None, URIRef("http://www.w3.org/2006/vcard/ns#hasEmail")))
+    assert URIRef("mailto:redaktion@example.org") in set(
+        graph.objects(None, URIRef("http://www.w3.org/2006/vcard/ns#hasEmail"))
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/projekte", "/stichworte", "/api/v1/"])

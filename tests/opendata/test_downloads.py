@@ -17,9 +17,15 @@ LICENCE = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 @pytest.fixture
 def catalogue(make_project):
     make_project(title="Standesamt Nord", keywords=["Standesamt"])
-    make_project(title="=HYPERLINK(\"http://evil.example\")", keywords=["Bauhof"], summary="-1+1 rechnet Excel")
-    make_project(title="Bauhof Süd", keywords=["Bauhof"], since_year=2010, participants=[
-        {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}])
+    make_project(title='=HYPERLINK("http://evil.example")', keywords=["Bauhof"], summary="-1+1 rechnet Excel")
+    make_project(
+        title="Bauhof Süd",
+        keywords=["Bauhof"],
+        since_year=2010,
+        participants=[
+            {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}
+        ],
+    )
     make_project(title="Entwurf mit Bauhof", keywords=["Bauhof"], status="draft")
 
 
@@ -30,8 +36,11 @@ def _list_slugs(client, path: str) -> list[str]:
 
 def _download_links(client, path: str) -> dict[str, str]:
     page = client.get(path).get_data(as_text=True)
-    section = page[page.index('class="downloads"'):]
-    return {label: unescape(href) for href, label in re.findall(r'<a href="([^"]+)" type="[^"]+" download>([^<]+)</a>', section)}
+    section = page[page.index('class="downloads"') :]
+    return {
+        label: unescape(href)
+        for href, label in re.findall(r'<a href="([^"]+)" type="[^"]+" download>([^<]+)</a>', section)
+    }
 
 
 def _csv_slugs(response) -> list[str]:
@@ -39,13 +48,16 @@ def _csv_slugs(response) -> list[str]:
     return [row["slug"] for row in rows]
 
 
-@pytest.mark.parametrize("path", [
-    "/projekte?stichwort=Bauhof",
-    "/projekte?stichwort=Bauhof&land=DE-NW",
-    "/projekte?stichwort=Bauhof&stichwort=Standesamt&sort=seit",
-    "/projekte?seit_von=2005&seit_bis=2015",
-    "/projekte",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/projekte?stichwort=Bauhof",
+        "/projekte?stichwort=Bauhof&land=DE-NW",
+        "/projekte?stichwort=Bauhof&stichwort=Standesamt&sort=seit",
+        "/projekte?seit_von=2005&seit_bis=2015",
+        "/projekte",
+    ],
+)
 def test_list_download_holds_exactly_the_filtered_list(client, catalogue, path):
     shown = _list_slugs(client, path)
     links = _download_links(client, path)
@@ -69,8 +81,15 @@ def test_search_download_keeps_the_query(client, catalogue):
 
 
 def test_api_bulk_takes_the_list_filters_and_q(client, catalogue):
-    for query in ("keyword=Bauhof", "state=DE-BY", "keyword=Bauhof&state=DE-NW", "q=Standesamt",
-                  "q=Bauhof&state=DE-BY", "since_from=2005&since_to=2015", "keyword=Bauhof&sort=newest"):
+    for query in (
+        "keyword=Bauhof",
+        "state=DE-BY",
+        "keyword=Bauhof&state=DE-NW",
+        "q=Standesamt",
+        "q=Bauhof&state=DE-BY",
+        "since_from=2005&since_to=2015",
+        "keyword=Bauhof&sort=newest",
+    ):
         listed = [p["slug"] for p in client.get(f"/api/v1/projects?{query}&per_page=100").get_json()["items"]]
         bulk = client.get(f"/api/v1/projects.json?{query}")
         assert [p["slug"] for p in bulk.get_json()["projects"]] == listed, query
@@ -117,6 +136,9 @@ def test_bad_download_requests_are_problems(client, catalogue):
 
 def test_conditional_download(client, catalogue):
     first = client.get("/api/v1/projects.csv?keyword=Bauhof")
-    assert client.get("/api/v1/projects.csv?keyword=Bauhof", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert (
+        client.get("/api/v1/projects.csv?keyword=Bauhof", headers={"If-None-Match": first.headers["ETag"]}).status_code
+        == 304
+    )
     other = client.get("/api/v1/projects.csv?keyword=Standesamt")
     assert other.headers["ETag"] != first.headers["ETag"]

@@ -77,8 +77,13 @@ def test_a_change_moves_the_profile_up_and_archiving_removes_it(client, make_pro
 
 def test_feeds_of_a_selection_a_search_a_keyword_and_an_organisation(client, make_project):
     make_project(title="Standesamt West", keywords=["Standesamt"])
-    make_project(title="Bauhof Süd", keywords=["Bauhof"], participants=[
-        {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}])
+    make_project(
+        title="Bauhof Süd",
+        keywords=["Bauhof"],
+        participants=[
+            {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}
+        ],
+    )
     assert _titles(_feed(client, "/feeds/projekte.atom?land=DE-BY")) == ["Bauhof Süd"]
     assert _titles(_feed(client, "/feeds/projekte.atom?stichwort=Standesamt&land=DE-NW")) == ["Standesamt West"]
     assert _titles(_feed(client, "/feeds/projekte.atom?q=Bauhof")) == ["Bauhof Süd"]
@@ -92,11 +97,25 @@ def test_an_organisation_edit_counts_as_a_change_of_its_profiles(client, make_pr
 
     first = make_project(title="Mit Musterstadt")
     _age(first, 60)
-    make_project(title="Ohne Musterstadt", participants=[
-        {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}])
+    make_project(
+        title="Ohne Musterstadt",
+        participants=[
+            {"role": "lead", "organisation": {"name": "Gemeinde Süd", "kind": "municipality", "state": "DE-BY"}}
+        ],
+    )
     town = db.session.scalar(select(Organisation).where(Organisation.ags == "05999001"))
-    save_organisation({"name": town.name, "kind": town.kind, "ags": town.ags, "state": town.state,
-                       "district": town.district, "population": 12345}, "test", town)
+    save_organisation(
+        {
+            "name": town.name,
+            "kind": town.kind,
+            "ags": town.ags,
+            "state": town.state,
+            "district": town.district,
+            "population": 12345,
+        },
+        "test",
+        town,
+    )
     db.session.commit()
     assert _titles(_feed(client, "/feeds/projekte.atom"))[0] == "Mit Musterstadt"
 

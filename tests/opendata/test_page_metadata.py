@@ -50,8 +50,12 @@ def test_profile_page_describes_the_cooperation(client, make_project):
     assert (lead["roleName"], partner["roleName"]) == ("Hauptverantwortlich", "Beteiligt")
     town = lead["member"]
     assert town["@type"] == "GovernmentOrganization" and town["name"] == "Stadt Musterstadt"
-    assert town["identifier"] == {"@type": "PropertyValue", "propertyID": "AGS", "name": "Amtlicher Gemeindeschlüssel",
-                                  "value": "05999001"}
+    assert town["identifier"] == {
+        "@type": "PropertyValue",
+        "propertyID": "AGS",
+        "name": "Amtlicher Gemeindeschlüssel",
+        "value": "05999001",
+    }
     assert town["address"]["addressRegion"] == "Nordrhein-Westfalen"
     assert town["location"]["geo"] == {"@type": "GeoCoordinates", "latitude": 51.4, "longitude": 8.06}
     assert town["location"]["containedInPlace"]["name"] == "Kreis Muster"
@@ -67,8 +71,13 @@ def test_organisation_page_describes_the_organisation(client, make_project):
     [document] = _json_ld(_page(client, f"/organisationen/{org.slug}"), url)
     assert document["@type"] == "GovernmentOrganization"
     assert document["identifier"]["value"] == "05999001"
-    assert document["memberOf"] == [{"@type": "Role", "roleName": "Hauptverantwortlich", "memberOf": {
-        "@type": "Project", "name": project.title, "url": f"{BASE}/projekte/{project.slug}"}}]
+    assert document["memberOf"] == [
+        {
+            "@type": "Role",
+            "roleName": "Hauptverantwortlich",
+            "memberOf": {"@type": "Project", "name": project.title, "url": f"{BASE}/projekte/{project.slug}"},
+        }
+    ]
 
 
 def test_lists_carry_no_structured_data_of_a_profile(client, make_project):
@@ -82,7 +91,9 @@ def test_canonical_and_language_alternates(client, make_project):
     links = _links(page)
     canonical = [link["href"] for link in links if link.get("rel") == "canonical"]
     assert canonical == [f"{BASE}/projekte?stichwort=Standesamt&land=DE-NW"]  # tracking noise dropped
-    alternates = {link["hreflang"]: link["href"] for link in links if link.get("rel") == "alternate" and "hreflang" in link}
+    alternates = {
+        link["hreflang"]: link["href"] for link in links if link.get("rel") == "alternate" and "hreflang" in link
+    }
     assert alternates == {
         "de": f"{BASE}/projekte?stichwort=Standesamt&land=DE-NW&lang=de",
         "en": f"{BASE}/projekte?stichwort=Standesamt&land=DE-NW&lang=en",
@@ -115,7 +126,10 @@ def test_feed_alternates_follow_the_page(client, make_project):
         return [link["href"] for link in _links(_page(client, path)) if link.get("type") == "application/atom+xml"]
 
     assert feeds("/") == ["/feeds/projekte.atom"]
-    assert feeds("/projekte?land=DE-NW&sort=neueste&seite=1") == ["/feeds/projekte.atom?land=DE-NW", "/feeds/projekte.atom"]
+    assert feeds("/projekte?land=DE-NW&sort=neueste&seite=1") == [
+        "/feeds/projekte.atom?land=DE-NW",
+        "/feeds/projekte.atom",
+    ]
     assert feeds("/suche?q=Standesamt") == ["/feeds/projekte.atom?q=Standesamt", "/feeds/projekte.atom"]
     assert feeds(f"/stichworte/{keyword.slug}")[0] == f"/feeds/stichworte/{keyword.slug}.atom"
     assert feeds(f"/organisationen/{org.slug}")[0] == f"/feeds/organisationen/{org.slug}.atom"
@@ -123,4 +137,4 @@ def test_feed_alternates_follow_the_page(client, make_project):
 
 def test_editing_area_has_no_public_metadata(client):
     page = client.get("/admin/login").get_data(as_text=True)
-    assert 'rel="canonical"' not in page and "hreflang=\"en\"" not in page
+    assert 'rel="canonical"' not in page and 'hreflang="en"' not in page

@@ -24,9 +24,15 @@ BRILON = "05958012"  # Brilon, Hochsauerlandkreis, in the sample register
 def place_with_profile(make_project):
     load_places(parse_register(read_register(SAMPLE), "Destatis GV-ISys (Ausgabe vor 2021)"))
     db.session.commit()
-    project = make_project(title="Hafenkooperation", participants=[
-        {"role": "lead", "organisation": {"name": "Stadt Brilon", "kind": "municipality",
-                                          "ags": BRILON, "state": "DE-NW"}}])
+    project = make_project(
+        title="Hafenkooperation",
+        participants=[
+            {
+                "role": "lead",
+                "organisation": {"name": "Stadt Brilon", "kind": "municipality", "ags": BRILON, "state": "DE-NW"},
+            }
+        ],
+    )
     organisation = db.session.scalar(select(Organisation).where(Organisation.ags == BRILON))
     organisation.place_key = BRILON
     db.session.commit()

@@ -93,7 +93,9 @@ def test_an_added_source_appears_with_one_line(app, client, make_project):
     from catalogue.opendata import sitemap
 
     make_project()
-    sitemap.URL_SOURCES["beispiel"] = sitemap.UrlSource(lambda: 1, lambda offset, limit: [("/beispiel", None)][offset:offset + limit])
+    sitemap.URL_SOURCES["beispiel"] = sitemap.UrlSource(
+        lambda: 1, lambda offset, limit: [("/beispiel", None)][offset : offset + limit]
+    )
     try:
         assert f"{BASE}/beispiel" in _all_urls(client)
     finally:

@@ -40,8 +40,14 @@ def _consistent() -> tuple[int, int]:
 
 def test_backup_during_writes_and_restore_round_trip(app, runner, seeded, tmp_path):
     db.session.rollback()
-    other_machine = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                                "INDEX_DIR": str(tmp_path / "other-index"), "SEARCH_CATCHUP_INTERVAL": 0})
+    other_machine = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "INDEX_DIR": str(tmp_path / "other-index"),
+            "SEARCH_CATCHUP_INTERVAL": 0,
+        }
+    )
     stop, written = threading.Event(), []
     writer = threading.Thread(target=_write_until, args=(app, stop, written))
     writer.start()

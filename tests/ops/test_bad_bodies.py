@@ -37,7 +37,7 @@ def test_deeply_nested_json_is_a_400_not_a_recursion_error(client, editor):
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(client, editor):
-    data = project_data(goal="[" * 500 + "{" * 500 + "\\\"]")
+    data = project_data(goal="[" * 500 + "{" * 500 + '\\"]')
     response = client.post(f"{API}/projects", json=data, headers=editor)
     assert response.status_code == 201, response.get_data(as_text=True)[:300]
 
@@ -65,8 +65,10 @@ def test_forbidden_characters_in_any_text_are_a_422_naming_the_field(client, edi
     expected = {
         "title": ("title", lambda: data.update(title=f"Ein {marker} Titel")),
         "keyword": ("keywords.0", lambda: data.update(keywords=[f"Klima{marker}"])),
-        "organisation": ("participants.0.organisation.name",
-                         lambda: data["participants"][0]["organisation"].update(name=f"Stadt {marker}")),
+        "organisation": (
+            "participants.0.organisation.name",
+            lambda: data["participants"][0]["organisation"].update(name=f"Stadt {marker}"),
+        ),
         "summary": ("summary", lambda: data.update(summary=f"Zeile eins\n{marker}")),
         "link": ("links.0.title", lambda: data.update(links=[{"title": f"x{marker}", "url": "https://example.org/"}])),
     }
@@ -93,8 +95,12 @@ def test_lists_have_upper_bounds(client, editor):
         ("updates", lambda i: {"date": "2020", "title": f"Meldung {i}"}),
         ("participants", lambda i: {"role": "partner", "organisation": {"name": f"Gemeinde {i}"}}),
     ):
-        problem = problem_of(client.post(
-            f"{API}/projects", json=project_data(**{field: [item(i) for i in range(5_000)]}), headers=editor), 422)
+        problem = problem_of(
+            client.post(
+                f"{API}/projects", json=project_data(**{field: [item(i) for i in range(5_000)]}), headers=editor
+            ),
+            422,
+        )
         assert _fields(problem) == {field}, problem
         assert "Höchstens" in problem["errors"][0]["message"]
     allowed = project_data(keywords=[f"Stichwort {i}" for i in range(MAX_KEYWORDS)])
@@ -117,13 +123,16 @@ def test_merge_patches_are_parsed_within_the_same_bounds(client, editor):
     problem_of(client.patch(url, data='{"summary": NaN}', headers=headers), 400)
 
 
-@pytest.mark.parametrize("method, url, status", [
-    ("delete", f"{API}/projects", 405),
-    ("put", f"{API}/keywords", 405),
-    ("get", f"{API}/gibt-es-nicht", 404),
-    ("get", "/api/v2/projects", 404),
-    ("get", "/api", 404),
-])
+@pytest.mark.parametrize(
+    "method, url, status",
+    [
+        ("delete", f"{API}/projects", 405),
+        ("put", f"{API}/keywords", 405),
+        ("get", f"{API}/gibt-es-nicht", 404),
+        ("get", "/api/v2/projects", 404),
+        ("get", "/api", 404),
+    ],
+)
 def test_errors_outside_the_views_are_problem_json(client, method, url, status):
     problem_of(getattr(client, method)(url), status)
 

@@ -46,8 +46,14 @@ def test_unusable_index_folder_is_503_for_search_only(app, seeded, tmp_path, cap
 
 def test_index_folder_removed_while_running(app, seeded, tmp_path):
     folder = tmp_path / "index"
-    running = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": str(folder),
-                          "SEARCH_CATCHUP_INTERVAL": 0})
+    running = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "INDEX_DIR": str(folder),
+            "SEARCH_CATCHUP_INTERVAL": 0,
+        }
+    )
     client = running.test_client()
     assert client.get("/suche?q=Standesamt").status_code == 200
     shutil.rmtree(folder)

@@ -46,7 +46,9 @@ def test_readyz_is_503_when_the_schema_is_behind(app, client):
 
 
 def test_readyz_is_503_when_the_database_is_down(tmp_path):
-    down = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/nicht/da.sqlite3", "INDEX_DIR": str(tmp_path / "ix")})
+    down = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/nicht/da.sqlite3", "INDEX_DIR": str(tmp_path / "ix")}
+    )
     response = down.test_client().get("/readyz")
     assert response.status_code == 503 and not response.get_json()["checks"]["database"]["ok"]
     assert down.test_client().get("/healthz").status_code == 200  # alive, just not ready
@@ -58,8 +60,10 @@ def test_readyz_is_503_when_the_index_lags_beyond_the_bound(app, client, make_pr
     project = make_project()  # indexed at once (the commit hook catches up)
     # A change committed by "another machine" two minutes ago, which this index cannot apply
     # because another process holds the index's write lock.
-    db.session.execute(text("INSERT INTO changes (project_id, action, created_at) VALUES (:id, 'update', :at)"),
-                       {"id": project.id, "at": utcnow() - dt.timedelta(minutes=2)})
+    db.session.execute(
+        text("INSERT INTO changes (project_id, action, created_at) VALUES (:id, 'update', :at)"),
+        {"id": project.id, "at": utcnow() - dt.timedelta(minutes=2)},
+    )
     db.session.commit()
     monkeypatch.setattr(sync, "WRITE_TIMEOUT", 0.1)
     writer = app.extensions["catalogue_search"].index().writer()

@@ -31,7 +31,11 @@ def _check_refusals(app):
         response = client.get(url)
         problem = problem_of(response, 503)
         assert response.headers["Retry-After"].isdigit(), url
-        assert "Datenbank" in problem["detail"] and "psycopg" not in response.text and "sqlite" not in response.text.lower()
+        assert (
+            "Datenbank" in problem["detail"]
+            and "psycopg" not in response.text
+            and "sqlite" not in response.text.lower()
+        )
     for url in URLS_SITE:
         response = client.get(url)
         assert response.status_code == 503 and response.mimetype == "text/html", url
@@ -61,8 +65,10 @@ def test_sqlite_outage_is_503_logged_once_and_heals(tmp_path, caplog):
         db.engine.dispose()
 
 
-@pytest.mark.skipif(not os.environ.get("CATALOGUE_TEST_DATABASE_URL", "").startswith("postgresql"),
-                    reason="needs CATALOGUE_TEST_DATABASE_URL=postgresql://…")
+@pytest.mark.skipif(
+    not os.environ.get("CATALOGUE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs CATALOGUE_TEST_DATABASE_URL=postgresql://…",
+)
 def test_postgresql_unreachable_is_503_logged_once(tmp_path, caplog):
     # Port 9 (discard) has no PostgreSQL: the connection is refused, as when the server is down.
     app = _app("postgresql://postgres@127.0.0.1:9/nothing", tmp_path / "index")

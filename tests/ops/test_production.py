@@ -12,26 +12,47 @@ from catalogue.config import ConfigError
 from catalogue.extensions import db
 
 PRODUCTION = {
-    "ENV": "production", "SECRET_KEY": "s" * 40, "TRUSTED_PROXIES": 1,
-    "IMPRINT_URL": "https://betreiber.example/impressum", "PRIVACY_URL": "https://betreiber.example/datenschutz",
+    "ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "TRUSTED_PROXIES": 1,
+    "IMPRINT_URL": "https://betreiber.example/impressum",
+    "PRIVACY_URL": "https://betreiber.example/datenschutz",
     "ACCESSIBILITY_URL": "https://betreiber.example/barrierefreiheit",
 }
 
 
 @pytest.fixture(autouse=True)
 def _no_environment(monkeypatch):
-    for name in ("SECRET_KEY", "TRUSTED_PROXIES", "IMPRINT_URL", "PRIVACY_URL", "ACCESSIBILITY_URL", "HSTS_MAX_AGE", "ENV"):
+    for name in (
+        "SECRET_KEY",
+        "TRUSTED_PROXIES",
+        "IMPRINT_URL",
+        "PRIVACY_URL",
+        "ACCESSIBILITY_URL",
+        "HSTS_MAX_AGE",
+        "ENV",
+    ):
         monkeypatch.delenv(f"CATALOGUE_{name}", raising=False)
 
 
 def _start(tmp_path, **changes):
-    config = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", "INDEX_DIR": str(tmp_path / "ix"), **changes}
+    config = {
+        **PRODUCTION,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3",
+        "INDEX_DIR": str(tmp_path / "ix"),
+        **changes,
+    }
     return create_app({k: v for k, v in config.items() if v is not ...})
 
 
-@pytest.mark.parametrize("name, label", [
-    ("IMPRINT_URL", "Impressum"), ("PRIVACY_URL", "Datenschutzerklärung"), ("ACCESSIBILITY_URL", "Erklärung zur Barrierefreiheit"),
-])
+@pytest.mark.parametrize(
+    "name, label",
+    [
+        ("IMPRINT_URL", "Impressum"),
+        ("PRIVACY_URL", "Datenschutzerklärung"),
+        ("ACCESSIBILITY_URL", "Erklärung zur Barrierefreiheit"),
+    ],
+)
 @pytest.mark.parametrize("value", [..., "", "impressum.html"])
 def test_production_refuses_to_start_without_the_operators_legal_pages(tmp_path, name, label, value):
     with pytest.raises(ConfigError, match=re.escape(f"CATALOGUE_{name} ({label}")):

@@ -31,8 +31,14 @@ def workers(app):
     Not the tests' own app: its app context outlives requests, and so would its session's rows."""
     instances = [
         # An hour's window: a run that crosses a window's end still counts every attempt.
-        create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": app.config["INDEX_DIR"],
-                    "LOGIN_RATE_LIMIT": "10 per hour"})
+        create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "INDEX_DIR": app.config["INDEX_DIR"],
+                "LOGIN_RATE_LIMIT": "10 per hour",
+            }
+        )
         for _ in range(4)
     ]
     for instance in instances:
@@ -90,8 +96,9 @@ def test_a_password_change_ends_every_session(workers, accounts):
     cookie = editor.get_cookie("session").value
     user_id = find_user("editor").id
     page = f"/admin/benutzer/{user_id}"
-    response = admin.post(f"{page}/passwort", data={"csrf_token": csrf_token(admin.get(page).text),
-                                                   "password": "ein ganz neues Passwort"})
+    response = admin.post(
+        f"{page}/passwort", data={"csrf_token": csrf_token(admin.get(page).text), "password": "ein ganz neues Passwort"}
+    )
     assert response.status_code == 303
     assert editor.get("/admin/").status_code == 302
     assert _replay(workers[2], cookie).status_code == 302
@@ -146,7 +153,9 @@ def test_failed_logins_per_address_are_counted_across_workers(app, workers, acco
 
 def test_failed_logins_per_account_are_counted_across_workers_and_addresses(app, workers, accounts):
     limit = int(workers[0].config["LOGIN_RATE_LIMIT"].split()[0])
-    statuses = [_attempt(workers[i % 4], "editor", "falsch", f"198.51.100.{i + 1}").status_code for i in range(limit + 1)]
+    statuses = [
+        _attempt(workers[i % 4], "editor", "falsch", f"198.51.100.{i + 1}").status_code for i in range(limit + 1)
+    ]
     assert statuses == [401] * limit + [429], statuses
     assert _attempt(workers[0], "editor", PASSWORD, "192.0.2.99").status_code == 429
     assert _attempt(workers[0], "admin", PASSWORD, "192.0.2.99").status_code == 302

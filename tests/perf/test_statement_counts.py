@@ -10,18 +10,35 @@ from catalogue.services import create_project
 
 from conftest import project_data
 
-PAGES = ["/", "/projekte", "/projekte?sort=neueste&pro_seite=5&seite=2", "/projekte/profil-3", "/stichworte",
-         "/organisationen/stadt-musterstadt", "/stichworte/standesamt"]
+PAGES = [
+    "/",
+    "/projekte",
+    "/projekte?sort=neueste&pro_seite=5&seite=2",
+    "/projekte/profil-3",
+    "/stichworte",
+    "/organisationen/stadt-musterstadt",
+    "/stichworte/standesamt",
+]
 
 
 def _add_profiles(start: int, stop: int) -> None:
     """Profiles with their own partners and keywords, so that every list grows with them."""
     schema = ProjectInputSchema()
     for n in range(start, stop):
-        data = project_data(title=f"Gemeinsames Standesamt {n}", slug=f"profil-{n}",
-                            keywords=["Standesamt", f"Stichwort {n}"])
-        data["participants"].append({"role": "partner", "organisation": {
-            "name": f"Gemeinde Nummer {n}", "kind": "municipality", "state": "DE-NW", "district": f"Kreis {n % 40}"}})
+        data = project_data(
+            title=f"Gemeinsames Standesamt {n}", slug=f"profil-{n}", keywords=["Standesamt", f"Stichwort {n}"]
+        )
+        data["participants"].append(
+            {
+                "role": "partner",
+                "organisation": {
+                    "name": f"Gemeinde Nummer {n}",
+                    "kind": "municipality",
+                    "state": "DE-NW",
+                    "district": f"Kreis {n % 40}",
+                },
+            }
+        )
         create_project(schema.load(data), "test", status="published")
     db.session.commit()
 
@@ -50,6 +67,7 @@ def counts(app, client, monkeypatch):
 
     def measure():
         return {url: _statements(client, url) for url in PAGES}
+
     return measure
 
 

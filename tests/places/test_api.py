@@ -42,7 +42,10 @@ def test_places_autocomplete_tells_the_neustadts_apart(client, catalogue):
 def test_place_document_has_facts_sources_parent_and_cooperations(client, catalogue):
     body = client.get(f"{API}/places/05958044").get_json()
     assert (body["name"], body["population"], body["population_source"]) == (
-        "Sundern (Sauerland)", 27725, "Destatis GV-ISys (Ausgabe vor 2021)")
+        "Sundern (Sauerland)",
+        27725,
+        "Destatis GV-ISys (Ausgabe vor 2021)",
+    )
     assert (body["latitude"], body["longitude"], body["area_km2"]) == (51.330125, 8.005553, 193.27)
     assert body["parent"]["key"] == body["district"]["key"] == "05958"
     assert [p["slug"] for p in body["projects"]] == ["gemeinsam-nachhaltig-erfolgreich"]
@@ -65,18 +68,29 @@ def test_projects_near_a_place_carry_the_distance_and_nearest_participant(client
     # combined with other filters
     assert client.get(f"{API}/projects?near=05958044&radius_km=50&state=DE-BY").get_json()["total"] == 0
     # population range: Altena has 16,718 inhabitants in the register, no editor's figure
-    assert client.get(f"{API}/projects?near=05958044&radius_km=50&q=Standesamt&population_min=20000").get_json()["total"] == 0
+    assert (
+        client.get(f"{API}/projects?near=05958044&radius_km=50&q=Standesamt&population_min=20000").get_json()["total"]
+        == 0
+    )
     sized = client.get(f"{API}/projects?population_min=70000&population_max=80000").get_json()["items"]
     assert "gemeinsam-nachhaltig-erfolgreich" in [i["slug"] for i in sized]  # Arnsberg, 73,487
     # a plain list has no distances
     assert client.get(f"{API}/projects").get_json()["items"][0]["distance_km"] is None
 
 
-@pytest.mark.parametrize("query, field", [
-    ("near=99999999", "near"), ("near=abc", "near"), ("near=95.0,8.0", "near"), ("near=51.3,", "near"),
-    ("near=05958044&radius_km=5", "radius_km"), ("near=05958044&radius_km=201", "radius_km"),
-    ("near=05958044&radius_km=x", "radius_km"), ("population_min=-1", "population_min"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("near=99999999", "near"),
+        ("near=abc", "near"),
+        ("near=95.0,8.0", "near"),
+        ("near=51.3,", "near"),
+        ("near=05958044&radius_km=5", "radius_km"),
+        ("near=05958044&radius_km=201", "radius_km"),
+        ("near=05958044&radius_km=x", "radius_km"),
+        ("population_min=-1", "population_min"),
+    ],
+)
 def test_bad_partner_arguments_are_problems(client, catalogue, query, field):
     body = _problem(client.get(f"{API}/projects?{query}"), 422)
     assert field in [error["field"] for error in body["errors"]]

@@ -24,8 +24,13 @@ def test_shipped_register_loads_every_place_with_its_facts(runner):
     assert "12660 im Verzeichnis – 12660 neu, 0 geändert, 0 nicht mehr enthalten" in result.output
     assert "12660/12660 Orte abgeglichen" in result.output  # progress
     kinds = dict(db.session.execute(select(Place.kind, func.count()).group_by(Place.kind)).all())
-    assert kinds == {"state": 16, "government_district": 29, "district": 401, "association": 1210,
-                     "municipality": 11004}
+    assert kinds == {
+        "state": 16,
+        "government_district": 29,
+        "district": 401,
+        "association": 1210,
+        "municipality": 11004,
+    }
     sundern = db.session.get(Place, "05958044")
     assert (sundern.name, sundern.designation, sundern.postcode) == ("Sundern (Sauerland)", "Stadt", "59846")
     assert (sundern.population, sundern.area_km2) == (27725, 193.27)
@@ -49,8 +54,17 @@ def test_shipped_register_loads_every_place_with_its_facts(runner):
 
 def test_changed_and_vanished_places_are_reported_and_organisations_left_alone(runner, sample_register, tmp_path):
     assert sample_register.total == _count() > 100
-    db.session.add(Organisation(name="Stadt Sundern (Sauerland)", name_key="sundern (sauerland)", slug="stadt-sundern",
-                                kind="municipality", ags="05958044", place_key="05958044", population=27741))
+    db.session.add(
+        Organisation(
+            name="Stadt Sundern (Sauerland)",
+            name_key="sundern (sauerland)",
+            slug="stadt-sundern",
+            kind="municipality",
+            ags="05958044",
+            place_key="05958044",
+            population=27741,
+        )
+    )
     db.session.commit()
     rows = list(csv.reader(SAMPLE.read_text(encoding="utf-8").splitlines()))
     changed = []
@@ -88,11 +102,31 @@ def test_official_xlsx_extract_loads_like_the_csv(runner, tmp_path):
     sheet.append(["1", "2", "3", "4", "5", "6", "7", "8", "9"])
     sheet.append(["10", None, "05", None, None, None, None, "Nordrhein-Westfalen"])
     sheet.append(["40", "43", "05", "9", "58", None, None, "Hochsauerlandkreis"])
-    sheet.append(["60", "63", "05", "9", "58", "0044", "044", "Sundern (Sauerland), Stadt", 193.27, 27725,
-                  13906, 13819, 143, "59846", "8,005553", "51,330125"])
+    sheet.append(
+        [
+            "60",
+            "63",
+            "05",
+            "9",
+            "58",
+            "0044",
+            "044",
+            "Sundern (Sauerland), Stadt",
+            193.27,
+            27725,
+            13906,
+            13819,
+            143,
+            "59846",
+            "8,005553",
+            "51,330125",
+        ]
+    )
     path = tmp_path / "AuszugGV4QAktuell.xlsx"
     workbook.save(path)
-    result = runner.invoke(args=["places", "load", str(path), "--population-source", "Destatis GV-ISys, Stand 31.12.2020"])
+    result = runner.invoke(
+        args=["places", "load", str(path), "--population-source", "Destatis GV-ISys, Stand 31.12.2020"]
+    )
     assert result.exit_code == 0, result.output
     assert "3 im Verzeichnis – 3 neu" in result.output
     sundern = db.session.get(Place, "05958044")
@@ -106,8 +140,23 @@ def _write(path: Path, text: str) -> Path:
 
 
 def test_bad_files_load_nothing(runner, tmp_path):
-    header = ",".join(["satzart", "textkennzeichen", "land", "rb", "kreis", "vb", "gemeinde", "gemeindename",
-                       "flaeche", "bevoelkerung", "postleitzahl", "laengengrad", "breitengrad"])
+    header = ",".join(
+        [
+            "satzart",
+            "textkennzeichen",
+            "land",
+            "rb",
+            "kreis",
+            "vb",
+            "gemeinde",
+            "gemeindename",
+            "flaeche",
+            "bevoelkerung",
+            "postleitzahl",
+            "laengengrad",
+            "breitengrad",
+        ]
+    )
     cases = {
         "fehlt.csv": None,
         "spalten.csv": "satzart,land,name\n60,05,Sundern\n",

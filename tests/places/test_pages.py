@@ -39,8 +39,13 @@ def test_place_page_shows_facts_sources_map_and_cooperations(client, catalogue):
 def test_place_urls_redirect_to_the_canonical_slug_and_unknown_keys_are_404(client, catalogue):
     assert client.get("/kommunen/05958044").headers["Location"].endswith("/kommunen/05958044-sundern-sauerland")
     assert client.get("/kommunen/05958044-falsch").status_code == 301
-    for url in ("/kommunen/99999999-nirgendwo", "/kommunen/05-nordrhein-westfalen", "/kommunen/abc",
-                "/kommunen/059-reg-bez-arnsberg", "/kommunen/%00"):
+    for url in (
+        "/kommunen/99999999-nirgendwo",
+        "/kommunen/05-nordrhein-westfalen",
+        "/kommunen/abc",
+        "/kommunen/059-reg-bez-arnsberg",
+        "/kommunen/%00",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Gemeindeverzeichnis" in _text(response)
@@ -69,13 +74,17 @@ def test_partner_search_disambiguates_and_ranks_by_topic_and_distance(client, ca
     choose = client.get("/partnersuche?ort=Neustadt&thema=Standesamt&umkreis=80")
     text = _text(choose)
     assert choose.status_code == 200 and "Welche Kommune meinen Sie?" in text
-    assert "Neustadt (Hessen), Stadt – " in text and 'name="schluessel" value="06534016"' in choose.get_data(as_text=True)
+    assert "Neustadt (Hessen), Stadt – " in text and 'name="schluessel" value="06534016"' in choose.get_data(
+        as_text=True
+    )
     assert 'type="hidden" name="thema" value="Standesamt"' in choose.get_data(as_text=True)
 
     result = client.get("/partnersuche?ort=Sundern&thema=Standesamt&umkreis=50")
     text = _text(result)
     assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 1" in text
-    assert "Standesamt Untere Lenne" in text and re.search(r"Nächste Beteiligte: Stadt Altena \(Westf\.\) ?, \d+,\d km entfernt", text)
+    assert "Standesamt Untere Lenne" in text and re.search(
+        r"Nächste Beteiligte: Stadt Altena \(Westf\.\) ?, \d+,\d km entfernt", text
+    )
     assert "Ergebnisse als Liste" in text
 
     empty = client.get("/partnersuche?schluessel=05958044&thema=Klärschlamm&umkreis=30")
@@ -87,12 +96,28 @@ def test_partner_search_size_filters(client, catalogue):
     # Sundern has 27,725 inhabitants: similar is 18,483 to 41,588, which Altena (16,718) is not
     similar = _text(client.get("/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50&groesse=aehnlich"))
     assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 0" in similar
-    ranged = _text(client.get("/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50&groesse=bereich&einwohner_von=10000&einwohner_bis=20000"))
+    ranged = _text(
+        client.get(
+            "/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50&groesse=bereich&einwohner_von=10000&einwohner_bis=20000"
+        )
+    )
     assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 1" in ranged
 
 
-@pytest.mark.parametrize("query", ["umkreis=5", "umkreis=500", "umkreis=abc", "schluessel=123", "schluessel=99999999",
-                                   "groesse=riesig", "einwohner_von=-5", "land=XX", "schluessel=05958044&thema=" + "a" * 600])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "umkreis=5",
+        "umkreis=500",
+        "umkreis=abc",
+        "schluessel=123",
+        "schluessel=99999999",
+        "groesse=riesig",
+        "einwohner_von=-5",
+        "land=XX",
+        "schluessel=05958044&thema=" + "a" * 600,
+    ],
+)
 def test_bad_partner_search_input_is_a_400_page(client, catalogue, query):
     response = client.get("/partnersuche?" + query)
     assert response.status_code in (400, 413), query

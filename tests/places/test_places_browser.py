@@ -10,9 +10,15 @@ import pytest
 from conftest import BROWSER_TESTS, UNLABELLED_CONTROLS
 
 pytestmark = BROWSER_TESTS
-PAGES = ["/kommunen/05958044-sundern-sauerland", "/kommunen/05958-hochsauerlandkreis", "/karte",
-         "/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50", "/projekte/standesamt-untere-lenne",
-         "/organisationen/stadt-altena-westf", "/partnersuche?ort=Neustadt"]
+PAGES = [
+    "/kommunen/05958044-sundern-sauerland",
+    "/kommunen/05958-hochsauerlandkreis",
+    "/karte",
+    "/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50",
+    "/projekte/standesamt-untere-lenne",
+    "/organisationen/stadt-altena-westf",
+    "/partnersuche?ort=Neustadt",
+]
 
 
 @pytest.fixture

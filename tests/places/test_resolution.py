@@ -14,8 +14,12 @@ def test_a_unique_name_resolves_using_state_and_district(sample_register):
     assert resolve_place("Stadt Sundern (Sauerland)", state="DE-NW", kind="municipality").place.key == "05958044"
     # the bracketed addition of the register may be left out, and a record's own one too
     assert resolve_place("Sundern", kind="municipality").place.key == "05958044"
-    assert resolve_place("Stadt Altena (Westf.)", state="DE-NW", district="Märkischer Kreis",
-                         kind="municipality").place.key == "05962004"
+    assert (
+        resolve_place(
+            "Stadt Altena (Westf.)", state="DE-NW", district="Märkischer Kreis", kind="municipality"
+        ).place.key
+        == "05962004"
+    )
     assert resolve_place("Kreis Coesfeld", state="DE-NW", kind="district").place.key == "05558"
     # "Landkreis Leipzig" is the district, not the district-free city
     assert resolve_place("Landkreis Leipzig", kind="district").place.key == "14729"
@@ -49,13 +53,15 @@ def test_autocomplete_by_name_postcode_and_key(sample_register):
 
 
 def test_link_participants_sets_keys_and_reports_the_rest(sample_register):
-    data = {"participants": [
-        {"organisation": {"name": "Stadt Sundern (Sauerland)", "kind": "municipality", "state": "DE-NW"}},
-        {"organisation": {"name": "Neustadt", "kind": "municipality"}},
-        {"organisation": {"name": "Gemeinde Atlantis", "kind": "municipality", "state": "DE-NW"}},
-        {"organisation": {"name": "Hochsauerlandkreis", "kind": "district"}},
-        {"organisation": {"name": "Zweckverband X", "kind": "association"}},
-    ]}
+    data = {
+        "participants": [
+            {"organisation": {"name": "Stadt Sundern (Sauerland)", "kind": "municipality", "state": "DE-NW"}},
+            {"organisation": {"name": "Neustadt", "kind": "municipality"}},
+            {"organisation": {"name": "Gemeinde Atlantis", "kind": "municipality", "state": "DE-NW"}},
+            {"organisation": {"name": "Hochsauerlandkreis", "kind": "district"}},
+            {"organisation": {"name": "Zweckverband X", "kind": "association"}},
+        ]
+    }
     messages = link_participants(data)
     organisations = [p["organisation"] for p in data["participants"]]
     assert organisations[0]["place_key"] == organisations[0]["ags"] == "05958044"
@@ -73,7 +79,8 @@ def test_csv_import_resolves_names_and_reports_ambiguous_ones(runner, sample_reg
         "title,summary,lead,partners,state\n"
         "Gemeinsamer Bauhof Sauerland,Zwei Städte teilen einen Bauhof.,Stadt Sundern (Sauerland),Stadt Arnsberg,DE-NW\n"
         "Standesamt Neustadt,Ein gemeinsames Standesamt.,Stadt Neustadt,Gemeinde Atlantis,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
     assert "HINWEIS [2/2]" in result.output and "Ort „Stadt Neustadt“ ist nicht eindeutig" in result.output

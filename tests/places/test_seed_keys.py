@@ -25,10 +25,14 @@ def test_seeded_keys_match_the_shipped_register(runner, seeded):
         assert place is not None, organisation.name
         assert place.state_code == organisation.state, organisation.name
         ours, theirs = short_key(organisation.name), short_key(place.name)
-        assert ours in theirs or theirs in ours, (organisation.name, place.name)  # "Rüsselsheim" ~ "Rüsselsheim am Main"
+        assert ours in theirs or theirs in ours, (
+            organisation.name,
+            place.name,
+        )  # "Rüsselsheim" ~ "Rüsselsheim am Main"
         # the key is the one resolution finds from name, state and district alone
-        resolution = resolve_place(organisation.name, state=organisation.state, district=organisation.district,
-                                   kind=organisation.kind)
+        resolution = resolve_place(
+            organisation.name, state=organisation.state, district=organisation.district, kind=organisation.kind
+        )
         assert resolution.place is not None and resolution.place.key == place.key, organisation.name
         if organisation.kind == "municipality":
             assert organisation.ags == place.key

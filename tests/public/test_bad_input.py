@@ -69,8 +69,7 @@ def fingerprint() -> dict:
     """What is stored: row counts of every table plus each profile's identity and version."""
     db.session.expire_all()
     counts = {
-        table.name: db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
+        table.name: db.session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables
     }
     projects = db.session.execute(
         select(Project.slug, Project.status, Project.version, Project.updated_at, Project.title).order_by(Project.id)
@@ -98,12 +97,21 @@ INVALID_QUERIES = [
     ("sort=titel%00", "sort"),
     ("sort=titel;DROP%20TABLE%20projects", "sort"),
     # years
-    *[(f"seit_von={value}", "seit_von") for value in ("0", "-1", "10000", "1e9", "abc", "2020.5", "1899", "2101", "%00", MANY_DIGITS)],
-    *[(f"seit_bis={value}", "seit_bis") for value in ("0", "-1", "10000", "1e9", "abc", "2020.5", "1899", "2101", "%00", MANY_DIGITS)],
+    *[
+        (f"seit_von={value}", "seit_von")
+        for value in ("0", "-1", "10000", "1e9", "abc", "2020.5", "1899", "2101", "%00", MANY_DIGITS)
+    ],
+    *[
+        (f"seit_bis={value}", "seit_bis")
+        for value in ("0", "-1", "10000", "1e9", "abc", "2020.5", "1899", "2101", "%00", MANY_DIGITS)
+    ],
     ("seit_von=2021&seit_bis=2000", "seit_von"),
     ("seit_von=2100&seit_bis=1900", "seit_von"),
     # page number and page size
-    *[(f"seite={value}", "seite") for value in ("0", "-1", "1e9", "abc", "1.5", "100001", "99999999999999999999", "%00", "1%00", MANY_DIGITS)],
+    *[
+        (f"seite={value}", "seite")
+        for value in ("0", "-1", "1e9", "abc", "1.5", "100001", "99999999999999999999", "%00", "1%00", MANY_DIGITS)
+    ],
     *[(f"pro_seite={value}", "pro_seite") for value in ("0", "-1", "10000", "1e9", "abc", "101", "%00", MANY_DIGITS)],
     # text filters longer than any stored value can be
     (f"stichwort={LONG}", "stichwort"),
@@ -115,9 +123,16 @@ INVALID_QUERIES = [
 
 
 READABLE = {
-    "stichwort": "Stichwort", "land": "Land", "kreis": "Kreis", "rechtsform": "Rechtsform", "art": "Beteiligte",
-    "seit_von": "Zusammenarbeit seit, von Jahr", "seit_bis": "Zusammenarbeit seit, bis Jahr", "sort": "Sortierung",
-    "seite": "Seite", "pro_seite": "Einträge pro Seite",
+    "stichwort": "Stichwort",
+    "land": "Land",
+    "kreis": "Kreis",
+    "rechtsform": "Rechtsform",
+    "art": "Beteiligte",
+    "seit_von": "Zusammenarbeit seit, von Jahr",
+    "seit_bis": "Zusammenarbeit seit, bis Jahr",
+    "sort": "Sortierung",
+    "seite": "Seite",
+    "pro_seite": "Einträge pro Seite",
 }
 
 
@@ -145,7 +160,9 @@ def test_the_400_page_says_what_is_wrong_in_german(seeded, client):
 # ---------------------------------------------------------------- pages that do not exist: 404
 
 
-@pytest.mark.parametrize("query", ["seite=2&pro_seite=100", "seite=10000", "seite=100000", "seite=3&stichwort=Standesamt"])
+@pytest.mark.parametrize(
+    "query", ["seite=2&pro_seite=100", "seite=10000", "seite=100000", "seite=3&stichwort=Standesamt"]
+)
 def test_a_page_beyond_the_last_is_a_404_that_says_how_many_there_are(seeded, client, query):
     body = check_error_page(client.get(f"/projekte?{query}"), 404)
     assert re.search(r"Seite \d+ gibt es nicht; die Liste hat 1 Seite\(n\)\.", lead_text(body))
@@ -167,8 +184,11 @@ def test_the_first_page_of_an_empty_result_is_not_an_error(seeded, client):
 
 FINE_QUERIES = [
     # blank values mean "no filter"
-    *[f"{name}={value}" for name in ("seit_von", "seit_bis", "seite", "pro_seite", "land", "art", "sort", "stichwort")
-      for value in ("", "%20", "+")],
+    *[
+        f"{name}={value}"
+        for name in ("seit_von", "seit_bis", "seite", "pro_seite", "land", "art", "sort", "stichwort")
+        for value in ("", "%20", "+")
+    ],
     # numbers with surrounding spaces are still numbers
     "seit_von=%202000%20&seit_bis=2030",
     "seite=1&pro_seite=100",
@@ -234,8 +254,16 @@ def test_unknown_parameters_do_not_change_the_result(seeded, client):
 
 @pytest.mark.parametrize(
     "extra",
-    ["_scheme=https", "_scheme=javascript&_external=1", "_external=1", "_anchor=x", "_method=POST",
-     "endpoint=public.home", "values=1", "utm_source=x"],
+    [
+        "_scheme=https",
+        "_scheme=javascript&_external=1",
+        "_external=1",
+        "_anchor=x",
+        "_method=POST",
+        "endpoint=public.home",
+        "values=1",
+        "utm_source=x",
+    ],
 )
 def test_unknown_parameters_named_like_url_for_arguments_do_not_break_pagination(seeded, client, extra):
     """The pagination links are built from the query; parameters that happen to share a name
@@ -350,9 +378,7 @@ def test_unknown_paths_are_404_pages_with_links_back(client, path):
 
 def test_a_real_slug_next_to_the_bad_ones_works(seeded, client):
     """Guard for the 404 tests: the same prefixes with real slugs are pages."""
-    organisation = db.session.scalar(
-        select(Organisation.slug).join(Participation).order_by(Organisation.slug).limit(1)
-    )
+    organisation = db.session.scalar(select(Organisation.slug).join(Participation).order_by(Organisation.slug).limit(1))
     for path in (f"/projekte/{SEED_SLUG}", f"/organisationen/{organisation}", f"/stichworte/{SEED_KEYWORD}"):
         check(client.get(path), 200)
 
@@ -423,8 +449,12 @@ def test_markup_in_stored_text_and_in_filters_is_escaped(make_project, client):
         title="<script>alert('titel')</script> Kooperation",
         summary="<img src=x onerror=alert(1)>",
         keywords=["<script>k</script>"],
-        participants=[{"role": "lead", "organisation": {"name": "<b>Gemeinde</b> Test", "state": "DE-NW",
-                                                        "district": "<i>Kreis</i>"}}],
+        participants=[
+            {
+                "role": "lead",
+                "organisation": {"name": "<b>Gemeinde</b> Test", "state": "DE-NW", "district": "<i>Kreis</i>"},
+            }
+        ],
     )
     keyword = project.keywords[0]
     organisation = project.participations[0].organisation
@@ -453,11 +483,16 @@ def test_markup_in_stored_text_and_in_filters_is_escaped(make_project, client):
 
 
 def _public_paths() -> list[str]:
-    organisation = db.session.scalar(
-        select(Organisation.slug).join(Participation).order_by(Organisation.slug).limit(1)
-    )
-    return ["/", "/projekte", f"/projekte/{SEED_SLUG}", "/organisationen", f"/organisationen/{organisation}",
-            "/stichworte", f"/stichworte/{SEED_KEYWORD}"]
+    organisation = db.session.scalar(select(Organisation.slug).join(Participation).order_by(Organisation.slug).limit(1))
+    return [
+        "/",
+        "/projekte",
+        f"/projekte/{SEED_SLUG}",
+        "/organisationen",
+        f"/organisationen/{organisation}",
+        "/stichworte",
+        f"/stichworte/{SEED_KEYWORD}",
+    ]
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND"])
@@ -482,8 +517,13 @@ def test_head_requests(seeded, client):
         assert response.mimetype == "text/html"
         assert response.data == b""
         assert int(response.headers["Content-Length"]) == len(client.get(path).data)
-    for path, status in [("/projekte/gibt-es-nicht", 404), ("/projekte/%00", 404), ("/projekte?seite=abc", 400),
-                         ("/projekte?seite=99", 404), ("/nix", 404)]:
+    for path, status in [
+        ("/projekte/gibt-es-nicht", 404),
+        ("/projekte/%00", 404),
+        ("/projekte?seite=abc", 400),
+        ("/projekte?seite=99", 404),
+        ("/nix", 404),
+    ]:
         response = client.head(path)
         assert response.status_code == status, path
         assert response.mimetype == "text/html"

@@ -22,8 +22,6 @@ PAGES = [
 ]
 
 
-
-
 @pytest.fixture
 def live_server(live_server, seeded):
     """The live server, with the seed data loaded first."""
@@ -36,7 +34,9 @@ NO_OVERFLOW = "() => document.scrollingElement.scrollWidth <= window.innerWidth 
 @pytest.mark.parametrize("width,language", [(390, "de"), (1280, "de"), (390, "en")])
 def test_every_page_type_lays_out_and_is_structured(browser, live_server, width, language, tmp_path):
     # English words are often longer than the German ones' room, and vice versa: check both on a phone.
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale={"de": "de-DE", "en": "en-GB"}[language])
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, locale={"de": "de-DE", "en": "en-GB"}[language]
+    )
     page = context.new_page()
     for path in PAGES:
         response = page.goto(live_server + path)

@@ -34,7 +34,9 @@ def test_changing_only_the_sort_keeps_every_value_of_a_filter(browser, live_serv
 
 @pytest.mark.parametrize("javascript", [True, False])
 def test_a_second_value_ticked_in_the_form_adds_to_the_first(browser, live_server, javascript):
-    context = browser.new_context(java_script_enabled=javascript, locale="de-DE", viewport={"width": 390, "height": 800})
+    context = browser.new_context(
+        java_script_enabled=javascript, locale="de-DE", viewport={"width": 390, "height": 800}
+    )
     page = context.new_page()
     page.goto(live_server + "/projekte?land=DE-SN")
     assert page.locator(".card__title").count() == 2

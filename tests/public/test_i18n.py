@@ -44,12 +44,14 @@ def test_the_language_switch_remembers_the_choice_and_returns_to_the_page(seeded
     assert "lang=en" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
     html = client.get("/projekte?land=DE-NW", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert '<html lang="en">' in html and "North Rhine-Westphalia" in html  # the cookie wins over the browser
-    assert '>Deutsch</a>' in html
+    assert ">Deutsch</a>" in html
     client.get("/sprache/de")
     assert '<html lang="de">' in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_the_language_switch_is_no_open_redirect(client, target):
     response = client.get("/sprache/en", query_string={"weiter": target})
     assert response.status_code == 302 and response.headers["Location"] == "/"
@@ -62,8 +64,20 @@ def test_an_unknown_language_changes_nothing(client):
 
 def test_english_pages_translate_the_interface_and_mark_the_german_content(seeded, client):
     html = english(client, "/projekte/gemeinsam-nachhaltig-erfolgreich")
-    for text in ("Occasion", "Goal", "Implementation", "Financing", "Key facts", "Short profile", "Population",
-                 "as of 31 Dec 2020", "73,487", "193.72 km²", "North Rhine-Westphalia", "Municipality / town"):
+    for text in (
+        "Occasion",
+        "Goal",
+        "Implementation",
+        "Financing",
+        "Key facts",
+        "Short profile",
+        "Population",
+        "as of 31 Dec 2020",
+        "73,487",
+        "193.72 km²",
+        "North Rhine-Westphalia",
+        "Municipality / town",
+    ):
         assert text in html, text
     assert '<h1 lang="de">Gemeinsam nachhaltig erfolgreich</h1>' in html  # WCAG 3.1.2: language of parts
     assert re.search(r'<div lang="de">\s*<p>Aktuellen Herausforderungen gemeinsam begegnen</p>', html)
@@ -94,7 +108,10 @@ def _extracted_messages() -> set[str]:
     method_map, options_map = parse_mapping_cfg(io.StringIO((TRANSLATIONS / "babel.cfg").read_text(encoding="utf-8")))
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(REPO), method_map, options_map, keywords=KEYWORDS,
+        str(REPO),
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found

@@ -40,7 +40,10 @@ def test_result_sentence_chips_and_title_reflect_the_filters(seeded, client):
     assert heading(page) == "1 Projekt · Klima · Nordrhein-Westfalen"
     assert title(page).startswith("Projekte: Klima, Nordrhein-Westfalen – ")
     assert "Filter (2 aktiv)" in text(re.search(r"<summary.*?</summary>", page, re.S).group(0))
-    chips = dict((text(label), html.unescape(href)) for href, label in re.findall(r'<a class="chip" href="([^"]+)">(.*?)</a>', page, re.S))
+    chips = dict(
+        (text(label), html.unescape(href))
+        for href, label in re.findall(r'<a class="chip" href="([^"]+)">(.*?)</a>', page, re.S)
+    )
     assert chips == {
         "Klima × – Filter entfernen": "/projekte?land=DE-NW",
         "Nordrhein-Westfalen × – Filter entfernen": "/projekte?stichwort=Klima",
@@ -67,8 +70,10 @@ def test_pages_say_which_part_of_the_list_they_show(seeded, client):
 def test_sort_options_say_their_direction(seeded, client):
     options = re.findall(r"<option value=\"(\w+)\"[^>]*>([^<]+)</option>", body(client, "/suche?q=Verwaltung"))
     assert dict(options) == {
-        "relevanz": "Relevanz (beste Treffer zuerst)", "titel": "Titel (A–Z)",
-        "neueste": "Zuletzt aktualisiert (neueste zuerst)", "seit": "Beginn der Zusammenarbeit (jüngste zuerst)",
+        "relevanz": "Relevanz (beste Treffer zuerst)",
+        "titel": "Titel (A–Z)",
+        "neueste": "Zuletzt aktualisiert (neueste zuerst)",
+        "seit": "Beginn der Zusammenarbeit (jüngste zuerst)",
     }
 
 

@@ -13,6 +13,7 @@ from catalogue.extensions import db
 from catalogue.models import Revision
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import change_status, update_project
+
 from conftest import project_data
 
 
@@ -66,12 +67,23 @@ def test_the_source_of_a_news_item_is_its_name_and_a_readable_link(seeded, clien
     page = body(client, "/projekte/gemeinsam-nachhaltig-erfolgreich")
     assert "wp.dehttps" not in page
     source = re.search(r'<p class="timeline__source">(.*?wp\.de/staedte.*?)</p>', page, re.S).group(1)
-    assert text(source).replace(" ,", ",") == "Quelle: Mitteilung der Städte Arnsberg und Sundern, berichtet auf wp.de, wp.de/staedte/sundern/…"
-    assert 'href="https://www.wp.de/staedte/sundern/arnsberg-und-sundern-pflegen-engere-zusammenarbeit-id239383689.html"' in source
+    assert (
+        text(source).replace(" ,", ",")
+        == "Quelle: Mitteilung der Städte Arnsberg und Sundern, berichtet auf wp.de, wp.de/staedte/sundern/…"
+    )
+    assert (
+        'href="https://www.wp.de/staedte/sundern/arnsberg-und-sundern-pflegen-engere-zusammenarbeit-id239383689.html"'
+        in source
+    )
 
 
 def test_a_link_without_an_address_is_plain_text(make_project, client):
-    project = make_project(links=[{"title": "Ratsbeschluss vom Mai", "url": ""}, {"title": "Projektseite", "url": "https://musterstadt.example/p"}])
+    project = make_project(
+        links=[
+            {"title": "Ratsbeschluss vom Mai", "url": ""},
+            {"title": "Projektseite", "url": "https://musterstadt.example/p"},
+        ]
+    )
     page = body(client, f"/projekte/{project.slug}")
     assert "ohne Adresse" not in page
     assert "<li><span>Ratsbeschluss vom Mai</span></li>" in page
@@ -80,7 +92,9 @@ def test_a_link_without_an_address_is_plain_text(make_project, client):
 
 def test_the_date_is_when_the_content_last_changed_not_its_status(make_project, client):
     project = make_project()
-    db.session.execute(update(Revision).where(Revision.project_id == project.id).values(created_at=dt.datetime(2024, 3, 5, 9, 0)))
+    db.session.execute(
+        update(Revision).where(Revision.project_id == project.id).values(created_at=dt.datetime(2024, 3, 5, 9, 0))
+    )
     db.session.commit()
     change_status(project, "draft", "test")
     change_status(project, "published", "test")  # status only: the text is as current as before
@@ -89,8 +103,10 @@ def test_the_date_is_when_the_content_last_changed_not_its_status(make_project, 
     assert "In den Katalog aufgenommen: 05.03.2024" in text(page)
     update_project(project, ProjectInputSchema().load(project_data(goal="Noch besserer Service.")), "test")
     db.session.commit()
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    shown = re.search(r'(In den Katalog|Inhalt zuletzt)[^<]*<time datetime="([^"]+)"', body(client, f"/projekte/{project.slug}"))
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    shown = re.search(
+        r'(In den Katalog|Inhalt zuletzt)[^<]*<time datetime="([^"]+)"', body(client, f"/projekte/{project.slug}")
+    )
     assert shown.group(1) == "Inhalt zuletzt" and shown.group(2).startswith(today)
     assert "Content last changed:" in body(client, f"/projekte/{project.slug}", language="en")
 

@@ -38,9 +38,13 @@ def test_footer_links_the_operators_legal_pages_only_when_configured(app, client
     html = page(client, "/")
     assert "Impressum" not in html and "Barrierefreiheit" not in html  # no dead or placeholder links
     assert 'href="/api/v1/"' in html
-    settings = {"OPERATOR_NAME": "Musterland, Ministerium für Kommunales", "IMPRINT_URL": "https://musterland.example/impressum",
-                "PRIVACY_URL": "https://musterland.example/datenschutz", "ACCESSIBILITY_URL": "https://musterland.example/barrierefreiheit",
-                "CONTACT_EMAIL": "ikz@musterland.example"}
+    settings = {
+        "OPERATOR_NAME": "Musterland, Ministerium für Kommunales",
+        "IMPRINT_URL": "https://musterland.example/impressum",
+        "PRIVACY_URL": "https://musterland.example/datenschutz",
+        "ACCESSIBILITY_URL": "https://musterland.example/barrierefreiheit",
+        "CONTACT_EMAIL": "ikz@musterland.example",
+    }
     saved = {name: app.config[name] for name in settings}
     app.config.update(settings)
     try:
@@ -48,8 +52,12 @@ def test_footer_links_the_operators_legal_pages_only_when_configured(app, client
     finally:
         app.config.update(saved)
     assert "Betrieben von Musterland, Ministerium für Kommunales." in html
-    for label, url in (("Impressum", settings["IMPRINT_URL"]), ("Datenschutz", settings["PRIVACY_URL"]),
-                       ("Barrierefreiheit", settings["ACCESSIBILITY_URL"]), ("Kontakt zur Redaktion", "mailto:" + settings["CONTACT_EMAIL"])):
+    for label, url in (
+        ("Impressum", settings["IMPRINT_URL"]),
+        ("Datenschutz", settings["PRIVACY_URL"]),
+        ("Barrierefreiheit", settings["ACCESSIBILITY_URL"]),
+        ("Kontakt zur Redaktion", "mailto:" + settings["CONTACT_EMAIL"]),
+    ):
         assert f'<a href="{url}">{label}</a>' in html
 
 
@@ -70,9 +78,13 @@ def test_list_shows_every_published_profile_sorted_by_title(seeded, client):
 
 
 def test_keyword_filter_is_case_insensitive_and_shareable(seeded, client):
-    assert titles(page(client, "/projekte?stichwort=Standesamt")) == titles(page(client, "/projekte?stichwort=standesamt "))
+    assert titles(page(client, "/projekte?stichwort=Standesamt")) == titles(
+        page(client, "/projekte?stichwort=standesamt ")
+    )
     assert set(titles(page(client, "/projekte?stichwort=Standesamt"))) == {
-        "Gemeinsames Standesamt Beilngries", "Standesamt Untere Lenne", "Verbundraum Ländliches Westerzgebirge",
+        "Gemeinsames Standesamt Beilngries",
+        "Standesamt Untere Lenne",
+        "Verbundraum Ländliches Westerzgebirge",
     }
 
 
@@ -130,7 +142,10 @@ def test_filters_combine_with_and(seeded, client):
 def test_sort_by_since_year_puts_unknown_years_last(seeded, client):
     listed = titles(page(client, "/projekte?sort=seit&pro_seite=100"))
     assert listed[0] == "Projektstelle Klimaschutz im Kreis Groß-Gerau"  # since 2024 (tie with Stadtwerke: by title)
-    assert set(listed[-2:]) == {"ÖPNV-Taxi Giengen und Dischingen", "Sperrabfall vom Wertstoffhof: Delegation an den Kreis Coesfeld"}
+    assert set(listed[-2:]) == {
+        "ÖPNV-Taxi Giengen und Dischingen",
+        "Sperrabfall vom Wertstoffhof: Delegation an den Kreis Coesfeld",
+    }
 
 
 def test_sort_newest_first(seeded, client):
@@ -161,8 +176,21 @@ def test_filter_form_controls_are_labelled(seeded, client):
 
 def test_project_page_shows_every_record_field(seeded, client):
     html = page(client, "/projekte/gemeinsam-nachhaltig-erfolgreich")
-    for heading in ("Anlass", "Ziel", "Umsetzung", "Finanzierung", "Rechtsform", "Zusammenarbeit seit",
-                    "Kurzprofil", "Kontakt", "Links", "Neuigkeiten", "Quelle", "Hauptverantwortlich", "Sonstige Beteiligte"):
+    for heading in (
+        "Anlass",
+        "Ziel",
+        "Umsetzung",
+        "Finanzierung",
+        "Rechtsform",
+        "Zusammenarbeit seit",
+        "Kurzprofil",
+        "Kontakt",
+        "Links",
+        "Neuigkeiten",
+        "Quelle",
+        "Hauptverantwortlich",
+        "Sonstige Beteiligte",
+    ):
         assert heading in html, heading
     assert "73.487" in html and "IT.NRW" in html and "31.12.2020" in html
     assert "193,72 km²" in html
@@ -239,7 +267,9 @@ def test_keyword_pages(seeded, client):
 # ---------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("url", ["/projekte/gibt-es-nicht", "/organisationen/nirgendwo", "/stichworte/nichts", "/nirgends"])
+@pytest.mark.parametrize(
+    "url", ["/projekte/gibt-es-nicht", "/organisationen/nirgendwo", "/stichworte/nichts", "/nirgends"]
+)
 def test_helpful_404_pages(client, url):
     html = page(client, url, status=404)
     assert "Seite nicht gefunden" in html and 'href="/projekte"' in html
@@ -254,7 +284,9 @@ def test_every_asset_is_local(seeded, client):
     for url in ("/", "/projekte", "/projekte/gemeinsam-nachhaltig-erfolgreich"):
         # Canonical address, language alternates, feeds and DCAT documents are metadata, not loaded assets.
         html = re.sub(r'<link rel="(?:canonical|alternate)"[^>]*>', "", page(client, url))
-        assert not re.search(r'(src|href)="(https?:)?//(?!www\.|[a-z0-9.-]+\.(de|nrw|example)/)', html.replace('rel="noopener"', ""))
+        assert not re.search(
+            r'(src|href)="(https?:)?//(?!www\.|[a-z0-9.-]+\.(de|nrw|example)/)', html.replace('rel="noopener"', "")
+        )
         for asset in re.findall(r'<(?:link|script)[^>]+(?:href|src)="([^"]+)"', html):
             assert asset.startswith("/static/"), asset
     with client.get("/static/catalogue.css") as response:

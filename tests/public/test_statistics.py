@@ -15,7 +15,7 @@ def test_each_chart_has_its_table_with_the_same_figures(seeded, client):
     sections = re.findall(r'<section class="chart-section" aria-labelledby="([a-z]+)-h">(.*?)</section>', page, re.S)
     assert [name for name, _ in sections] == ["laender", "themen", "rechtsformen", "beginn", "kommunen"]
     for name, html in sections:
-        assert f'<svg class="chart"' in html and f'aria-labelledby="{name}-h {name}-desc"' in html
+        assert '<svg class="chart"' in html and f'aria-labelledby="{name}-h {name}-desc"' in html
         bars = re.findall(r'class="chart__value">([\d.]+)</text>', html)
         cells = re.findall(r'<td class="num"[^>]*>([\d.]+)</td>', html)
         assert bars and bars == cells, name

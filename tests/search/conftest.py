@@ -21,12 +21,14 @@ def make_app(app, tmp_path):
     made = []
 
     def factory(index_dir=None):
-        other = create_app({
-            "TESTING": True,
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "INDEX_DIR": str(index_dir or tmp_path / f"index-{len(made)}"),
-            "SEARCH_CATCHUP_INTERVAL": 0,
-        })
+        other = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": app.config["DATABASE_URL"],
+                "INDEX_DIR": str(index_dir or tmp_path / f"index-{len(made)}"),
+                "SEARCH_CATCHUP_INTERVAL": 0,
+            }
+        )
         made.append(other)
         return other
 

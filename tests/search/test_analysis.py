@@ -21,10 +21,16 @@ def test_stemming(word, base):
     assert terms(word) == terms(base)
 
 
-@pytest.mark.parametrize("compound, part", [
-    ("Hochwasserkrise", "Hochwasser"), ("Digitalisierungsnetzwerk", "Netzwerk"), ("Kommunalverwaltung", "Verwaltung"),
-    ("Kleinstädte", "Städte"), ("Saunaeingänge", "Eingang"),
-])
+@pytest.mark.parametrize(
+    "compound, part",
+    [
+        ("Hochwasserkrise", "Hochwasser"),
+        ("Digitalisierungsnetzwerk", "Netzwerk"),
+        ("Kommunalverwaltung", "Verwaltung"),
+        ("Kleinstädte", "Städte"),
+        ("Saunaeingänge", "Eingang"),
+    ],
+)
 def test_compounds_are_split_at_index_time(compound, part):
     assert terms(part)[0] in terms(compound, mode="index")
     assert terms(part)[0] not in terms(compound)  # a compound query stays precise
@@ -36,7 +42,9 @@ def test_compound_parts_share_the_compounds_position():
     for token in ANALYZER("eine starke Kommunalverwaltung als Grundlage", positions=True, mode="index"):
         positions.setdefault(token.pos, []).append(token.text)
     assert list(positions.values()) == [
-        ["stark"], ["kommunalverwalt", "kommunal", "verwalt"], terms("Grundlage", mode="index"),
+        ["stark"],
+        ["kommunalverwalt", "kommunal", "verwalt"],
+        terms("Grundlage", mode="index"),
     ]
 
 
@@ -62,7 +70,9 @@ def test_hyphenated_words_add_their_pieces_at_index_time():
     for token in ANALYZER("Land Nordrhein-Westfalen, E-Government und Stadt-und-Land", positions=True, mode="index"):
         positions.setdefault(token.pos, []).append(token.text)
     assert list(positions.values()) == [
-        ["land"], ["nordrhein-westfal", "nordrhein", "westfal"], ["e-government", "government"],
+        ["land"],
+        ["nordrhein-westfal", "nordrhein", "westfal"],
+        ["e-government", "government"],
         ["stadt-und-land", "stadt", "land"],
     ]
     assert terms("Nordrhein-Westfalen") == ["nordrhein-westfal"]  # a hyphenated query stays whole

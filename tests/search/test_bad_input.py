@@ -5,10 +5,29 @@ import pytest
 from catalogue import search
 
 
-@pytest.mark.parametrize("query", [
-    '"unbalanced', "(Stadt", "Stadt)", "[x", "AND", "OR", "NOT", "-", "*", "?", "*wasser", "Stadt AND",
-    "%ZZ", "%", "\x00\x01Stadt\x7f", "\u202e\u200bStadt", "Stadt^3 feld:wert ~2", "\ufffd",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced',
+        "(Stadt",
+        "Stadt)",
+        "[x",
+        "AND",
+        "OR",
+        "NOT",
+        "-",
+        "*",
+        "?",
+        "*wasser",
+        "Stadt AND",
+        "%ZZ",
+        "%",
+        "\x00\x01Stadt\x7f",
+        "\u202e\u200bStadt",
+        "Stadt^3 feld:wert ~2",
+        "\ufffd",
+    ],
+)
 def test_odd_queries_are_text(client, make_project, query):
     make_project()
     response = client.get("/suche", query_string={"q": query})
@@ -16,8 +35,21 @@ def test_odd_queries_are_text(client, make_project, query):
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ['"Standesamt', "(Standesamt", "Standesamt)", "Standesamt AND", "AND Standesamt",
-                                   "*Standesamt*", "\x00Standesamt\x7f", "~Standesamt^", "+Standesamt", "Standesamt -"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"Standesamt',
+        "(Standesamt",
+        "Standesamt)",
+        "Standesamt AND",
+        "AND Standesamt",
+        "*Standesamt*",
+        "\x00Standesamt\x7f",
+        "~Standesamt^",
+        "+Standesamt",
+        "Standesamt -",
+    ],
+)
 def test_operators_and_wildcards_are_plain_text(make_project, query):
     """What the query language does not know is text: the word is still searched for."""
     project = make_project()
@@ -34,16 +66,19 @@ def test_too_long_query_is_413_with_message(client):
     assert "zu lang" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("args, status, words", [
-    ({"q": "x", "seite": "0"}, 400, "Seitenzahl"),
-    ({"q": "x", "seite": "abc"}, 400, "Seitenzahl"),
-    ({"q": "x", "seite": "10000"}, 404, "Seite 10000"),
-    ({"land": "DE-XX"}, 400, "Land"),
-    ({"art": "alien"}, 400, "Art"),
-    ({"seit_von": "neunzehn"}, 400, "Jahr"),
-    ({"sort": "zufall"}, 400, "Sortierung"),
-    ({"pro_seite": "100000"}, 400, "Einträge"),
-])
+@pytest.mark.parametrize(
+    "args, status, words",
+    [
+        ({"q": "x", "seite": "0"}, 400, "Seitenzahl"),
+        ({"q": "x", "seite": "abc"}, 400, "Seitenzahl"),
+        ({"q": "x", "seite": "10000"}, 404, "Seite 10000"),
+        ({"land": "DE-XX"}, 400, "Land"),
+        ({"art": "alien"}, 400, "Art"),
+        ({"seit_von": "neunzehn"}, 400, "Jahr"),
+        ({"sort": "zufall"}, 400, "Sortierung"),
+        ({"pro_seite": "100000"}, 400, "Einträge"),
+    ],
+)
 def test_bad_parameters_say_what_is_wrong(client, args, status, words):
     response = client.get("/suche", query_string=args)
     assert response.status_code == status
@@ -56,9 +91,18 @@ def test_unknown_keyword_or_district_just_finds_nothing(client, make_project):
     assert response.status_code == 200 and "0 Treffer" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, status", [
-    ("", 422), ("\x00", 200), ("a" * 5000, 422), ("%ZZ", 200), ('"(', 200), ("*", 200), ("Stand", 200),
-])
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("", 422),
+        ("\x00", 200),
+        ("a" * 5000, 422),
+        ("%ZZ", 200),
+        ('"(', 200),
+        ("*", 200),
+        ("Stand", 200),
+    ],
+)
 def test_suggestion_endpoint_takes_anything(client, make_project, query, status):
     make_project()
     response = client.get("/api/v1/suggest", query_string={"q": query})

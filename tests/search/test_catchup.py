@@ -30,8 +30,11 @@ def test_import_leaves_the_index_current_when_the_command_ends(app, runner, tmp_
 
 
 def test_a_failing_record_does_not_keep_the_others_out_of_the_index(app, runner, tmp_path):
-    records = [project_data(title="Guter Bauhof", slug="gut"), project_data(title="", slug="leer"),
-               project_data(title="Noch ein guter Bauhof", slug="auch-gut")]
+    records = [
+        project_data(title="Guter Bauhof", slug="gut"),
+        project_data(title="", slug="leer"),
+        project_data(title="Noch ein guter Bauhof", slug="auch-gut"),
+    ]
     source = tmp_path / "mixed.json"
     source.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(args=["import", str(source)])
@@ -39,7 +42,9 @@ def test_a_failing_record_does_not_keep_the_others_out_of_the_index(app, runner,
     assert store_of(app).meta()["seq"] == latest_change_seq() == 2
 
 
-def test_a_request_applies_one_bounded_step_and_the_lag_shows_the_rest(app, client, make_app, make_project, monkeypatch):
+def test_a_request_applies_one_bounded_step_and_the_lag_shows_the_rest(
+    app, client, make_app, make_project, monkeypatch
+):
     search.catch_up()  # start current (the suite empties the database between tests)
     monkeypatch.setitem(app.config, "SEARCH_CATCHUP_STEP", 2)
     monkeypatch.setitem(app.config, "SEARCH_BACKGROUND_CATCHUP", False)

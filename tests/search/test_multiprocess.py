@@ -43,12 +43,18 @@ class Workers:
         self.running: list[tuple[str, subprocess.Popen, object]] = []
 
     def start(self, name: str, **config) -> subprocess.Popen:
-        config = {"database_url": self.database_url, "index_dir": self.index_dir,
-                  "out": str(self.tmp / f"{name}.json"), **config}
+        config = {
+            "database_url": self.database_url,
+            "index_dir": self.index_dir,
+            "out": str(self.tmp / f"{name}.json"),
+            **config,
+        }
         path = self.tmp / f"{name}.config.json"
         path.write_text(json.dumps(config), encoding="utf-8")
         log = open(self.tmp / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
-        proc = subprocess.Popen([sys.executable, str(WORKER), str(path)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKER), str(path)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+        )
         self.running.append((name, proc, log))
         return proc
 

@@ -32,7 +32,7 @@ def test_the_search_modules_import_each_other_without_cycles():
 
     def visit(module):
         if module in path:
-            raise AssertionError("import cycle: " + " -> ".join(path[path.index(module):] + [module]))
+            raise AssertionError("import cycle: " + " -> ".join(path[path.index(module) :] + [module]))
         if module in done:
             return
         path.append(module)
@@ -61,14 +61,31 @@ def test_the_installed_whoosh_still_has_the_internals_the_engine_reads(tmp_path)
     store = IndexStore(tmp_path / "index")
     name, ix = store.new_generation()
     writer = ix.writer()
-    write_document(writer, {
-        "id": 1, "slug": "p1", "status": "published", "title": "Gemeinsamer Bauhof", "summary": "Bauhof.",
-        "body": "", "keywords": ["Bauhof"], "organisations": ["Stadt Muster"], "states": ["DE-NW"],
-        "districts": [], "kinds": ["municipality"], "legal_form": "", "since_year": None, "updated": 0.0,
-    }, update=False)
+    write_document(
+        writer,
+        {
+            "id": 1,
+            "slug": "p1",
+            "status": "published",
+            "title": "Gemeinsamer Bauhof",
+            "summary": "Bauhof.",
+            "body": "",
+            "keywords": ["Bauhof"],
+            "organisations": ["Stadt Muster"],
+            "states": ["DE-NW"],
+            "districts": [],
+            "kinds": ["municipality"],
+            "legal_form": "",
+            "since_year": None,
+            "updated": 0.0,
+        },
+        update=False,
+    )
     writer.add_document(id=META_ID, meta={"seq": 0, "fingerprint": "", "version": INDEX_VERSION})
     writer.commit()
     store.swap(name)
     missing = w3.missing_internals(store.searcher(), "title", "bauhof")
-    assert not missing, ("the installed Whoosh lacks internals that catalogue/search/w3.py reads; adapt w3.py "
-                         "to this Whoosh version or pin the previous one: " + ", ".join(missing))
+    assert not missing, (
+        "the installed Whoosh lacks internals that catalogue/search/w3.py reads; adapt w3.py "
+        "to this Whoosh version or pin the previous one: " + ", ".join(missing)
+    )

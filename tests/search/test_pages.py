@@ -8,7 +8,9 @@ def test_search_page_with_facets_sort_and_highlights(client, seeded):
     page = client.get("/suche?q=Verwaltung&land=DE-NW&land=DE-SN&sort=titel").get_data(as_text=True)
     assert "<mark>" in page and "Filter" in page and "Treffer" in page
     # the chosen states are ticked checkboxes of the form, so a resubmitted form keeps both
-    assert re.search(r'name="land" value="DE-NW" checked', page) and re.search(r'name="land" value="DE-SN" checked', page)
+    assert re.search(r'name="land" value="DE-NW" checked', page) and re.search(
+        r'name="land" value="DE-SN" checked', page
+    )
 
 
 def test_meinten_sie_links_to_a_query_that_finds_more(client, seeded):
@@ -27,11 +29,14 @@ def test_search_box_on_every_page_and_script_deferred(client, seeded):
 
 
 def test_similar_projects_on_profile_page_are_published_ones(client, seeded, make_project):
-    draft = make_project(status="draft", title="Digitalisierungsnetzwerke westfälischer Kleinstädte, Entwurf",
-                         keywords=["Digitalisierung", "Kleinstädte", "Netzwerk", "Verwaltung"])
+    draft = make_project(
+        status="draft",
+        title="Digitalisierungsnetzwerke westfälischer Kleinstädte, Entwurf",
+        keywords=["Digitalisierung", "Kleinstädte", "Netzwerk", "Verwaltung"],
+    )
     page = client.get("/projekte/digitalisierungsnetzwerke-westfaelischer-kleinstaedte").get_data(as_text=True)
-    section = page[page.index('id="similar-heading"'):]
-    links = re.findall(r'<a href="/projekte/([^"]+)">', section[:section.index("</section>")])
+    section = page[page.index('id="similar-heading"') :]
+    links = re.findall(r'<a href="/projekte/([^"]+)">', section[: section.index("</section>")])
     assert links and draft.slug not in links and "digitalisierungsnetzwerke-westfaelischer-kleinstaedte" not in links
     for slug in links:
         assert client.get(f"/projekte/{slug}").status_code == 200  # public, so published

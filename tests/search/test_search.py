@@ -11,8 +11,18 @@ from catalogue.extensions import db
 from catalogue.models import Project
 from catalogue.services import change_status
 
-NEUTRAL = {"summary": "", "keywords": [], "occasion": "", "goal": "", "implementation": "", "financing": "",
-           "participants": [], "contacts": [], "links": [], "updates": []}
+NEUTRAL = {
+    "summary": "",
+    "keywords": [],
+    "occasion": "",
+    "goal": "",
+    "implementation": "",
+    "financing": "",
+    "participants": [],
+    "contacts": [],
+    "links": [],
+    "updates": [],
+}
 
 
 def plain(make_project, status="published", **fields):
@@ -33,22 +43,31 @@ def test_place_spellings_find_partheland(seeded, q):
     assert seed_id("interkommunaler-verbundraum-region-partheland") in ids_of(q)
 
 
-@pytest.mark.parametrize("q, slug", [
-    ('"starke Verwaltung"', "gemeinsam-nachhaltig"),  # "… eine starke Kommunalverwaltung …" (compound part)
-    ('"Netzwerke aufbauen"', "digitalisierungsnetzwerke"),  # "… Digitalisierungsnetzwerke aufbauen"
-    ("Digitalisirung", "digitalisierungsnetzwerke"),  # typo
-    ("Wirtschaftsfoerderung", "gemeinsam-nachhaltig"),  # oe for ö
-    ("Kooperationen", "zweckverband-jugendarbeit"),  # stemming: the profile says "Kooperation"
-])
+@pytest.mark.parametrize(
+    "q, slug",
+    [
+        ('"starke Verwaltung"', "gemeinsam-nachhaltig"),  # "… eine starke Kommunalverwaltung …" (compound part)
+        ('"Netzwerke aufbauen"', "digitalisierungsnetzwerke"),  # "… Digitalisierungsnetzwerke aufbauen"
+        ("Digitalisirung", "digitalisierungsnetzwerke"),  # typo
+        ("Wirtschaftsfoerderung", "gemeinsam-nachhaltig"),  # oe for ö
+        ("Kooperationen", "zweckverband-jugendarbeit"),  # stemming: the profile says "Kooperation"
+    ],
+)
 def test_german_handling_on_the_seed_data(seeded, q, slug):
     assert seed_id(slug) in ids_of(q)
 
 
-@pytest.mark.parametrize("part, place, slug", [
-    ("Birken", "Birkenfeld", "tourismus-service-center"), ("Feld", "Birkenfeld", "tourismus-service-center"),
-    ("Keil", "Hermeskeil", "tourismus-service-center"), ("Stock", "Eibenstock", "verbundraum-laendliches"),
-    ("Heide", "Heidenheim", "oepnv-taxi"), ("Heim", "Heidenheimer", "oepnv-taxi"),
-])
+@pytest.mark.parametrize(
+    "part, place, slug",
+    [
+        ("Birken", "Birkenfeld", "tourismus-service-center"),
+        ("Feld", "Birkenfeld", "tourismus-service-center"),
+        ("Keil", "Hermeskeil", "tourismus-service-center"),
+        ("Stock", "Eibenstock", "verbundraum-laendliches"),
+        ("Heide", "Heidenheim", "oepnv-taxi"),
+        ("Heim", "Heidenheimer", "oepnv-taxi"),
+    ],
+)
 def test_names_of_places_are_not_torn_apart(seeded, part, place, slug):
     """compound-split would split these names; the profile's own places stay whole."""
     assert seed_id(slug) in ids_of(place)
@@ -61,18 +80,21 @@ def test_partner_names_are_searchable(seeded):
     assert seed_id("gemeinsam-nachhaltig") in found
 
 
-@pytest.mark.parametrize("q, text", [
-    ("Kooperationen", "Eine Kooperation der Gemeinden."),
-    ("Städte", "Die Stadt hilft."),
-    ("Hochwasser", "Nach der Hochwasserkrise 2021 kam die Hilfe."),
-    ("Netzwerk", "Ein Digitalisierungsnetzwerk entsteht."),
-    ("Verwaltung", "Die Kommunalverwaltung wird modern."),
-    ("Digitalisirung", "Die Digitalisierung der Ämter."),
-    ("Wirtschaftsfoerderung", "Gemeinsame Wirtschaftsförderung im Tal."),
-    ("Westfalen", "Gefördert vom Land Nordrhein-Westfalen."),
-    ("Nordrhein-Westfalen", "Gefördert vom Land Nordrhein-Westfalen."),
-    ("Schutzkonzept", "Ein gemeinsames Hochwasser-Schutzkonzept."),
-])
+@pytest.mark.parametrize(
+    "q, text",
+    [
+        ("Kooperationen", "Eine Kooperation der Gemeinden."),
+        ("Städte", "Die Stadt hilft."),
+        ("Hochwasser", "Nach der Hochwasserkrise 2021 kam die Hilfe."),
+        ("Netzwerk", "Ein Digitalisierungsnetzwerk entsteht."),
+        ("Verwaltung", "Die Kommunalverwaltung wird modern."),
+        ("Digitalisirung", "Die Digitalisierung der Ämter."),
+        ("Wirtschaftsfoerderung", "Gemeinsame Wirtschaftsförderung im Tal."),
+        ("Westfalen", "Gefördert vom Land Nordrhein-Westfalen."),
+        ("Nordrhein-Westfalen", "Gefördert vom Land Nordrhein-Westfalen."),
+        ("Schutzkonzept", "Ein gemeinsames Hochwasser-Schutzkonzept."),
+    ],
+)
 def test_german_language_handling(make_project, q, text):
     wanted = plain(make_project, title="Ein Vorhaben im Tal", occasion=text)
     plain(make_project, title="Etwas anderes", occasion="Gar nichts davon.")
@@ -119,8 +141,12 @@ def test_snippets_are_escaped_and_highlighted(make_project):
 
 def test_snippet_comes_from_the_field_that_matched_however_deep(make_project):
     filler = "Ein Satz über die Zusammenarbeit der Gemeinden im Tal. " * 60  # far beyond the first screenful
-    project = plain(make_project, title="Langer Text", summary="Kurz gesagt: nichts.",
-                    occasion=filler + "Am Ende kam die Feuerwehrwache dazu.")
+    project = plain(
+        make_project,
+        title="Langer Text",
+        summary="Kurz gesagt: nichts.",
+        occasion=filler + "Am Ende kam die Feuerwehrwache dazu.",
+    )
     snippet = search.search_projects("Feuerwehr").snippets[project.id]
     assert "<mark>Feuerwehr</mark>wache" in snippet and "nichts" not in snippet
     keyword = plain(make_project, title="Etwas", summary="Kurz.", keywords=["Breitbandausbau"])
@@ -129,8 +155,12 @@ def test_snippet_comes_from_the_field_that_matched_however_deep(make_project):
 
 def test_pieces_of_hyphenated_names_find_and_mark(make_project):
     org = {"role": "partner", "organisation": {"name": "Gemeinde Westfeld-Hochheide", "kind": "municipality"}}
-    project = plain(make_project, title="Bauhof", participants=[org],
-                    occasion="Westfeld-Hochheide teilt den Bauhof; gefördert vom Land Nordrhein-Westfalen.")
+    project = plain(
+        make_project,
+        title="Bauhof",
+        participants=[org],
+        occasion="Westfeld-Hochheide teilt den Bauhof; gefördert vom Land Nordrhein-Westfalen.",
+    )
     assert ids_of("Hochheide") == [project.id] and ids_of("Westfeld Hochheide") == [project.id]
     snippet = search.search_projects("Westfalen").snippets[project.id]
     assert "Nordrhein-<mark>Westfalen</mark>" in snippet
@@ -146,8 +176,10 @@ def test_snippets_mark_no_part_of_a_place_name(make_project):
 def test_every_kind_of_write_reaches_the_index(runner, make_project, tmp_path):
     """Service writes are covered above; the import command and archiving ("delete") too."""
     record = tmp_path / "profil.json"
-    record.write_text('{"title": "Importierter Wasserverband", "summary": "Aus einer Datei.", "status": "published"}',
-                      encoding="utf-8")
+    record.write_text(
+        '{"title": "Importierter Wasserverband", "summary": "Aus einer Datei.", "status": "published"}',
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["import", str(record), "--status", "published"])
     assert result.exit_code == 0, result.output
     imported = db.session.scalar(select(Project).where(Project.title == "Importierter Wasserverband"))
@@ -192,12 +224,27 @@ def test_every_facet_counts_and_updates_with_the_query(make_project):
     def org(name, district, kind):
         return {"role": "lead", "organisation": {"name": name, "kind": kind, "state": "DE-NW", "district": district}}
 
-    make_project(title="Klima am See", keywords=["Klima"], legal_form="Zweckverband", since_year=2012,
-                 participants=[org("Stadt A", "Kreis Nord", "municipality")])
-    make_project(title="Klima im Wald", keywords=["Klima", "Wald"], legal_form="GmbH", since_year=2021,
-                 participants=[org("Kreis Süd", "Kreis Süd", "district")])
-    make_project(title="Bauhof am See", keywords=["Bauhof"], legal_form="Zweckverband", since_year=1999,
-                 participants=[org("Stadt B", "Kreis Nord", "municipality")])
+    make_project(
+        title="Klima am See",
+        keywords=["Klima"],
+        legal_form="Zweckverband",
+        since_year=2012,
+        participants=[org("Stadt A", "Kreis Nord", "municipality")],
+    )
+    make_project(
+        title="Klima im Wald",
+        keywords=["Klima", "Wald"],
+        legal_form="GmbH",
+        since_year=2021,
+        participants=[org("Kreis Süd", "Kreis Süd", "district")],
+    )
+    make_project(
+        title="Bauhof am See",
+        keywords=["Bauhof"],
+        legal_form="Zweckverband",
+        since_year=1999,
+        participants=[org("Stadt B", "Kreis Nord", "municipality")],
+    )
     everything, klima = search.search_projects("").facets, search.search_projects("Klima").facets
     assert dict(everything["district"]) == {"Kreis Nord": 2, "Kreis Süd": 1}
     assert dict(klima["district"]) == {"Kreis Nord": 1, "Kreis Süd": 1}
@@ -238,14 +285,22 @@ def test_similar_projects_are_published_only(make_project):
 
 def test_editors_find_drafts_by_their_text_in_the_admin(client, make_project):
     """The public search never shows a draft; the admin list searches drafts through the index."""
-    draft = plain(make_project, status="draft", title="Unveröffentlicht", occasion="Eine Kläranlagenpartnerschaft entsteht.")
+    draft = plain(
+        make_project, status="draft", title="Unveröffentlicht", occasion="Eine Kläranlagenpartnerschaft entsteht."
+    )
     create_user("redaktion", "ein sehr langes Passwort", "editor", "test")
     db.session.commit()
     assert "Unveröffentlicht" not in client.get("/suche?q=Kläranlage").get_data(as_text=True)
     login = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', login)
-    response = client.post("/admin/login", data={"csrf_token": token.group(1) or token.group(2),
-                                                 "username": "redaktion", "password": "ein sehr langes Passwort"})
+    response = client.post(
+        "/admin/login",
+        data={
+            "csrf_token": token.group(1) or token.group(2),
+            "username": "redaktion",
+            "password": "ein sehr langes Passwort",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/admin/projekte?q=Kläranlage").get_data(as_text=True)  # a compound part, not the title
     assert f"/admin/projekte/{draft.id}" in page and "Unveröffentlicht" in page

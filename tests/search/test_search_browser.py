@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import unquote_plus
 
-
 import pytest
 
 from catalogue.search.analysis import fold
@@ -14,8 +13,6 @@ from catalogue.search.analysis import fold
 from conftest import BROWSER_TESTS
 
 pytestmark = BROWSER_TESTS
-
-
 
 
 @pytest.fixture

@@ -20,10 +20,20 @@ DELETED = 40_000
 
 def _record(number: int) -> dict:
     return {
-        "id": number, "slug": f"p{number}", "status": "published", "title": f"Bauhof {number}",
-        "summary": "Gemeinsamer Bauhof.", "body": "", "keywords": ["Bauhof", f"Stichwort {number}"],
-        "organisations": [f"Stadt {number}"], "states": ["DE-NW"], "districts": [f"Kreis {number}"],
-        "kinds": ["municipality"], "legal_form": "Zweckverband", "since_year": 2000 + number, "updated": 1.7e9,
+        "id": number,
+        "slug": f"p{number}",
+        "status": "published",
+        "title": f"Bauhof {number}",
+        "summary": "Gemeinsamer Bauhof.",
+        "body": "",
+        "keywords": ["Bauhof", f"Stichwort {number}"],
+        "organisations": [f"Stadt {number}"],
+        "states": ["DE-NW"],
+        "districts": [f"Kreis {number}"],
+        "kinds": ["municipality"],
+        "legal_form": "Zweckverband",
+        "since_year": 2000 + number,
+        "updated": 1.7e9,
     }
 
 

@@ -129,7 +129,17 @@ def test_database_reset_is_detected(app, make_project):
     # A fingerprint per cursor detects it; here the same happens within one test:
     with db.engine.begin() as connection:
         from sqlalchemy import text
-        for table in ("changes", "revisions", "project_keywords", "participations", "contacts", "links", "project_updates", "projects"):
+
+        for table in (
+            "changes",
+            "revisions",
+            "project_keywords",
+            "participations",
+            "contacts",
+            "links",
+            "project_updates",
+            "projects",
+        ):
             connection.execute(text(f"DELETE FROM {table}"))
     fresh = make_project(title="Neuer Bauhof")
     assert search.search_projects("Bauhof").ids == [fresh.id]

@@ -135,7 +135,9 @@ def run(config: dict, report: dict) -> None:
                 _retitle(earlier["id"], f"Verband {renamed}", actor)
                 earlier["word"] = renamed
                 found, ids = _found(renamed, earlier["id"])
-                report["steps"].append({"kind": "update", "id": earlier["id"], "word": renamed, "found": found, "ids": ids})
+                report["steps"].append(
+                    {"kind": "update", "id": earlier["id"], "word": renamed, "found": found, "ids": ids}
+                )
             db.session.remove()
     report["final"] = mine
     with app.app_context():
