@@ -17,6 +17,7 @@ from ..schemas import (
     ProjectInputSchema,
     format_partial_date,
 )
+from ..textutil import without_forbidden
 from .urls import absolute
 
 #: API sort names → the site's sort names (catalogue.queries / catalogue.search).
@@ -24,9 +25,17 @@ SORTS = {"title": "titel", "newest": "neueste", "since": "seit", "relevance": "r
 URL = {"type": "string", "format": "uri"}
 
 
+class _FilterValue(fields.String):
+    """A filter value from the query string: never stored, so stray control characters and NUL
+    are dropped, as on the site (PostgreSQL refuses NUL in any query parameter)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return without_forbidden(super()._deserialize(value, attr, data, **kwargs))
+
+
 def _list_of(description: str, example: str, **kwargs):
     return fields.List(
-        fields.String(**kwargs), load_default=list, metadata={"description": description, "example": [example]}
+        _FilterValue(**kwargs), load_default=list, metadata={"description": description, "example": [example]}
     )
 
 
