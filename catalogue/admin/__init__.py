@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -15,6 +15,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 #: The only endpoints reachable without a session.
 PUBLIC_ENDPOINTS = {"admin.login"}
+#: Endpoints that the editor's scripts fetch (JSON): without a session they answer 401, not a
+#: redirect, because a fetch that followed it to the login page would consume the flash messages
+#: meant for the page the editor sees (such as "Ihre Anmeldung war abgelaufen").
+SCRIPT_ENDPOINTS = {"admin.organisation_suggestions"}
 CSRF_FAILED = (
     "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen: Die Seite war nicht mehr gültig oder stammt "
     "nicht von hier. Nichts wurde geändert. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
@@ -27,6 +31,8 @@ def _require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
+        if request.endpoint in SCRIPT_ENDPOINTS:
+            return jsonify({"error": "Nicht angemeldet."}), 401
         if form_rescue.rescuable():  # a profile save after the login expired: keep what was typed
             kept = form_rescue.stash_and_ask_for_login()
             if kept is not None:
