@@ -54,8 +54,9 @@ def _statuses_by_operation(report_dir: Path, spec: dict) -> dict[tuple[str, str]
 
 
 def test_the_live_api_keeps_its_document(live_server, seeded, admin, tmp_path):
-    """Every check (positive and negative data), fixed seed, bounded examples, every operation
-    (writes with an admin token); on SQLite, and on PostgreSQL where the suite runs on it."""
+    """Every check but use-after-free (see below), positive and negative data, fixed seed, bounded
+    examples, every operation (writes with an admin token); on SQLite, and on PostgreSQL where the
+    suite runs on it."""
     from catalogue.places.loading import load_places, parse_register
     from catalogue.places.register_file import read_register
 
@@ -78,6 +79,13 @@ def test_the_live_api_keeps_its_document(live_server, seeded, admin, tmp_path):
             "2",
             "--checks",
             "all",
+            # Every check but one: DELETE archives a profile (revisions and the change log keep
+            # it), and a token holder may still read archived profiles, as editors and mirrors
+            # need to (anonymous readers get 410). Schemathesis' use-after-free check takes any
+            # 2xx after a DELETE for a bug, so it would flag this documented behaviour. A
+            # config-file `enabled = false` does not hold against `--checks all`, hence here.
+            "--exclude-checks",
+            "use_after_free",
             "--header",
             f"Authorization: {admin['Authorization']}",
             "--request-timeout",
