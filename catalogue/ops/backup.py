@@ -10,6 +10,7 @@ since the change row they applied last no longer has the fingerprint they stored
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -35,8 +36,17 @@ def _sqlite_path() -> Path:
 
 
 def _libpq_url() -> str:
-    """The database URL as pg_dump understands it (no SQLAlchemy driver name)."""
-    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database URL as pg_dump understands it (no SQLAlchemy driver name), without its
+    password: a command line is visible to every user of the machine (``ps``)."""
+    return db.engine.url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _libpq_environment() -> dict[str, str]:
+    """The environment of pg_dump/pg_restore: the password, if the URL has one, as PGPASSWORD."""
+    environment = dict(os.environ)
+    if db.engine.url.password:
+        environment["PGPASSWORD"] = db.engine.url.password
+    return environment
 
 
 def _postgres_tool(name: str) -> str:
@@ -50,27 +60,35 @@ def _postgres_tool(name: str) -> str:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=_libpq_environment())
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} ist gescheitert: {result.stderr.strip()[:2000]}")
 
 
 def backup(target: Path) -> None:
-    """Write a consistent copy of the database to ``target``."""
+    """Write a consistent copy of the database to ``target``.
+
+    The copy goes into a file beside the target and is renamed when complete: a failed or
+    interrupted copy leaves no half-written file that looks like a backup."""
     dialect = db.engine.dialect.name
-    if dialect == "sqlite":
-        source = sqlite3.connect(_sqlite_path())
-        destination = sqlite3.connect(target)
-        try:
-            with destination:
-                source.backup(destination, pages=256)  # in steps: writers are never blocked for long
-        finally:
-            destination.close()
-            source.close()
-    elif dialect == "postgresql":
-        _run([_postgres_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(target), _libpq_url()])
-    else:
+    if dialect not in ("sqlite", "postgresql"):
         raise BackupError(f"Keine Sicherung für die Datenbank {dialect}.")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if dialect == "sqlite":
+            source = sqlite3.connect(_sqlite_path())
+            destination = sqlite3.connect(partial)
+            try:
+                with destination:
+                    source.backup(destination, pages=256)  # in steps: writers are never blocked for long
+            finally:
+                destination.close()
+                source.close()
+        else:
+            _run([_postgres_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), _libpq_url()])
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def restore(source: Path) -> None:
@@ -116,6 +134,8 @@ def backup_command(target: Path):
     """Write a consistent copy of the catalogue's database to TARGET (while the site serves)."""
     if target.exists():
         raise BackupError(f"{target} gibt es schon; bitte einen neuen Dateinamen angeben.")
+    if not target.parent.is_dir():
+        raise BackupError(f"Den Ordner {target.parent} gibt es nicht; bitte erst anlegen.")
     backup(target)
     click.echo(f"Gesichert: {target} ({target.stat().st_size:,} Bytes).".replace(",", "."))
 

@@ -97,3 +97,17 @@ def test_backup_never_overwrites_a_file(runner, tmp_path):
     result = runner.invoke(args=["backup", str(existing)])
     assert result.exit_code != 0 and "gibt es schon" in result.output
     assert existing.read_text() == "wichtig"
+
+
+def test_backup_into_a_missing_folder_says_so(runner, tmp_path):
+    target = tmp_path / "gibt-es-nicht" / "sicherung.dump"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code != 0 and "Ordner" in result.output and "Traceback" not in result.output
+    assert not target.parent.exists()
+
+
+def test_backup_leaves_only_the_finished_file(runner, seeded, tmp_path):
+    target = tmp_path / "sicherung.dump"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in tmp_path.iterdir()] == ["sicherung.dump"]  # no partial copy beside it
