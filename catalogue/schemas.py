@@ -78,6 +78,8 @@ class BoundedList(fields.List):
 
     def __init__(self, inner, max_items: int, **kwargs):
         self.max_items = max_items
+        # the bound is part of the contract: the OpenAPI document says it (apispec reads metadata)
+        kwargs["metadata"] = {"maxItems": max_items, **kwargs.get("metadata", {})}
         super().__init__(inner, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -376,7 +378,11 @@ class ProjectInputSchema(InputSchema):
     financing = Paragraphs()
     legal_form = Line(max_length=120)
     since_year = fields.Integer(
-        load_default=None, allow_none=True, error_messages={"invalid": "Jahr als vierstellige Zahl erwartet."}
+        load_default=None,
+        allow_none=True,
+        error_messages={"invalid": "Jahr als vierstellige Zahl erwartet."},
+        # documented for the API; the check itself is _since_year_in_range (the year moves on)
+        metadata={"minimum": 1900, "maximum": dt.date.today().year},
     )
     source_note = Paragraphs(max_length=5000)
     contacts = BoundedList(fields.Nested(ContactInputSchema), MAX_CONTACTS, load_default=list)
