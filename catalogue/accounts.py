@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db, login_manager
 from .models import USER_ROLES, ApiToken, AuditEvent, User, utcnow
+from .textutil import text_problem
 from .writes import ServiceError, begin_write
 
 MIN_PASSWORD_LENGTH = 12
@@ -23,6 +24,31 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 TOKEN_PREFIX = "ikz_"
 # last_used_at is written at most this often per token (seconds): not a write per request.
 _LAST_USED_GRANULARITY = 60
+#: Upper bounds of an account's and a token's texts (their columns; PostgreSQL refuses longer ones).
+MAX_DISPLAY_NAME = 120
+MAX_EMAIL = 200
+MAX_TOKEN_NAME = 120
+
+
+class AccountTextError(ServiceError):
+    """A text of an account or token that cannot be stored; ``field`` names it (as the forms do),
+    ``problem`` says why (for the form field), the message adds the field's label (for the CLI)."""
+
+    def __init__(self, field: str, label: str, problem: str):
+        self.field, self.problem = field, problem
+        super().__init__(f"{label}: {problem}")
+
+
+def account_text(field: str, label: str, value: str | None, max_length: int) -> str:
+    """``value`` trimmed, unless it holds characters no text may contain (the rule of every
+    input, catalogue.textutil) or is longer than ``max_length``: the same on SQLite and PostgreSQL."""
+    value = (value or "").strip()
+    problem = text_problem(value)
+    if problem is None and len(value) > max_length:
+        problem = f"Höchstens {max_length} Zeichen erlaubt."
+    if problem:
+        raise AccountTextError(field, label, problem)
+    return value
 
 
 def record_audit(actor: str, action: str, target: str = "", **detail) -> AuditEvent:
@@ -54,6 +80,8 @@ def create_user(
     can_publish: bool = True,
 ) -> User:
     """Create an account."""
+    display_name = account_text("display_name", "Angezeigter Name", display_name, MAX_DISPLAY_NAME)
+    email = account_text("email", "E-Mail", email, MAX_EMAIL)
     username = username.strip().lower()
     if not _USERNAME.match(username):
         raise ServiceError("Benutzername: 3–60 Zeichen, Kleinbuchstaben, Ziffern, Punkt, Binde- und Unterstrich.")
@@ -65,8 +93,8 @@ def create_user(
     user = User(
         username=username,
         role=role,
-        display_name=display_name.strip(),
-        email=email.strip(),
+        display_name=display_name,
+        email=email,
         password_hash=_hash(password),
         can_publish=can_publish,
     )
@@ -121,8 +149,9 @@ def end_sessions(user: User, actor: str, reason: str, audit: bool = True) -> Non
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (the same answer for every failure)."""
-    user = find_user(username) if username else None
+    """The active user with these credentials, or None (the same answer for every failure; a
+    username with characters no text may contain names nobody and is not looked up)."""
+    user = find_user(username) if username and text_problem(username) is None else None
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is None or not ok or not user.active:
         return None
@@ -137,8 +166,9 @@ def _hash_token(plaintext: str) -> str:
 
 def create_api_token(user: User, name: str, actor: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; the plaintext is returned once and never stored."""
+    name = account_text("name", "Name des Tokens", name, MAX_TOKEN_NAME)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip()[:120], prefix=plaintext[:12], token_hash=_hash_token(plaintext))
+    token = ApiToken(user=user, name=name, prefix=plaintext[:12], token_hash=_hash_token(plaintext))
     db.session.add(token)
     db.session.flush()
     record_audit(actor, "token_create", f"token:{token.prefix}", user=user.username, name=token.name)

@@ -244,7 +244,12 @@ def create_token_command(username: str, name: str) -> None:
     if user is None or not user.active:
         _fail(f"Kein aktiver Benutzer „{username}“.")
         sys.exit(1)
-    token, plaintext = create_api_token(user, name, "cli")
+    try:
+        token, plaintext = create_api_token(user, name, "cli")
+    except ServiceError as error:
+        db.session.rollback()
+        _fail(str(error))
+        sys.exit(1)
     db.session.commit()
     click.echo(plaintext)
     click.echo(

@@ -12,6 +12,7 @@ from ..accounts import authenticate, end_sessions, record_audit, start_session
 from ..editing import PROPOSAL_STATUS_LABELS, open_proposals, projects_awaiting_review, proposals_by
 from ..extensions import db
 from ..models import Project
+from ..textutil import without_forbidden
 from . import bp, form_rescue
 from .forms import ActionForm, LoginForm
 
@@ -26,9 +27,15 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
+def _account_key(username: str) -> str:
+    """The account a login names, as counted and audited: without the characters no text may
+    contain (PostgreSQL refuses a NUL), so "admin" with a NUL inside counts against "admin"."""
+    return without_forbidden(username).strip().lower()[:60]
+
+
 def _login_keys(username: str) -> list[str]:
     """Failed logins count per account and per client address (both across all workers)."""
-    return [f"login:user:{username.strip().lower()[:60]}", f"login:addr:{get_remote_address()}"]
+    return [f"login:user:{_account_key(username)}", f"login:addr:{get_remote_address()}"]
 
 
 def _too_many_attempts(form, wait: int):
@@ -56,7 +63,7 @@ def login():
             db.session.commit()
             return redirect(_safe_next(form.next.data))
         throttle.count(keys, limit)
-        record_audit("anonymous", "login_failed", f"user:{(form.username.data or '').strip().lower()[:60]}")
+        record_audit("anonymous", "login_failed", f"user:{_account_key(form.username.data or '')}")
         db.session.commit()
         form.password.errors = [LOGIN_FAILED]
         return render_template("admin/login.html", form=form), 401

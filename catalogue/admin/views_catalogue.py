@@ -16,7 +16,7 @@ from ..models import Keyword, Organisation, Participation, project_keywords
 from ..places.forms import place_key_from_form
 from ..schemas import OrganisationInputSchema, flatten_errors
 from ..services import ORGANISATION_FACTS, save_organisation
-from ..textutil import keyword_key
+from ..textutil import keyword_key, text_problem, without_forbidden
 from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
@@ -49,7 +49,7 @@ def _summary(form) -> list[tuple[str, str]]:
 @bp.get("/organisationen")
 def organisation_list():
     """All organisations with their number of profiles; searchable by name, AGS or district."""
-    query = (request.args.get("q") or "").strip()[:200]
+    query = without_forbidden(request.args.get("q") or "").strip()[:200]
     count = func.count(Participation.id).label("projects")
     statement = (
         select(Organisation, count).outerjoin(Participation).group_by(Organisation.id).order_by(Organisation.name)
@@ -70,7 +70,7 @@ def organisation_list():
 @bp.get("/organisationen/vorschlaege")
 def organisation_suggestions():
     """Autocomplete for the profile editor: up to 10 organisations whose name contains q."""
-    query = (request.args.get("q") or "").strip()[:100].lower()
+    query = without_forbidden(request.args.get("q") or "").strip()[:100].lower()
     if len(query) < 2:
         return jsonify([])
     organisations = db.session.scalars(
@@ -156,7 +156,7 @@ def _render_organisation(form, merge, organisation, status=200):
 def _find_target(text: str, model, exclude_id: int):
     """The entry an editor named by its address (slug) or exact name."""
     text = (text or "").strip()
-    if not text:
+    if not text or text_problem(text):  # no name or address holds a control character
         return None
     found = db.session.scalar(select(model).where(model.slug == text, model.id != exclude_id))
     if found is None:

@@ -23,6 +23,7 @@ from ..public.views import profile_context
 from ..schemas import ProjectInputSchema, flatten_errors
 from ..search import search_projects
 from ..services import snapshot
+from ..textutil import without_forbidden
 from . import bp, form_rescue
 from .forms import ROW_LISTS, ActionForm
 from .profile_form import apply_errors, build_form, form_to_input, take_keyword_pick
@@ -58,7 +59,7 @@ def _search_ids(query: str) -> list[int] | None:
 @bp.get("/projekte")
 def project_list():
     """Every profile (all statuses), searchable by title and filterable by status."""
-    query = (request.args.get("q") or "").strip()[:200]
+    query = without_forbidden(request.args.get("q") or "").strip()[:200]
     status = request.args.get("status") or ""
     page = request.args.get("seite", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1

@@ -6,9 +6,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..accounts import create_api_token, create_user, end_sessions, record_audit, revoke_api_token, set_password
+from ..accounts import (
+    MAX_DISPLAY_NAME,
+    MAX_EMAIL,
+    AccountTextError,
+    account_text,
+    create_api_token,
+    create_user,
+    end_sessions,
+    record_audit,
+    revoke_api_token,
+    set_password,
+)
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, User
+from ..textutil import without_forbidden
 from ..writes import ServiceError
 from . import admin_required, bp
 from .forms import ActionForm, PasswordForm, TokenForm, UserCreateForm, UserEditForm, choices
@@ -45,6 +57,10 @@ def user_list():
                 email=form.email.data or "",
                 can_publish=form.can_publish.data,
             )
+        except AccountTextError as error:
+            db.session.rollback()
+            form[error.field].errors = [error.problem]
+            status = 422
         except ServiceError as error:
             db.session.rollback()
             message = str(error)
@@ -73,6 +89,7 @@ def user_edit(user_id: int):
     status = 200
     if request.method == "POST":
         form.validate_on_submit()
+        texts = _account_texts(form)
         demotes_last_admin = (
             user.is_admin
             and user.active
@@ -87,10 +104,11 @@ def user_edit(user_id: int):
         elif form.role.data not in ("admin", "editor"):
             form.role.errors = ["Unbekannte Rolle."]
             status = 422
+        elif texts is None:
+            status = 422
         else:
             before = {"role": user.role, "active": user.active, "can_publish": user.can_publish}
-            user.display_name = (form.display_name.data or "").strip()[:120]
-            user.email = (form.email.data or "").strip()[:200]
+            user.display_name, user.email = texts
             user.role, user.active, user.can_publish = form.role.data, form.active.data, form.can_publish.data
             after = {"role": user.role, "active": user.active, "can_publish": user.can_publish}
             if before != after:
@@ -101,6 +119,17 @@ def user_edit(user_id: int):
             flash("Benutzer gespeichert.", "success")
             return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
     return _render_user(user, form, password, status)
+
+
+def _account_texts(form: UserEditForm) -> tuple[str, str] | None:
+    """Display name and e-mail as they may be stored, or None with the fields' errors set."""
+    try:
+        display_name = account_text("display_name", "Angezeigter Name", form.display_name.data, MAX_DISPLAY_NAME)
+        email = account_text("email", "E-Mail", form.email.data, MAX_EMAIL)
+    except AccountTextError as error:
+        form[error.field].errors = [error.problem]
+        return None
+    return display_name, email
 
 
 def _render_user(user, form, password, status):
@@ -164,10 +193,16 @@ def token_list():
             form.name.errors = ["Bitte angeben, wofür das Token ist."]
             status = 422
         else:
-            _, plaintext = create_api_token(owner, form.name.data, current_user.actor)
-            db.session.commit()
-            form = TokenForm(formdata=None)
-            form.user.choices = choices((str(u.id), u.username) for u in users)
+            try:
+                _, plaintext = create_api_token(owner, form.name.data, current_user.actor)
+            except AccountTextError as error:
+                db.session.rollback()
+                form.name.errors = [error.problem]
+                status = 422
+            else:
+                db.session.commit()
+                form = TokenForm(formdata=None)
+                form.user.choices = choices((str(u.id), u.username) for u in users)
     tokens = db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
     # The plaintext is rendered once in this response and never stored: no redirect here.
     return render_template(
@@ -197,7 +232,7 @@ def token_revoke(token_id: int):
 @admin_required
 def audit_log():
     """The audit log, newest first, optionally filtered by action."""
-    action = (request.args.get("aktion") or "").strip()[:40]
+    action = without_forbidden(request.args.get("aktion") or "").strip()[:40]
     page = request.args.get("seite", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
     statement = select(AuditEvent)

@@ -15,6 +15,7 @@ from ..accounts import record_audit
 from ..extensions import db
 from ..models import ChangeProposal, Project, Revision, User, utcnow
 from ..services import find_project, snapshot, update_project
+from ..textutil import text_problem
 from ..writes import SaveResult, ServiceError, VersionConflict, begin_write
 from .diffs import FieldDiff, diff_snapshots, proposed_snapshot
 from .restore import input_as_raw, load_input, snapshot_to_raw
@@ -249,6 +250,9 @@ def _clean_note(note: str | None, required: bool) -> str:
         raise ServiceError("Bitte schreiben Sie kurz, warum der Vorschlag abgelehnt wird.")
     if len(note) > MAX_NOTE_LENGTH:
         raise ServiceError(f"Die Anmerkung darf höchstens {MAX_NOTE_LENGTH} Zeichen lang sein.")
+    problem = text_problem(note)  # the rule of every text (PostgreSQL refuses a NUL, SQLite would store it)
+    if problem:
+        raise ServiceError(f"Anmerkung: {problem}")
     return note
 
 

@@ -50,6 +50,19 @@ def test_create_user_refuses_short_password_and_duplicates(runner):
     assert again.exit_code == 1 and "gibt es schon" in again.output
 
 
+def test_the_cli_refuses_control_characters_and_overlong_account_texts(runner):
+    """The same rule as every input (catalogue.textutil), the same on SQLite and PostgreSQL."""
+    create = ["create-user", "erna", "--role", "editor", "--password-stdin"]
+    refused = runner.invoke(args=[*create, "--display-name", "x" * 300], input="ein langes Passwort\n")
+    assert refused.exit_code == 1 and "Angezeigter Name: Höchstens 120 Zeichen" in refused.output
+    refused = runner.invoke(args=[*create, "--email", "erna\x07@example.org"], input="ein langes Passwort\n")
+    assert refused.exit_code == 1 and "E-Mail: Enthält das Steuerzeichen U+0007" in refused.output
+    assert runner.invoke(args=create, input="ein langes Passwort\n").exit_code == 0
+    refused = runner.invoke(args=["create-token", "erna", "--name", "Portal\x1b"])
+    assert refused.exit_code == 1 and "Name des Tokens: Enthält das Steuerzeichen U+001B" in refused.output
+    assert db.session.scalar(select(ApiToken)) is None
+
+
 def test_tokens_are_printed_once_stored_hashed_and_revocable(runner):
     runner.invoke(args=["create-user", "portal", "--role", "editor", "--password-stdin"], input="ein langes Passwort\n")
     result = runner.invoke(args=["create-token", "portal", "--name", "Landesportal"])
