@@ -17,6 +17,7 @@ from ..errors import bad_request
 from ..extensions import db
 from ..models import Keyword, Organisation
 from ..schemas import ProjectFilterSchema, flatten_errors
+from ..textutil import without_forbidden
 from . import addresses, bp, dcat, feeds, sitemap
 from .head import SELECTING_PARAMS
 from .selection import Selection
@@ -68,7 +69,7 @@ def _site_selection() -> Selection:
     except ValidationError as error:
         message = " ".join(f"{field}: {text}" for field, text in flatten_errors(error.messages))
         raise bad_request(gettext("Ungültiger Filter – %(message)s", message=message))
-    return Selection.from_filters(filters, request.args.get("q", ""), filters["sort"])
+    return Selection.from_filters(filters, without_forbidden(request.args.get("q", "")), filters["sort"])
 
 
 def _search_errors(call):
@@ -99,7 +100,10 @@ def feed_projects():
     """Atom feed of new and changed profiles: the whole catalogue, or a list selection or search."""
     selection = _site_selection()
     entries = _search_errors(lambda: feeds.recent_for_selection(selection))
-    pairs = [(k, v) for k in SELECTING_PARAMS for v in request.args.getlist(k) if v.strip()]
+    # Control characters are dropped as the list pages drop them (XML cannot hold them, and the
+    # values go into the feed's title).
+    values = ((k, without_forbidden(v)) for k in SELECTING_PARAMS for v in request.args.getlist(k))
+    pairs = [(k, v) for k, v in values if v.strip()]
     query = ("?" + urlencode(pairs)) if pairs else ""
     page = url_for("public.search_page" if selection.q else "public.project_list") + query
     title = "IKZ-Katalog: neue und geänderte Projekte"

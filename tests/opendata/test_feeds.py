@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import feedparser
 from sqlalchemy import select
@@ -126,6 +127,21 @@ def test_bad_feed_addresses(client, make_project):
     assert client.get("/feeds/projekte.atom?q=" + "x" * 600).status_code == 413
     assert client.get("/feeds/stichworte/gibt-es-nicht.atom").status_code == 404
     assert client.get("/feeds/organisationen/gibt-es-nicht.atom").status_code == 404
+
+
+def test_control_characters_in_a_feed_selection_are_dropped_not_a_500(client, make_project):
+    """The selection's values go into the feed's title, and XML cannot hold control characters:
+    they are dropped as the list pages drop them."""
+    make_project(title="Standesamt West", keywords=["Standesamt"])
+    for name, value, shown in (
+        ("q", "Stand\x01esamt", "(Standesamt)"),
+        ("stichwort", "Stand\x1fesamt", "(Standesamt)"),
+        ("kreis", "Kreis\x00 Muster", "(Kreis Muster)"),
+    ):
+        parsed = _feed(client, "/feeds/projekte.atom?" + urlencode({name: value}))
+        assert _titles(parsed) == ["Standesamt West"] and parsed.feed.title.endswith(shown), name
+    parsed = _feed(client, "/feeds/projekte.atom?rechtsform=a%01b&q=%7F")
+    assert parsed.feed.title.endswith("(ab)") and _titles(parsed) == []
 
 
 def test_feed_is_cacheable_until_the_next_change(client, make_project):
