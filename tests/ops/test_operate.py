@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 
@@ -122,11 +123,39 @@ def test_each_request_is_one_log_line_with_its_request_id(app, client, caplog):
     assert len(lines) == 3
     assert "GET /projekte" in lines[0] and "200" in lines[0] and made.headers["X-Request-ID"] in lines[0]
     assert "id=nginx-4f2a9c1e" in lines[1]
-    caplog.clear()
-    app.config["LOG_FORMAT"] = "json"
+
+
+def test_with_log_format_json_each_line_written_is_one_json_object(tmp_path):
+    """What the app's own handler writes (as under gunicorn, where nothing else set up logging):
+    every line a JSON object and nothing around it, the request's fields in it."""
+    root, catalogue = logging.getLogger(), logging.getLogger("catalogue")
+    kept_root, kept_ours, kept_level = root.handlers[:], catalogue.handlers[:], catalogue.level
+    root.handlers.clear()  # pytest's capture handlers: without them the app installs its own
+    catalogue.handlers.clear()
+    stream = io.StringIO()
     try:
-        client.get(f"{API}/gibt-es-nicht", headers={"X-Request-ID": "abcdef123456"})
+        logged = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/log.sqlite3",
+                "INDEX_DIR": str(tmp_path / "ix"),
+                "LOG_FORMAT": "json",
+            }
+        )
+        (handler,) = catalogue.handlers
+        handler.setStream(stream)
+        assert logged.test_client().get("/healthz", headers={"X-Request-ID": "abcdef123456"}).status_code == 200
+        logging.getLogger("catalogue.search").warning("Der Index fehlt: %s", "flask reindex")
+        with logged.app_context():
+            db.engine.dispose()
     finally:
-        app.config["LOG_FORMAT"] = "text"
-    (line,) = [json.loads(r.getMessage()) for r in caplog.records if r.name == "catalogue.request"]
-    assert line["request_id"] == "abcdef123456" and line["status"] == 404 and line["path"] == f"{API}/gibt-es-nicht"
+        catalogue.handlers[:], root.handlers[:] = kept_ours, kept_root
+        catalogue.setLevel(kept_level)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and all(line.startswith("{") and line.endswith("}") for line in lines), lines
+    request, other = (json.loads(line) for line in lines)
+    assert request["logger"] == "catalogue.request" and request["level"] == "INFO"
+    assert request["request_id"] == "abcdef123456" and request["status"] == 200 and request["path"] == "/healthz"
+    assert dt.datetime.fromisoformat(request["time"]).tzinfo is not None
+    assert other["logger"] == "catalogue.search" and other["level"] == "WARNING"
+    assert other["message"] == "Der Index fehlt: flask reindex"
