@@ -8,6 +8,7 @@ from pathlib import Path
 #: Settings read from the environment: CATALOGUE_<NAME> sets <NAME>.
 ENV_SETTINGS = {
     "DATABASE_URL": str,
+    "DATABASE_CONNECT_TIMEOUT": int,
     "INDEX_DIR": str,
     "SECRET_KEY": str,
     "ENV": str,
@@ -61,6 +62,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     settings: dict = {
         "ENV": "development",
         "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "catalogue.sqlite3"),
+        # PostgreSQL: seconds to wait for a connection before giving up (a host that drops
+        # packets would otherwise hold a worker until gunicorn's timeout kills it).
+        "DATABASE_CONNECT_TIMEOUT": 5,
         "INDEX_DIR": str(Path(instance_path) / "index"),
         "SECRET_KEY": None,
         "PAGE_SIZE": 20,
@@ -134,6 +138,8 @@ def _check(settings: dict) -> None:
         raise ConfigError("PAGE_SIZE must be between 1 and MAX_PAGE_SIZE.")
     if settings["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError("LOG_FORMAT must be text or json.")
+    if not 1 <= settings["DATABASE_CONNECT_TIMEOUT"] <= 300:
+        raise ConfigError("DATABASE_CONNECT_TIMEOUT must be between 1 and 300 seconds.")
 
 
 def _check_production(settings: dict) -> None:
@@ -188,7 +194,12 @@ def _derive(settings: dict) -> dict:
     settings["SECRET_KEY"] = settings["SECRET_KEY"] or DEV_SECRET_KEY
     settings["TRUSTED_PROXIES"] = settings["TRUSTED_PROXIES"] or 0
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(settings["DATABASE_URL"])
-    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {"pool_pre_ping": True})
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # libpq's connect_timeout (sqlite3 has no such argument)
+        connect_args = {"connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})}
+        options["connect_args"] = connect_args
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
     settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     settings.setdefault("SESSION_COOKIE_SECURE", production)

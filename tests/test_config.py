@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -123,3 +125,29 @@ def test_trusted_proxy_headers_give_the_visitors_address_and_scheme(tmp_path):
             db.engine.dispose()
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         create_app({"TRUSTED_PROXIES": 9, "DATABASE_URL": "sqlite://"})
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CATALOGUE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs CATALOGUE_TEST_DATABASE_URL=postgresql://…",
+)
+@pytest.mark.parametrize("configured, expected", [({}, "5"), ({"DATABASE_CONNECT_TIMEOUT": 2}, "2")])
+def test_postgresql_connections_give_up_after_the_connect_timeout(tmp_path, configured, expected):
+    """A database host that drops packets must not hold a worker until gunicorn kills it: libpq
+    gives up connecting after DATABASE_CONNECT_TIMEOUT seconds (5 unless configured)."""
+    url = os.environ["CATALOGUE_TEST_DATABASE_URL"]
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "INDEX_DIR": str(tmp_path / "ix"), **configured})
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                parameters = connection.connection.dbapi_connection.info.get_parameters()
+        finally:
+            db.engine.dispose()
+    assert parameters.get("connect_timeout") == expected, parameters
+
+
+def test_the_connect_timeout_is_checked_and_left_out_for_sqlite(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3", "INDEX_DIR": str(tmp_path / "ix")})
+    assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # sqlite3 knows no connect_timeout
+    with pytest.raises(ConfigError, match="DATABASE_CONNECT_TIMEOUT"):
+        create_app({"DATABASE_URL": "sqlite://", "DATABASE_CONNECT_TIMEOUT": 0})
