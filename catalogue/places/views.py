@@ -14,9 +14,11 @@ from .. import search
 from ..errors import bad_request, not_found
 from ..extensions import db
 from ..models import Organisation
+from ..public.listing import keyword_group
 from ..schemas import ProjectFilterSchema, flatten_errors
 from .directory import get_place, places_by_key, search_places
 from .models import PAGE_KINDS
+from .naming import name_key, short_key
 from .pages import load_projects, national_map, nearby, place_map, place_url, projects_of_places, search_map
 from .partners import RADIUS_DEFAULT, RADIUS_MAX, RADIUS_MIN, partner_search, similar_places, similar_range
 
@@ -80,6 +82,15 @@ def _number(args: MultiDict, name: str, low: int, high: int, label: str) -> int 
     return int(raw)
 
 
+def _still_means(place, text: str) -> bool:
+    """Whether the typed text (still) means this place: empty, its key, its postcode or its
+    name however spelt ("Sundern", "Stadt Sundern (Sauerland)"); a shared URL has the key alone."""
+    text = text.strip()
+    if not text or text in (place.key, place.postcode):
+        return True
+    return name_key(text) in {place.name_key, name_key(place.label), name_key(place.name), short_key(place.name)}
+
+
 @bp.get("/partnersuche")
 def partner_search_page():
     """Cooperations on a topic near a municipality; a plain form, with a disambiguation step."""
@@ -112,6 +123,7 @@ def partner_search_page():
         pop_min=pop_min,
         pop_max=pop_max,
         filters=filters,
+        keywords=keyword_group(filters, gettext("Stichworte")),
         args=args,
         radius_min=RADIUS_MIN,
         radius_max=RADIUS_MAX,
@@ -127,6 +139,10 @@ def partner_search_page():
         raise bad_request(
             gettext("Unbekannter Schlüssel „%(key)s“: bitte den Ort über den Namen suchen.", key=key[:12])
         )
+    if origin is not None and not _still_means(origin, text):
+        # Without JavaScript nothing clears the form's hidden key of the last search: a town
+        # typed since then is looked up anew instead of being silently ignored.
+        origin = None
     if origin is None and text:
         candidates = search_places(text, limit=25)
         exact = [c for c in candidates if c.key == text or c.postcode == text]

@@ -134,6 +134,19 @@ def filter_groups(filters: dict, available: dict[str, list[tuple[str, int | None
     return groups
 
 
+def keyword_group(filters: dict, title: str) -> Group:
+    """The keyword checkboxes alone, with how many published profiles carry each (the partner
+    search's topic by keyword; the chosen ones always shown and ticked)."""
+    from ..queries import keyword_counts
+
+    available = {"keyword": [(entry.name, count) for entry, count in keyword_counts()]}
+    only = {key: (filters[key] if key == "keywords" else []) for _, key, _ in LIST_FILTERS}
+    groups = filter_groups(only, available)
+    group = groups[0] if groups else Group("stichwort", title)
+    group.title = title
+    return group
+
+
 def _label_pair(param: str, value: str, count: int | None, checked: bool) -> tuple:
     label, content = value_label(param, value)
     return label, count, checked, content

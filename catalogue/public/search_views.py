@@ -81,15 +81,32 @@ def search_page():
                 pages=result.pages,
             )
         )
+    projects = _load(result.ids)
     return render_template(
         "public/search.html",
         q=text,
         sort=sort,
         result=result,
-        projects=_load(result.ids),
+        projects=projects,
+        area=_results_map(projects),
         args=args,
         **listing.listing_context(".search_page", args, filters, result.facets, result.total, result.page, per_page),
     )
+
+
+def _results_map(projects: list[Project]):
+    """The participants of the profiles on this page of results (one page keeps the map light),
+    each once; None when none of them has a place on the map."""
+    from ..places.pages import participants_map
+
+    organisations = {
+        participation.organisation.id: participation.organisation
+        for project in projects
+        for participation in project.participations
+    }
+    if not any(o.place_key or o.latitude is not None for o in organisations.values()):
+        return None
+    return participants_map(gettext("Beteiligte der Treffer auf dieser Seite"), organisations.values())
 
 
 def similar_projects_of(project: Project, limit: int = 5) -> list[Project]:

@@ -12,11 +12,14 @@ import pytest
 from catalogue.accounts import create_user
 from catalogue.extensions import db
 from catalogue.models import Organisation, Project, User
+from catalogue.places.loading import load_places, parse_register
+from catalogue.places.register_file import read_register
 
 from conftest import BROWSER_TESTS
 
 pytestmark = BROWSER_TESTS
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PLACES_SAMPLE = Path(__file__).resolve().parent.parent / "places" / "files" / "register-sample.csv"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "ein sehr langes Passwort"
 RUN_AXE = """async (tags) => {
@@ -122,6 +125,44 @@ def test_public_pages_while_interacting(browser, live_server, language):
     page.fill("#f-seit-von", "2010")
     check(page, "year typed")
     context.close()
+
+
+#: Pages with maps, which need the register of places (the sample: six districts, every Neustadt).
+WITH_PLACES = [
+    "/partnersuche",
+    "/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50",
+    "/partnersuche?schluessel=05958044&stichwort=Standesamt&umkreis=50",
+    "/partnersuche?ort=Neustadt&stichwort=Standesamt",
+    "/suche?q=Standesamt",
+    "/kommunen/05958044-sundern-sauerland",
+    "/projekte/standesamt-untere-lenne",
+]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_map_and_partner_search_pages_with_the_register(browser, live_server, language):
+    load_places(parse_register(read_register(PLACES_SAMPLE), "Destatis GV-ISys (Ausgabe vor 2021)"))
+    db.session.commit()
+    context = _context(browser, language)
+    page = context.new_page()
+    for path in WITH_PLACES:
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")  # the interactive map drawn
+        check(page, f"{language} {path}")
+    # the partner search's keywords: the folded rest opened, one ticked, with the map drawn
+    page.goto(live_server + "/partnersuche?schluessel=05958044&thema=Standesamt&umkreis=50")
+    page.click(".partner-form .filter-group__more > summary")
+    page.check(".partner-form .filter-group__more input[name=stichwort] >> nth=0")
+    check(page, f"{language} keywords unfolded, one ticked")
+    context.close()
+    narrow = _context(browser, language, width=320)
+    page = narrow.new_page()
+    for path in WITH_PLACES:
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        narrow_fits(page, f"{path} (with the register)")
+    narrow.close()
 
 
 def test_admin_pages_on_load_and_while_editing(app, browser, live_server):

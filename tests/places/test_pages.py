@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 
@@ -141,3 +143,99 @@ def test_public_place_urls_lists_every_place_page(app, sample_register):
     assert "http://localhost/kommunen/05958044-sundern-sauerland" in urls
     assert "http://localhost/kommunen/05958-hochsauerlandkreis" in urls
     assert not [url for url in urls if "/kommunen/05-" in url or "/kommunen/059-" in url]  # no state or RB pages
+
+
+def _form_query(html: str, **typed) -> str:
+    """The partner-search form as a browser without JavaScript sends it: every field's current
+    value (hidden ones included, radios and checkboxes only when checked), with `typed` changed."""
+    form = re.search(r'<form class="partner-form".*?</form>', html, flags=re.S).group(0)
+    pairs = []
+    for tag in re.findall(r"<input\b[^>]*>", form):
+        name = re.search(r'name="([^"]*)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        kind = re.search(r'type="([^"]*)"', tag)
+        if not name or (kind and kind.group(1) in ("radio", "checkbox") and "checked" not in tag):
+            continue
+        pairs.append((name.group(1), value.group(1) if value else ""))
+    for select in re.findall(r'<select\b[^>]*name="([^"]*)".*?</select>', form, flags=re.S):
+        pairs.append((select, ""))
+    pairs = [(name, typed.get(name, unescape(value))) for name, value in pairs]
+    return urlencode(pairs)
+
+
+def test_a_newly_typed_town_wins_over_the_key_of_the_previous_search(client, catalogue):
+    first = client.get("/partnersuche?ort=Sundern&thema=Standesamt&umkreis=50").get_data(as_text=True)
+    assert 'type="hidden" name="schluessel" value="05958044"' in first
+    # Without JavaScript nothing clears the hidden key: the form sends it with the new town.
+    again = _form_query(first, ort="Altena")
+    assert "schluessel=05958044" in again and "ort=Altena" in again
+    text = _text(client.get("/partnersuche?" + again))
+    assert "Kooperationen im Umkreis von 50 km um Altena:" in text, text[:400]
+    # a new name that fits several places asks which one, instead of keeping the old key
+    choose = _text(client.get("/partnersuche?" + _form_query(first, ort="Neustadt")))
+    assert "Welche Kommune meinen Sie?" in choose
+    # the key's own place, however it is typed, keeps the key (and so the chosen Neustadt)
+    for typed in ("Neustadt (Hessen)", "neustadt", "Stadt Neustadt (Hessen)", "06534016", "35279", ""):
+        kept = _text(client.get("/partnersuche", query_string={"ort": typed, "schluessel": "06534016"}))
+        assert "um Neustadt (Hessen):" in kept, typed
+    # a shared address with the key alone still works; the page's own link carries only the key
+    shared = client.get("/partnersuche?schluessel=05962004&thema=Standesamt").get_data(as_text=True)
+    assert "um Altena:" in _text(client.get("/partnersuche?schluessel=05962004&thema=Standesamt"))
+    link = re.search(r'<a href="([^"]*)">Link zu dieser Suche</a>', shared).group(1)
+    assert "schluessel=05962004" in link and "ort=" not in link
+    relinked = re.search(
+        r'<a href="([^"]*)">Link zu dieser Suche</a>', client.get("/partnersuche?" + again).get_data(as_text=True)
+    )
+    assert "ort=" not in relinked.group(1) and "schluessel=05962004" in relinked.group(1)
+
+
+def test_keywords_can_be_chosen_as_the_topic_in_the_form(client, catalogue):
+    html = client.get("/partnersuche").get_data(as_text=True)
+    form = re.search(r'<form class="partner-form".*?</form>', html, flags=re.S).group(0)
+    group = re.search(r"<fieldset[^>]*>\s*<legend>Stichworte</legend>.*?</fieldset>", form, flags=re.S)
+    assert group, "no keyword group in the partner-search form"
+    boxes = re.findall(r'<input type="checkbox" id="([^"]+)" name="stichwort" value="([^"]+)"', group.group(0))
+    assert ("Standesamt" in [value for _, value in boxes]) and len(boxes) > 10
+    for box_id, _ in boxes:  # every box has its label
+        assert f'<label for="{box_id}">' in group.group(0)
+    # ticking a box sends the keyword: the same search as ?stichwort=…, and the box stays ticked
+    query = _form_query(html, ort="Sundern", umkreis="50") + "&stichwort=Standesamt"
+    result = client.get("/partnersuche?" + query)
+    text, page = _text(result), result.get_data(as_text=True)
+    assert "Kooperationen im Umkreis von 50 km um Sundern (Sauerland): 1" in text
+    assert "Standesamt Untere Lenne" in text
+    assert re.search(r'name="stichwort" value="Standesamt" checked', page)
+    # a keyword the catalogue no longer has stays shown and ticked (it came with a shared link)
+    gone = client.get("/partnersuche?schluessel=05958044&stichwort=Gibtsnicht").get_data(as_text=True)
+    assert re.search(r'name="stichwort" value="Gibtsnicht" checked', gone)
+
+
+def test_search_results_have_a_map_of_the_participants_after_the_results(client, catalogue):
+    response = client.get("/suche?q=Standesamt")
+    html, text = response.get_data(as_text=True), _text(response)
+    assert response.status_code == 200
+    figure = re.search(r'<figure class="place-map" id="karte-suche".*?</figure>', html, flags=re.S)
+    assert figure, "no map on /suche"
+    assert re.search(r'<svg viewBox="[^"]+" role="img"', figure.group(0))
+    assert 'href="/organisationen/stadt-altena-westf"' in figure.group(0)  # text alternative with links
+    assert "Beteiligte dieser Seite als Liste" in text
+    assert "© GeoBasis-DE / BKG 2021 (Daten verändert)" in figure.group(0)
+    assert "© Statistisches Bundesamt (Destatis)" in figure.group(0)
+    # the results come first (on a phone too): the map follows the last result card
+    assert html.index('id="karte-suche"') > html.rindex('class="card')
+    assert "leaflet.js" in html and "places/map.js" in html
+    # only the profiles of the shown page: page by page, the map lists that page's participants
+    seen = set()
+    for number in (1, 2, 3):
+        page = client.get(f"/suche?q=Standesamt&pro_seite=1&seite={number}").get_data(as_text=True)
+        meta = re.search(r'<p class="card__meta">(.*?)</p>', page, flags=re.S).group(1)
+        shown = re.search(r'id="karte-suche".*?</figure>', page, flags=re.S)
+        names = re.findall(r'<li><a href="/organisationen/[^"]+">([^<]+)</a>', shown.group(0)) if shown else []
+        assert all(name in meta for name in names), (number, names)
+        seen.update(names)
+    assert {"Stadt Altena (Westf.)", "Gemeinde Nachrodt-Wiblingwerde"} <= seen
+
+
+def test_search_without_placed_participants_has_no_map(client, seeded):
+    html = client.get("/suche?q=Standesamt").get_data(as_text=True)
+    assert 'id="karte-suche"' not in html and "leaflet.js" not in html

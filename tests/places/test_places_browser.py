@@ -18,6 +18,7 @@ PAGES = [
     "/projekte/standesamt-untere-lenne",
     "/organisationen/stadt-altena-westf",
     "/partnersuche?ort=Neustadt",
+    "/suche?q=Standesamt",
 ]
 
 
@@ -70,6 +71,18 @@ def test_without_javascript_the_map_is_svg_and_the_partner_search_a_plain_form(b
     page.click("button:has-text('Mit dieser Kommune suchen')")
     assert "schluessel=06534016" in page.url and "thema=Standesamt" in page.url and "umkreis=100" in page.url
     assert "um Neustadt (Hessen):" in page.locator("h2#ergebnisse").inner_text()
+    # another town typed into the same form: the hidden key of the last search must not win
+    page.fill("#ort", "Altena")
+    page.fill("#thema", "")
+    page.check("input[name=stichwort][value=Standesamt]")
+    page.click("button:has-text('Partner suchen')")
+    assert "um Altena:" in page.locator("h2#ergebnisse").inner_text()
+    assert "stichwort=Standesamt" in page.url
+    assert page.locator("input[name=stichwort][value=Standesamt]").is_checked()
+    # the search results' map without JavaScript: the SVG, and its text list after the results
+    page.goto(live_server + "/suche?q=Standesamt")
+    assert page.locator("#karte-suche svg[role=img]").is_visible()
+    assert page.locator("#karte-suche figcaption a", has_text="Stadt Altena (Westf.)").count() == 1
     context.close()
 
 
@@ -101,6 +114,11 @@ def test_with_javascript_the_map_is_interactive_and_keyboard_operable(browser, l
     assert link.get_attribute("href") == "/projekte/standesamt-untere-lenne"
     # the text alternative stays under the interactive map
     assert page.locator("#karte-partner figcaption a", has_text="Standesamt Untere Lenne").is_visible()
+    # the search results' map is the same component, interactive too
+    page.goto(live_server + "/suche?q=Standesamt")
+    page.locator("#karte-suche .leaflet-container").wait_for()
+    assert page.locator("#karte-suche .leaflet-marker-icon[title='Stadt Altena (Westf.)']").count() == 1
+    assert page.locator("#karte-suche figcaption a", has_text="Stadt Altena (Westf.)").is_visible()
     context.close()
 
 
