@@ -51,6 +51,11 @@ def filtered_projects(filters: dict):
         stmt = stmt.where(Project.since_year >= filters["since_from"])
     if filters["since_to"]:
         stmt = stmt.where(Project.since_year <= filters["since_to"])
+    # The API's filters for the profiles of an organisation's or a place's page (not the site's list).
+    if filters.get("organisations"):
+        stmt = stmt.where(_involving(Organisation.slug.in_(filters["organisations"])))
+    if filters.get("places"):
+        stmt = stmt.where(_involving(Organisation.place_key.in_(filters["places"])))
     order = {
         "titel": (Project.title, Project.id),
         "neueste": (Project.updated_at.desc(), Project.id.desc()),
@@ -58,6 +63,19 @@ def filtered_projects(filters: dict):
         "seit": (Project.since_year.is_(None), Project.since_year.desc(), Project.title),
     }[filters["sort"]]
     return _with_profile_parts(stmt.order_by(*order))
+
+
+def participant_project_ids(filters: dict) -> set[int] | None:
+    """Ids of the profiles passing the ``organisations`` and ``places`` filters (with both, both
+    hold), or None without either: the search index knows neither slugs nor place keys."""
+    if not (filters.get("organisations") or filters.get("places")):
+        return None
+    stmt = select(Project.id)
+    if filters.get("organisations"):
+        stmt = stmt.where(_involving(Organisation.slug.in_(filters["organisations"])))
+    if filters.get("places"):
+        stmt = stmt.where(_involving(Organisation.place_key.in_(filters["places"])))
+    return set(db.session.scalars(stmt))
 
 
 def paginate_projects(filters: dict, per_page: int):

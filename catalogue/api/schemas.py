@@ -5,8 +5,10 @@ these schemas add what only the API has: English query names, URLs and list enve
 
 from __future__ import annotations
 
+import copy
+
 from flask import url_for
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from ..models import ORGANISATION_KINDS, STATES
 from ..schemas import (
@@ -22,6 +24,17 @@ from .urls import absolute
 
 #: API sort names → the site's sort names (catalogue.queries / catalogue.search).
 SORTS = {"title": "titel", "newest": "neueste", "since": "seit", "relevance": "relevanz"}
+#: The site's filter names (/projekte, /suche: catalogue/public/listing.py) → the API's: accepted as
+#: aliases, so that the query string of a page of the site works on the API's list and downloads.
+SITE_NAMES = {
+    "stichwort": "keyword",
+    "land": "state",
+    "kreis": "district",
+    "rechtsform": "legal_form",
+    "art": "kind",
+    "seit_von": "since_from",
+    "seit_bis": "since_to",
+}
 URL = {"type": "string", "format": "uri"}
 
 
@@ -124,9 +137,48 @@ class PageArgsSchema(Schema):
     )
 
 
-class ProjectFilterArgsSchema(Schema):
-    """Filters, full text and sorting of the project list (the site's, in English); the bulk
-    downloads take exactly these, so that a download holds what the list shows."""
+def _year(description: str, example: int):
+    return fields.Integer(
+        error_messages=NOT_AN_INTEGER,
+        load_default=None,
+        validate=_range(1900, 2100),
+        metadata={"description": description, "example": example},
+    )
+
+
+def _site_name(german: str, english: fields.Field) -> fields.Field:
+    """The site's German name of a filter: a copy of the English field (the same rules), documented
+    as its alias."""
+    field = copy.deepcopy(english)
+    both = "gelten beide Grenzen" if german.startswith("seit") else "gelten die Werte beider (ODER)"
+    field.metadata = {
+        **field.metadata,
+        "description": f"wie `{SITE_NAMES[german]}`, unter dem Namen der Website (/projekte?{german}=…); "
+        f"mit beiden Namen {both}",
+    }
+    return field
+
+
+class RefusingUnknown(Schema):
+    """Query arguments where an unknown name is a 422 naming it, not silently ignored (a mistyped
+    filter would otherwise answer with everything). Views pass ``unknown=RAISE`` to the parser."""
+
+    @classmethod
+    def allowed_names(cls) -> list[str]:
+        return sorted(field.data_key or name for name, field in cls._declared_fields.items())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages = {
+            **self.error_messages,
+            "unknown": "Unbekannter Parameter. Erlaubt: " + ", ".join(self.allowed_names()) + ".",
+        }
+
+
+class ProjectFilterArgsSchema(RefusingUnknown):
+    """Filters, full text and sorting of the project list (the site's, in English, and under the
+    site's German names); the bulk downloads take exactly these, so that a download holds what the
+    list shows."""
 
     # No length rule here: the search engine refuses an over-long query itself, with 413 as on the site.
     q = fields.String(
@@ -140,23 +192,52 @@ class ProjectFilterArgsSchema(Schema):
     kind = _list_of(
         "Art einer beteiligten Organisation (mehrfach: ODER)", "municipality", validate=_one_of(ORGANISATION_KINDS)
     )
-    since_from = fields.Integer(
-        error_messages=NOT_AN_INTEGER,
-        load_default=None,
-        validate=_range(1900, 2100),
-        metadata={"description": "Zusammenarbeit seit frühestens", "example": 2015},
+    since_from = _year("Zusammenarbeit seit frühestens", 2015)
+    since_to = _year("Zusammenarbeit seit spätestens", 2024)
+    organisation = _list_of(
+        "Adresse (slug) einer beteiligten Organisation: die Profile ihrer Seite /organisationen/<slug> "
+        "(mehrfach: ODER)",
+        "stadt-arnsberg",
+        validate=_length(200),
     )
-    since_to = fields.Integer(
-        error_messages=NOT_AN_INTEGER,
-        load_default=None,
-        validate=_range(1900, 2100),
-        metadata={"description": "Zusammenarbeit seit spätestens", "example": 2024},
+    place = _list_of(
+        "Schlüssel eines Orts im Gemeindeverzeichnis (Kreis 5, Gemeinde 8, Gemeindeverband 9 Ziffern): "
+        "die Profile, an denen eine Organisation dieses Orts beteiligt ist, wie auf seiner Seite "
+        "/kommunen/<schlüssel>-… (mehrfach: ODER)",
+        "05958044",
+        validate=validate.Regexp(r"^(\d{5}|\d{8}|\d{9})$", error="Schlüssel aus 5, 8 oder 9 Ziffern erwartet."),
     )
     sort = fields.String(
         load_default=None,
-        validate=_one_of(list(SORTS)),
-        metadata={"description": "Standard: relevance mit q, sonst title"},
+        validate=_one_of([*SORTS, *SORTS.values()]),
+        metadata={
+            "description": "Standard: relevance mit q, sonst title; die Namen der Website (titel, neueste, seit, "
+            "relevanz) gelten ebenso"
+        },
     )
+    # The site's names of the same filters (aliases; merged into the English ones after loading).
+    stichwort = _site_name("stichwort", keyword)
+    land = _site_name("land", state)
+    kreis = _site_name("kreis", district)
+    rechtsform = _site_name("rechtsform", legal_form)
+    art = _site_name("art", kind)
+    seit_von = _site_name("seit_von", since_from)
+    seit_bis = _site_name("seit_bis", since_to)
+
+    @post_load
+    def _merge_site_names(self, data, **kwargs):
+        """One set of English arguments: list values of both names combine (OR, as a repeated
+        name), both year bounds hold, and the site's sort names become the API's."""
+        for german, english in SITE_NAMES.items():
+            value = data.pop(german, None)
+            if isinstance(data.get(english), list):
+                data[english] = list(dict.fromkeys([*data[english], *(value or [])]))
+            elif value is not None:
+                bounds = [v for v in (data.get(english), value) if v is not None]
+                data[english] = max(bounds) if english == "since_from" else min(bounds)
+        if data.get("sort") in SORTS.values():
+            data["sort"] = {site: api for api, site in SORTS.items()}[data["sort"]]
+        return data
 
 
 class ProjectQuerySchema(ProjectFilterArgsSchema, PageArgsSchema):

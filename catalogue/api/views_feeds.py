@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, request
+from marshmallow import RAISE
 
 from .. import search
 from ..opendata.downloads import FORMATS, download_response
@@ -35,13 +36,14 @@ def _bulk(kind: str, args: dict):
 
 
 _BULK_DOC = (
-    "Wie `/projects` (Filter, `q`, `sort`), aber jedes passende Profil ohne Seitengrenze, gestreamt; "
-    'Lizenz im Header `Link: <…>; rel="license"`.'
+    "Wie `/projects` (Filter, auch unter den Namen der Website, `q`, `sort`), aber jedes passende Profil "
+    'ohne Seitengrenze, gestreamt; Lizenz im Header `Link: <…>; rel="license"`. Ein unbekannter Parameter '
+    "ist ein 422, das ihn nennt."
 )
 
 
 @bp.route("/projects.json")
-@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
+@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True, unknown=RAISE)
 @bp.response(
     200,
     {
@@ -67,7 +69,7 @@ def projects_json(**args):
 
 
 @bp.route("/projects.csv")
-@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
+@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True, unknown=RAISE)
 @bp.doc(
     responses={
         "200": {
@@ -85,7 +87,7 @@ def projects_csv(**args):
 
 
 @bp.route("/projects.xlsx")
-@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True)
+@bp.arguments(ProjectFilterArgsSchema, location="query", as_kwargs=True, unknown=RAISE)
 @bp.doc(
     responses={
         "200": {

@@ -7,6 +7,7 @@ import math
 
 from flask import current_app, g, redirect, request, url_for
 from flask.views import MethodView
+from marshmallow import RAISE
 from werkzeug.datastructures import MultiDict
 
 from .. import queries, search
@@ -84,7 +85,7 @@ def _project_response(project: Project, status: int = 200):
 
 @bp.route("/projects", endpoint="projects")
 class Projects(MethodView):
-    @bp.arguments(ProjectQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(ProjectQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
     @bp.response(
         200,
         ProjectPageSchema,
@@ -105,14 +106,23 @@ class Projects(MethodView):
             503: "Volltextsuche gerade nicht verfügbar",
         }
     )
-    @problems({422: "ungültige Angaben, z. B. unbekannter Ort in near oder Umkreis außerhalb 10–200 km"})
+    @problems(
+        {
+            422: "ungültige Angaben, z. B. unbekannter Ort in near, Umkreis außerhalb 10–200 km oder ein "
+            "unbekannter Parameter (errors nennt ihn)"
+        }
+    )
     def get(self, q, page, per_page, facets, sort, near, radius_km, population_min, population_max, **filter_args):
         """Published profiles: filters, full text `q`, facets and sorting as on the site, paginated;
         with `near` the profiles with a participant within `radius_km` of that place, nearest and best first.
+        The filters also go by the site's names (`stichwort`, `land`, `kreis`, `rechtsform`, `art`,
+        `seit_von`, `seit_bis`; `sort=titel|neueste|seit|relevanz`), so a query string of /projekte works
+        here; an unknown parameter is a 422 naming it, never silently ignored.
         A renamed or merged keyword answers 301 to the same list with its current name."""
         renamed = moved_keyword_names(filter_args["keyword"]) if filter_args["keyword"] else None
         if renamed:
-            args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "keyword"])
+            names = ("keyword", "stichwort")  # both names: the redirect carries the merged, current names
+            args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in names])
             args.setlist("keyword", renamed)
             return redirect(absolute(url_for("api.projects", **args.to_dict(flat=False))), code=301)
         filters = {
@@ -123,6 +133,8 @@ class Projects(MethodView):
             "kinds": filter_args["kind"],
             "since_from": filter_args["since_from"],
             "since_to": filter_args["since_to"],
+            "organisations": filter_args["organisation"],
+            "places": filter_args["place"],
         }
         # since_from > since_to is a valid question with an empty answer, not an error.
         per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])

@@ -125,11 +125,13 @@ def _xlsx(batches, note):
             yield chunk
 
 
-def download_links() -> dict | None:
-    """Links of the list or search page being shown to its whole result in every format, or None.
+def download_links(api_args: dict | None = None) -> dict | None:
+    """Links of the list shown to its whole result in every format, or None.
 
-    Taken from the request, so that the page's view need not pass anything: the same filters, query
-    and order, in the API's names (the API's bulk endpoints serve the files).
+    A list or search page's selection is taken from the request, so that its view need not pass
+    anything: the same filters, query and order, in the API's names (the API's bulk endpoints serve
+    the files). A page listing the profiles of one keyword, organisation or place passes the API
+    arguments that select them (``keyword``, ``organisation``, ``place``) instead.
     """
     from flask import request, url_for
     from marshmallow import ValidationError
@@ -137,16 +139,19 @@ def download_links() -> dict | None:
     from ..schemas import ProjectFilterSchema
     from .selection import api_args_of
 
-    if request.endpoint not in ("public.project_list", "public.search_page"):
+    if api_args is not None:
+        args, of_page = api_args, True
+    elif request.endpoint in ("public.project_list", "public.search_page"):
+        try:
+            filters = ProjectFilterSchema.from_args(request.args)
+        except ValidationError:
+            return None  # the page itself answers 400
+        q = request.args.get("q", "") if request.endpoint == "public.search_page" else ""
+        sort = request.args.get("sort") or None
+        selection = Selection.from_filters(filters, q, sort if sort else ("relevanz" if q else filters["sort"]))
+        args, of_page = api_args_of(selection), False
+    else:
         return None
-    try:
-        filters = ProjectFilterSchema.from_args(request.args)
-    except ValidationError:
-        return None  # the page itself answers 400
-    q = request.args.get("q", "") if request.endpoint == "public.search_page" else ""
-    sort = request.args.get("sort") or None
-    selection = Selection.from_filters(filters, q, sort if sort else ("relevanz" if q else filters["sort"]))
-    args = api_args_of(selection)
     licence = configured_licence(current_app.config)
     return {
         "formats": [
@@ -154,4 +159,6 @@ def download_links() -> dict | None:
             for kind, label in (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("json", "JSON"))
         ],
         "licence": licence,
+        # the profiles of the page's list (a keyword's, an organisation's, a place's), not a selection
+        "of_page": of_page,
     }

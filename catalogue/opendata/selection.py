@@ -16,16 +16,20 @@ from ..extensions import db
 from ..models import Project
 from ..queries import filtered_projects
 
-#: The site's filter names (German, /projekte and /suche) → the API's (English).
-SITE_TO_API = {
-    "stichwort": "keyword",
-    "land": "state",
-    "kreis": "district",
-    "rechtsform": "legal_form",
-    "art": "kind",
-    "seit_von": "since_from",
-    "seit_bis": "since_to",
+#: The filters of a selection (``queries.filtered_projects``'s names) → the API's query names.
+API_NAMES = {
+    "keywords": "keyword",
+    "states": "state",
+    "districts": "district",
+    "legal_forms": "legal_form",
+    "kinds": "kind",
+    "since_from": "since_from",
+    "since_to": "since_to",
+    # not filters of the site's list: the profiles of an organisation's or a place's page
+    "organisations": "organisation",
+    "places": "place",
 }
+FILTER_KEYS = tuple(API_NAMES)
 #: The API's sort names → the site's (the engines speak the site's).
 API_SORTS = {"title": "titel", "newest": "neueste", "since": "seit", "relevance": "relevanz"}
 #: Longest full download: far beyond the catalogue's size, a bound on a request's work.
@@ -44,9 +48,9 @@ class Selection:
     @classmethod
     def from_filters(cls, filters: dict, q: str = "", sort: str | None = None) -> Selection:
         """From the site's loaded ProjectFilterSchema (or the API's translated) filters."""
-        keys = ("keywords", "states", "districts", "legal_forms", "kinds", "since_from", "since_to")
         wanted = {
-            key: filters.get(key) or ([] if key.endswith("s") and not key.startswith("since") else None) for key in keys
+            key: filters.get(key) or ([] if key.endswith("s") and not key.startswith("since") else None)
+            for key in FILTER_KEYS
         }
         q = (q or "").strip()
         sort = sort or filters.get("sort") or ("relevanz" if q else "titel")
@@ -100,30 +104,13 @@ def _search_batches(selection: Selection):
 
 def from_api_args(args: dict) -> Selection:
     """From the API's loaded ProjectFilterArgsSchema arguments (English names)."""
-    filters = {
-        "keywords": args["keyword"],
-        "states": args["state"],
-        "districts": args["district"],
-        "legal_forms": args["legal_form"],
-        "kinds": args["kind"],
-        "since_from": args["since_from"],
-        "since_to": args["since_to"],
-    }
+    filters = {key: args.get(name) for key, name in API_NAMES.items()}
     return Selection.from_filters(filters, args.get("q", ""), API_SORTS.get(args.get("sort") or ""))
 
 
 def api_args_of(selection: Selection) -> dict:
     """The API query arguments (English) of a selection, for links to its downloads."""
-    names = {
-        "keywords": "keyword",
-        "states": "state",
-        "districts": "district",
-        "legal_forms": "legal_form",
-        "kinds": "kind",
-        "since_from": "since_from",
-        "since_to": "since_to",
-    }
-    args = {names[key]: value for key, value in selection.filters.items() if value not in (None, [], "")}
+    args = {API_NAMES[key]: value for key, value in selection.filters.items() if value not in (None, [], "")}
     if selection.q:
         args["q"] = selection.q
     sort = {v: k for k, v in API_SORTS.items()}.get(selection.sort)

@@ -159,6 +159,15 @@ def _fresh_store() -> IndexStore:
     return store
 
 
+def _with_participants(filters: dict | None) -> dict | None:
+    """The filters by participating organisation (slug) or place (key) as the profile ids they
+    let pass: the index knows neither, the database does (catalogue.queries)."""
+    from ..queries import participant_project_ids
+
+    ids = participant_project_ids(filters or {})
+    return filters if ids is None else {**filters, "project_ids": ids}
+
+
 def search_projects(
     q: str = "",
     filters: dict | None = None,
@@ -169,6 +178,7 @@ def search_projects(
     with_facets: bool = True,
 ) -> SearchResult:
     """Search the profiles (published only unless ``include_unpublished``)."""
+    filters = _with_participants(filters)
     store = _fresh_store()
     try:
         return run_search(store, q, filters, sort, page, per_page, include_unpublished, with_facets)
@@ -181,6 +191,7 @@ def search_projects(
 
 def match_scores(q: str = "", filters: dict | None = None) -> dict[int, float]:
     """Ids of every published profile matching ``q`` and ``filters`` with their relevance."""
+    filters = _with_participants(filters)
     store = _fresh_store()
     try:
         return _match_scores(store, q, filters)

@@ -68,6 +68,10 @@ def filter_sets(snapshot, filters: dict) -> dict[str, set]:
         sets["since"] = union(
             values["year"], [y for y in values["year"] if (not low or y >= low) and (not high or y <= high)]
         )
+    if filters.get("project_ids") is not None:
+        # Filters the index cannot answer (participating organisations, places), as allowed profile ids.
+        wanted, table = filters["project_ids"], snapshot.table
+        sets["project"] = {docnum for docnum in snapshot.live if table[docnum]["id"] in wanted}
     return sets
 
 

@@ -142,3 +142,76 @@ def test_conditional_download(client, catalogue):
     )
     other = client.get("/api/v1/projects.csv?keyword=Standesamt")
     assert other.headers["ETag"] != first.headers["ETag"]
+
+
+def _page_list_and_downloads(client, path: str, start: str = "") -> tuple[list[str], dict[str, list[str]]]:
+    """The profiles a page lists (from ``start`` up to its download links) and what each link holds."""
+    page = client.get(path)
+    assert page.status_code == 200, path
+    html = page.get_data(as_text=True)
+    html = html[html.index(start) :] if start else html
+    shown = re.findall(r'class="card__title"[^>]*><a href="/projekte/([^"]+)"', html[: html.index('class="downloads"')])
+    links = _download_links(client, path)
+    assert set(links) == {"CSV", "Excel (XLSX)", "JSON"}
+    workbook = load_workbook(io.BytesIO(client.get(links["Excel (XLSX)"]).data), read_only=True)
+    return shown, {
+        "JSON": [p["slug"] for p in client.get(links["JSON"]).get_json()["projects"]],
+        "CSV": _csv_slugs(client.get(links["CSV"])),
+        "XLSX": [row[0] for row in list(workbook["Projekte"].iter_rows(values_only=True))[1:]],
+    }
+
+
+def test_keyword_page_downloads_its_list(client, catalogue):
+    shown, downloads = _page_list_and_downloads(client, "/stichworte/bauhof")
+    assert len(shown) == 2  # the draft is not public
+    assert all(slugs == shown for slugs in downloads.values()), downloads  # same profiles, same order
+    assert "Alle Profile dieser Liste." in client.get("/stichworte/bauhof").get_data(as_text=True)
+    assert "Every profile of this list." in client.get("/stichworte/bauhof?lang=en").get_data(as_text=True)
+
+
+def test_organisation_page_downloads_its_cooperations(client, catalogue):
+    shown, downloads = _page_list_and_downloads(client, "/organisationen/stadt-musterstadt", 'id="kooperationen"')
+    assert len(shown) == 2  # lead of two published profiles; the third has another lead only
+    assert all(sorted(slugs) == sorted(shown) for slugs in downloads.values()), downloads
+    only = client.get("/api/v1/projects.json?organisation=gemeinde-sued").get_json()["projects"]
+    assert [p["slug"] for p in only] == ["bauhof-sued"]
+
+
+@pytest.fixture
+def places(seeded):
+    """The seed profiles (their organisations carry place keys) and the register sample."""
+    from pathlib import Path
+
+    from catalogue.extensions import db
+    from catalogue.places.loading import load_places, parse_register
+    from catalogue.places.register_file import read_register
+
+    sample = Path(__file__).resolve().parent.parent / "places" / "files" / "register-sample.csv"
+    load_places(parse_register(read_register(sample), "Destatis GV-ISys (Ausgabe vor 2021)"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/kommunen/05958004-arnsberg", "/kommunen/05962004-altena"])
+def test_place_page_downloads_the_cooperations_of_the_place(client, places, path):
+    shown, downloads = _page_list_and_downloads(client, path, 'id="eigene"')
+    assert shown
+    assert all(slugs == shown for slugs in downloads.values()), downloads
+
+
+def test_organisation_and_place_filters_work_with_search_and_facets(client, places):
+    def slugs(query: str) -> list[str]:
+        return [p["slug"] for p in client.get(f"/api/v1/projects?per_page=100&{query}").get_json()["items"]]
+
+    own = slugs("place=05958004")
+    assert own and len(own) < len(slugs(""))
+    assert slugs("place=05958004&facets=true") == own  # the search engine's path without q
+    some = slugs("q=Standesamt")
+    assert set(slugs("place=05958004&q=Standesamt")) == set(own) & set(some)
+    bulk = client.get("/api/v1/projects.json?place=05958004&q=Standesamt").get_json()["projects"]
+    assert {p["slug"] for p in bulk} == set(own) & set(some)
+    facets = client.get("/api/v1/projects?place=05958004&facets=true").get_json()["facets"]
+    assert sum(count["count"] for count in facets["states"]) >= len(own) > 0
+    arnsberg = slugs("organisation=stadt-arnsberg")  # the town whose key is 05958004
+    assert arnsberg and set(arnsberg) <= set(own)
+    assert slugs("organisation=stadt-arnsberg&place=05962004") == []  # both hold
+    assert client.get("/api/v1/projects?place=abc").status_code == 422
