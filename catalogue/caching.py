@@ -142,9 +142,9 @@ def _anonymous_read() -> bool:
 
 def _index_seq() -> int:
     """The change the search index has applied (search pages, similar profiles, suggestions)."""
-    store = current_app.extensions.get("catalogue_search")
+    store = current_app.extensions["catalogue_search"]
     try:
-        return store.meta()["seq"] if store is not None else 0
+        return store.meta()["seq"]
     except Exception:  # an unreadable index: the search views answer 503, never cached
         return -1
 

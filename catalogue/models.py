@@ -55,8 +55,6 @@ STATES = {
     "DE-SH": N_("Schleswig-Holstein"),
     "DE-TH": N_("Thüringen"),
 }
-#: What kind of write a change-log row stands for (consumed by search and the API feed).
-CHANGE_ACTIONS = ("create", "update", "publish", "unpublish", "delete")
 
 
 def utcnow() -> dt.datetime:
@@ -337,6 +335,7 @@ class Change(db.Model):
     #: monotonically increasing cursor; writes are serialised so commits arrive in seq order
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    #: what kind of write the row stands for (see the constraint; consumed by search and the API feed)
     action: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -439,10 +438,6 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-#: open: waiting for a decision; superseded: its author saved a newer proposal for the same profile
-PROPOSAL_STATUSES = ("open", "accepted", "rejected", "withdrawn", "superseded")
-
-
 class ChangeProposal(db.Model):
     """A change to a published profile by an editor who may not publish: kept until a
     publisher accepts it (applied through the normal services) or rejects it."""
@@ -458,6 +453,7 @@ class ChangeProposal(db.Model):
     base_version: Mapped[int] = mapped_column(Integer)
     #: the proposed profile as input of ProjectInputSchema (validated and cleaned when submitted, loaded again on acceptance)
     data: Mapped[dict] = mapped_column(JSON)
+    #: open: waiting for a decision; superseded: its author saved a newer proposal for the same profile
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: who proposed: "user:<name>"

@@ -286,6 +286,11 @@ class OrganisationInputSchema(InputSchema):
             raise ValidationError("Breite und Länge nur zusammen angeben.", "latitude")
 
 
+#: The facts of an organisation that a profile's editor gives with each participant: the profile
+#: form's columns and the diff's line (the other facts are kept on the organisation's own page).
+PARTICIPANT_FACTS = ("name", "kind", "ags", "state", "district")
+
+
 class ParticipantInputSchema(InputSchema):
     """One participant of a profile."""
 

@@ -7,12 +7,16 @@ and never commit: the request or CLI command commits once.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import secrets
+
+from sqlalchemy import delete, func, select
 
 from .extensions import db
 from .models import (
     Change,
     Contact,
+    FormStash,
     Keyword,
     LegalForm,
     Link,
@@ -400,3 +404,30 @@ def _project_ids_of(organisation: Organisation) -> list[int]:
     return list(
         db.session.scalars(select(Participation.project_id).where(Participation.organisation_id == organisation.id))
     )
+
+
+# ---------------------------------------------------------------- input kept across an expired login
+
+
+def keep_form_input(path: str, pairs: list, *, replaces: str | None, lifetime: dt.timedelta, keep_at_most: int) -> str:
+    """Keep a form's posted fields (``[name, value]`` pairs) for the page at ``path``, under a new
+    random id, which is returned (see admin/form_rescue.py). The stash it ``replaces``, those older
+    than ``lifetime`` and the oldest beyond ``keep_at_most`` are removed first."""
+    begin_write()
+    if replaces:
+        db.session.execute(delete(FormStash).where(FormStash.id == replaces))
+    db.session.execute(delete(FormStash).where(FormStash.created_at < utcnow() - lifetime))
+    surplus = (db.session.scalar(select(func.count()).select_from(FormStash)) or 0) - keep_at_most + 1
+    if surplus > 0:
+        oldest = select(FormStash.id).order_by(FormStash.created_at, FormStash.id).limit(surplus)
+        db.session.execute(delete(FormStash).where(FormStash.id.in_(oldest.scalar_subquery())))
+    stash = FormStash(id=secrets.token_urlsafe(32), path=path, data=pairs)
+    db.session.add(stash)
+    db.session.flush()
+    return stash.id
+
+
+def drop_form_input(stash_id: str) -> None:
+    """Remove kept form input (it has been shown again)."""
+    begin_write()
+    db.session.execute(delete(FormStash).where(FormStash.id == stash_id))

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, session, url_for
-from sqlalchemy import delete, func, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import FormStash, utcnow
-from ..writes import begin_write
+from ..services import drop_form_input, keep_form_input
 
 #: The forms whose input is worth keeping: the profile editor (new and existing profiles).
 RESCUED_ENDPOINTS = {"admin.project_new", "admin.project_edit"}
@@ -69,25 +67,18 @@ def stash_and_ask_for_login():
     pairs = [[name, value] for name, value in request.form.items(multi=True) if name not in _NOT_KEPT]
     if len(json.dumps(pairs, ensure_ascii=False).encode()) > MAX_STASH_BYTES:
         return None
-    begin_write()
-    _drop_old(session.pop(_SESSION_KEY, None))
-    stash = FormStash(id=secrets.token_urlsafe(32), path=request.path, data=pairs)
-    db.session.add(stash)
+    # The session's earlier stash goes, and so do expired ones and the oldest beyond MAX_STASHES.
+    stash_id = keep_form_input(
+        request.path,
+        pairs,
+        replaces=session.pop(_SESSION_KEY, None),
+        lifetime=STASH_LIFETIME,
+        keep_at_most=MAX_STASHES,
+    )
     db.session.commit()
-    session[_SESSION_KEY] = stash.id
+    session[_SESSION_KEY] = stash_id
     flash(LOGIN_EXPIRED, "error")
     return redirect(url_for("admin.login", next=request.path), code=303)
-
-
-def _drop_old(replaced_id: str | None) -> None:
-    """Remove the session's earlier stash, expired ones, and the oldest beyond MAX_STASHES."""
-    if replaced_id:
-        db.session.execute(delete(FormStash).where(FormStash.id == replaced_id))
-    db.session.execute(delete(FormStash).where(FormStash.created_at < utcnow() - STASH_LIFETIME))
-    surplus = (db.session.scalar(select(func.count()).select_from(FormStash)) or 0) - MAX_STASHES + 1
-    if surplus > 0:
-        oldest = select(FormStash.id).order_by(FormStash.created_at, FormStash.id).limit(surplus)
-        db.session.execute(delete(FormStash).where(FormStash.id.in_(oldest.scalar_subquery())))
 
 
 def _current_stash() -> FormStash | None:
@@ -105,8 +96,7 @@ def take_stash() -> MultiDict | None:
     if stash is None or stash.path != request.path:
         return None
     data = MultiDict([tuple(pair) for pair in stash.data])
-    begin_write()
-    db.session.execute(delete(FormStash).where(FormStash.id == stash.id))
+    drop_form_input(stash.id)
     db.session.commit()
     session.pop(_SESSION_KEY, None)
     return data

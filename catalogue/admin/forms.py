@@ -19,6 +19,7 @@ from wtforms import (
 
 from ..formatting import KIND_LABELS
 from ..models import STATES
+from ..schemas import PARTICIPANT_FACTS
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -88,7 +89,7 @@ class UpdateRow(_Row):
 #: The repeatable parts of a profile, with the names the project representation gives them.
 ROW_LISTS = ("participants", "contacts", "links", "updates")
 ROW_FIELDS = {
-    "participants": ("role", "name", "kind", "ags", "state", "district"),
+    "participants": ("role", *PARTICIPANT_FACTS),
     "contacts": ("organisation", "role", "address", "phone", "email", "website"),
     "links": ("title", "url"),
     "updates": ("date", "title", "text", "source_url", "source_note"),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ChangeProposal, Keyword, LegalForm, Project
+from ..schemas import PARTICIPANT_FACTS
 from ..services import snapshot
 from .forms import ROW_FIELDS, ROW_LISTS, ProjectForm, choices
 
@@ -70,7 +71,7 @@ def representation_to_form_data(profile: dict, version: int) -> dict:
         {
             "order": str(index + 1),
             "role": p.get("role") or "partner",
-            **{k: (p.get("organisation") or {}).get(k) or "" for k in ("name", "kind", "ags", "state", "district")},
+            **{k: (p.get("organisation") or {}).get(k) or "" for k in PARTICIPANT_FACTS},
         }
         for index, p in enumerate(profile.get("participants") or [])
     ]
@@ -137,7 +138,7 @@ def _row_input(name: str, values: dict) -> dict:
         return {**values, "text": pasted_html_to_text(values["text"])}
     if name != "participants":
         return values
-    organisation = {k: values[k] for k in ("name", "kind", "ags", "state", "district")}
+    organisation = {k: values[k] for k in PARTICIPANT_FACTS}
     organisation["ags"] = (organisation["ags"] or "").strip() or None
     organisation["state"] = organisation["state"] or None
     return {"role": values["role"], "organisation": organisation}

@@ -9,15 +9,13 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
-from ..editing import delete_organisation, merge_keywords, merge_organisations, rename_keyword, shared_change_refusal
-from ..errors import render_error
+from ..editing import shared, shared_change_refusal
 from ..extensions import db
 from ..models import Keyword, Organisation, Participation, project_keywords
 from ..places.forms import place_key_from_form
 from ..schemas import OrganisationInputSchema, flatten_errors
-from ..services import ORGANISATION_FACTS, save_organisation
+from ..services import ORGANISATION_FACTS
 from ..textutil import keyword_key, text_problem, without_forbidden
-from ..writes import ServiceError
 from . import bp
 from .forms import ActionForm, KeywordRenameForm, MergeForm, OrganisationForm
 from .refusals import service_refusals
@@ -112,26 +110,25 @@ def organisation_edit(slug: str):
     form = OrganisationForm(data=data)
     merge = MergeForm(formdata=None)
     if request.method == "POST":
-        refusal = shared_change_refusal(current_user, organisations=[organisation])
-        if refusal:
-            return render_error(403, refusal)
         form.validate_on_submit()
         try:
             loaded = OrganisationInputSchema().load(_organisation_input(form))
-            _, action = save_organisation(loaded, current_user.actor, organisation)
         except ValidationError as error:
             db.session.rollback()
             for path, message in flatten_errors(error.messages):
                 target = form._fields.get(path.split(".")[0]) or form.name
                 target.errors = list(target.errors) + [message]
             return _render_organisation(form, merge, organisation, 422)
-        except ServiceError as error:
-            db.session.rollback()
+
+        def refused(error):
             form.ags.errors = [str(error)] if "AGS" in str(error) else []
             form.place_key.errors = [str(error)] if "Gemeindeverzeichnis" in str(error) else []
             if not form.ags.errors and not form.place_key.errors:
                 form.name.errors = [str(error)]
             return _render_organisation(form, merge, organisation, 422)
+
+        with service_refusals(refused=refused):  # NotAllowed: 403 with the reason
+            _, action = shared.save_organisation(organisation, loaded, current_user)
         db.session.commit()
         flash("Organisation gespeichert." if action == "updated" else "Keine Änderungen.", "success")
         return redirect(url_for("admin.organisation_edit", slug=organisation.slug), code=303)
@@ -177,11 +174,8 @@ def organisation_merge(slug: str):
         merge.target.errors = ["Keine andere Organisation mit diesem Namen oder dieser Adresse gefunden."]
         form = OrganisationForm(formdata=None, data={n: getattr(organisation, n) for n in ORGANISATION_FACTS})
         return _render_organisation(form, merge, organisation, 422)
-    refusal = shared_change_refusal(current_user, organisations=[organisation, target])
-    if refusal:
-        return render_error(403, refusal)
     with service_refusals(refused=422):
-        projects = merge_organisations(organisation, target, current_user.actor)
+        projects = shared.merge_organisations(organisation, target, current_user)
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) nennen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.organisation_edit", slug=target.slug), code=303)
@@ -195,7 +189,7 @@ def organisation_delete(slug: str):
         abort(400)
     name = organisation.name
     with service_refusals(refused=409):
-        delete_organisation(organisation, current_user.actor)
+        shared.delete_organisation(organisation, current_user)
     db.session.commit()
     flash(f"Organisation „{name}“ gelöscht.", "success")
     return redirect(url_for("admin.organisation_list"), code=303)
@@ -221,9 +215,6 @@ def keyword_edit(slug: str):
     form = KeywordRenameForm(data={"name": keyword.name})
     merge = MergeForm(formdata=None)
     if request.method == "POST":
-        refusal = shared_change_refusal(current_user, keywords=[keyword])
-        if refusal:
-            return render_error(403, refusal)
         form.validate_on_submit()
 
         def refused(error):
@@ -231,7 +222,7 @@ def keyword_edit(slug: str):
             return _render_keyword(form, merge, keyword, 422)
 
         with service_refusals(refused=refused):
-            kept = rename_keyword(keyword, form.name.data or "", current_user.actor)
+            kept = shared.rename_keyword(keyword, form.name.data or "", current_user)
         db.session.commit()
         flash(f"Stichwort heißt jetzt „{kept.name}“.", "success")
         return redirect(url_for("admin.keyword_edit", slug=kept.slug), code=303)
@@ -263,12 +254,8 @@ def keyword_merge(slug: str):
     if target is None:
         merge.target.errors = ["Kein anderes Stichwort mit diesem Namen gefunden."]
         return _render_keyword(KeywordRenameForm(formdata=None, data={"name": keyword.name}), merge, keyword, 422)
-    # Only the profiles of the merged-away keyword change; those of the target stay as they are.
-    refusal = shared_change_refusal(current_user, keywords=[keyword])
-    if refusal:
-        return render_error(403, refusal)
     with service_refusals(refused=422):
-        projects = merge_keywords(keyword, target, current_user.actor)
+        projects = shared.merge_keywords(keyword, target, current_user)
     db.session.commit()
     flash(f"Zusammengeführt: {len(projects)} Profil(e) tragen jetzt „{target.name}“.", "success")
     return redirect(url_for("admin.keyword_edit", slug=target.slug), code=303)

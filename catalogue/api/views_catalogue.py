@@ -10,12 +10,11 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 
 from .. import queries, search
-from ..editing import delete_organisation, shared_change_refusal
+from ..editing import shared
 from ..extensions import db
 from ..models import LegalForm, Organisation, Project
 from ..opendata.addresses import moved_organisation
 from ..schemas import OrganisationOutputSchema
-from ..services import save_organisation
 from . import bp, reading
 from .openapi import LOCATION, ORGANISATION_EXAMPLE, ORGANISATION_LINKS, WRITE_PROBLEMS, links_from, problems, write
 from .protocol import (
@@ -127,8 +126,8 @@ class OrganisationResource(MethodView):
     def put(self, data, slug):
         """Replace an organisation's facts (If-Match required); its profiles show up in /changes."""
         user, actor = require_editor()
-        organisation = _current_organisation(slug, user)
-        return _save_organisation(organisation, data, actor)
+        organisation = _current_organisation(slug)
+        return _save_organisation(organisation, data, user, actor)
 
     @bp.response(200, OrganisationDetailSchema)
     @write(links=ORGANISATION_LINKS)
@@ -167,14 +166,14 @@ class OrganisationResource(MethodView):
         """Change some of an organisation's facts (JSON merge patch; If-Match required)."""
         body = merge_patch_body()
         user, actor = require_editor()
-        organisation = _current_organisation(slug, user)
+        organisation = _current_organisation(slug)
         data = load_patched(
             ApiOrganisationInputSchema(),
             OrganisationOutputSchema().dump(organisation),
             body,
             "Die Organisation ist nach der Änderung ungültig.",
         )
-        return _save_organisation(organisation, data, actor)
+        return _save_organisation(organisation, data, user, actor)
 
     @bp.response(204)
     @write()
@@ -191,20 +190,16 @@ class OrganisationResource(MethodView):
         """Delete an organisation that takes part in no profile (If-Match required); one that
         still does is a 409: remove it from those profiles first (or merge it in the admin)."""
         user, actor = require_editor()
-        organisation = _current_organisation(slug, user)
-        with service_problems():
-            delete_organisation(organisation, actor)
+        organisation = _current_organisation(slug)
+        with service_problems():  # NotAllowed: 403 (on published profiles, and the user may not publish)
+            shared.delete_organisation(organisation, user, actor=actor)
         db.session.commit()
         return "", 204
 
 
-def _current_organisation(slug: str, user) -> Organisation:
-    """The organisation to change, if the client's If-Match names its current facts (else 428/412)
-    and the token's user may change it (403: it is on published profiles and the user may not publish)."""
+def _current_organisation(slug: str) -> Organisation:
+    """The organisation to change, if the client's If-Match names its current facts (else 428/412)."""
     organisation = _organisation(slug)
-    refusal = shared_change_refusal(user, organisations=[organisation])
-    if refusal:
-        raise problem(403, refusal)
     wanted = require_if_match().removeprefix("W/").strip('"')
     # The request hook holds the writers' lock since the transaction began: nobody slips in
     # between this comparison and the save; the refresh reads the committed facts.
@@ -214,9 +209,9 @@ def _current_organisation(slug: str, user) -> Organisation:
     return organisation
 
 
-def _save_organisation(organisation: Organisation, data: dict, actor: str):
-    with service_problems():
-        save_organisation(data, actor, organisation)
+def _save_organisation(organisation: Organisation, data: dict, user, actor: str):
+    with service_problems():  # NotAllowed: 403 (on published profiles, and the user may not publish)
+        shared.save_organisation(organisation, data, user, actor=actor)
     db.session.commit()
     return _organisation_response(organisation)
 
@@ -230,7 +225,7 @@ def organisation_create(data):
     """Create an organisation."""
     user, actor = require_editor()
     with service_problems():
-        organisation, _ = save_organisation(data, actor)
+        organisation, _ = shared.save_organisation(None, data, user, actor=actor)
     db.session.commit()
     response = _organisation_response(organisation, 201)
     response.headers["Location"] = absolute(url_for("api.organisation_detail", slug=organisation.slug))

@@ -58,7 +58,7 @@ class PlaceSummarySchema(Schema):
     kind = fields.String(metadata={"enum": ["district", "association", "municipality"]})
     postcode = fields.String(metadata={"example": "59846"})
     district = fields.Function(
-        lambda p: _ref(p._district),
+        lambda p: _ref(p.district_place),
         metadata={
             "type": "object",
             "nullable": True,
@@ -67,7 +67,7 @@ class PlaceSummarySchema(Schema):
         },
     )
     state = fields.Function(
-        lambda p: {"key": p.state_key, "code": p.state_code, "name": p._state.name if p._state else ""},
+        lambda p: {"key": p.state_key, "code": p.state_code, "name": p.state_place.name if p.state_place else ""},
         metadata={
             "type": "object",
             "description": "das Land: Schlüssel, ISO-3166-2-Code, Name",
@@ -92,11 +92,11 @@ class PlaceDetailSchema(PlaceSummarySchema):
     area_km2 = fields.Float(allow_none=True, metadata={"example": 193.27})
     latitude = fields.Float(allow_none=True, metadata={"example": 51.330125})
     longitude = fields.Float(allow_none=True, metadata={"example": 8.005553})
-    parent = fields.Function(lambda p: _ref(p._parent), metadata={"type": "object", "nullable": True})
-    association = fields.Function(lambda p: _ref(p._association), metadata={"type": "object", "nullable": True})
+    parent = fields.Function(lambda p: _ref(p.parent_place), metadata={"type": "object", "nullable": True})
+    association = fields.Function(lambda p: _ref(p.association_place), metadata={"type": "object", "nullable": True})
     projects = fields.List(
         fields.Nested(PlaceProjectSchema),
-        attribute="_projects",
+        attribute="cooperations",
         metadata={"description": "veröffentlichte Profile, an denen eine Organisation dieses Orts teilnimmt"},
     )
     source = fields.Constant(
@@ -109,16 +109,22 @@ class PlacePageSchema(Schema):
     items = fields.List(fields.Nested(PlaceSummarySchema))
 
 
-def _with_parents(places: list[Place]) -> list[Place]:
+def _with_parents(places: list[Place], **extra) -> list[reading.Seen]:
+    """The places as the schemas see them: with the places they lie in (and ``extra`` values)."""
     from ..places.directory import places_by_key
 
     parents = places_by_key([k for p in places for k in (p.district_key, p.state_key, p.parent_key, p.association_key)])
-    for place in places:
-        place._district = parents.get(place.district_key or "") if place.kind != "district" else None
-        place._state = parents.get(place.state_key)
-        place._parent = parents.get(place.parent_key or "")
-        place._association = parents.get(place.association_key or "") if place.kind == "municipality" else None
-    return places
+    return [
+        reading.Seen(
+            place,
+            district_place=parents.get(place.district_key or "") if place.kind != "district" else None,
+            state_place=parents.get(place.state_key),
+            parent_place=parents.get(place.parent_key or ""),
+            association_place=parents.get(place.association_key or "") if place.kind == "municipality" else None,
+            **extra,
+        )
+        for place in places
+    ]
 
 
 @bp.route("/places", endpoint="places")
@@ -151,9 +157,7 @@ class PlaceResource(MethodView):
         place = get_place(key)
         if place is None or place.kind not in PAGE_KINDS:  # the pages' kinds: municipalities, associations, districts
             raise problem(404, PLACE_NOT_FOUND)
-        _with_parents([place])
-        place._projects = load_projects(projects_of_places([place.key]))
-        return place
+        return _with_parents([place], cooperations=load_projects(projects_of_places([place.key])))[0]
 
 
 def _origin(near: str) -> tuple[float, float, str | None]:
@@ -208,18 +212,10 @@ def partner_page(
         ordered = [(pid, None) for pid in population_filter(scores, population_min, population_max)]
     total = len(ordered)
     shown = ordered[(page - 1) * per_page : page * per_page]
-    items = reading.projects_by_ids([pid for pid, _ in shown])
     by_id = dict(shown)
-    for project in items:
-        hit = by_id.get(project.id)
-        if hit is not None:
-            project.partner_distance_km = hit.distance_km
-            project.partner_nearest = {
-                "name": hit.nearest.name,
-                "slug": hit.nearest.slug,
-                "place_key": hit.nearest.place_key,
-                "distance_km": hit.distance_km,
-            }
+    items = [
+        _with_distance(project, by_id.get(project.id)) for project in reading.projects_by_ids([pid for pid, _ in shown])
+    ]
     return {
         "items": items,
         "total": total,
@@ -229,3 +225,16 @@ def partner_page(
         "suggestion": None,
         "facets": None,
     }
+
+
+def _with_distance(project, hit):
+    """A profile as the schemas see it: with its nearest participant when near was asked for."""
+    if hit is None:
+        return project
+    nearest = {
+        "name": hit.nearest.name,
+        "slug": hit.nearest.slug,
+        "place_key": hit.nearest.place_key,
+        "distance_km": hit.distance_km,
+    }
+    return reading.Seen(project, partner_distance_km=hit.distance_km, partner_nearest=nearest)

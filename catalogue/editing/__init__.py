@@ -2,6 +2,8 @@
 
 - ``workflow``  saving, publishing, archiving, review requests and proposals as a given user:
   the one path that the admin and the API both take
+- ``shared``    changing, merging and deleting organisations and keywords as a given user:
+  the admin's and the API's one path for the data that profiles share
 - ``rights``    who may change what
 - ``proposals`` change proposals of review-only editors, and their review
 - ``restore``   old versions made current again
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 # The names other packages (and the tests) use, so that callers need not know the module.
 from ..writes import NotAllowed
-from . import workflow
+from . import shared, workflow
 from .diffs import FIELD_LABELS, STATUS_LABELS, FieldDiff, diff_snapshots, proposed_snapshot
 from .merges import delete_organisation, merge_keywords, merge_organisations, rename_keyword
 from .proposals import (
@@ -54,6 +56,7 @@ __all__ = [
     "proposed_snapshot",
     "rename_keyword",
     "review_proposal",
+    "shared",
     "shared_change_refusal",
     "workflow",
 ]

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from ..models import Project
-from ..schemas import CONTENT_FIELDS, format_partial_date
+from ..schemas import CONTENT_FIELDS, PARTICIPANT_FACTS, format_partial_date
 
 #: German labels of the representation's content fields, in the order the diff shows them.
 FIELD_LABELS = {
@@ -70,7 +70,7 @@ def field_lines(name: str, value) -> list[str]:
 
 
 def _organisation_line(organisation: dict) -> str:
-    extra = [organisation[k] for k in ("ags", "state", "district") if organisation.get(k)]
+    extra = [organisation[k] for k in PARTICIPANT_FACTS if k not in ("name", "kind") and organisation.get(k)]
     return organisation.get("name", "") + (f" ({', '.join(extra)})" if extra else "")
 
 

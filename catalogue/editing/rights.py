@@ -45,6 +45,13 @@ def shared_change_refusal(user: User, organisations=(), keywords=()) -> str | No
     )
 
 
+def check_shared_change(user: User, organisations=(), keywords=()) -> None:
+    """Refuse (NotAllowed) a change of organisations or keywords that ``shared_change_refusal`` forbids."""
+    refusal = shared_change_refusal(user, organisations, keywords)
+    if refusal:
+        raise NotAllowed(refusal)
+
+
 def check_status_change(old: str | None, new: str | None, user: User) -> None:
     """An editor limited to review requests may neither publish nor take a profile offline."""
     if user.can_publish or user.is_admin or not new or new == old:

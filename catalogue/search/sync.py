@@ -250,9 +250,7 @@ def install_commit_hook() -> None:
             return  # a savepoint: the changes are not visible to other sessions yet
         if not session.info.pop("search_dirty", False) or not has_app_context():
             return
-        store = current_app.extensions.get("catalogue_search")
-        if store is None:
-            return
+        store = current_app.extensions["catalogue_search"]
         try:
             catch_up(store, force=True)
         except OSError as error:  # folder missing, read-only or full: said once, not per write

@@ -4,7 +4,7 @@ The engine reads posting lists block by block and field lengths column by column
 offers only through private attributes of its W3 codec; its public matcher API decodes ids with
 a Python generator, the most expensive part of a long posting list. Nothing else in the package
 touches a name starting with an underscore of Whoosh's. ``missing_internals`` lists what an
-installed Whoosh no longer has (tested in ``tests/search/test_w3.py``), so that an upgrade fails
+installed Whoosh no longer has (tested in ``tests/search/test_package.py``), so that an upgrade fails
 with names instead of an ``AttributeError`` in the middle of a search.
 """
 
