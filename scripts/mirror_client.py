@@ -59,11 +59,26 @@ def _retry_after(value: str | None, default: float) -> float:
 
 
 def sync(base_url: str, state: dict, page_size: int = 500) -> int:
-    """Apply every change after ``state["cursor"]`` to ``state["projects"]``; returns how many."""
+    """Apply every change after ``state["cursor"]`` to ``state["projects"]``; returns how many.
+
+    The cursor goes with the fingerprint of the change it names: when the catalogue restored a
+    backup, the same number names another write, the feed answers 410, and the mirror starts
+    again from nothing (otherwise it would silently miss the writes under reused numbers)."""
     applied = 0
     projects = state.setdefault("projects", {})
     while True:
-        page = fetch_json(f"{base_url.rstrip('/')}/api/v1/changes?since={state.get('cursor', 0)}&limit={page_size}")
+        url = f"{base_url.rstrip('/')}/api/v1/changes?since={state.get('cursor', 0)}&limit={page_size}"
+        if state.get("cursor") and state.get("fingerprint"):
+            url += f"&fingerprint={state['fingerprint']}"
+        try:
+            page = fetch_json(url)
+        except urllib.error.HTTPError as error:
+            if error.code != 410:
+                raise
+            print("Der Verlauf des Katalogs wurde ersetzt; Abgleich beginnt von vorn.", file=sys.stderr)
+            state.update(cursor=0, fingerprint=None)
+            projects.clear()
+            continue
         for item in page["items"]:
             key = str(item["id"])  # the slug can change; the id cannot
             if item["deleted"]:
@@ -72,6 +87,7 @@ def sync(base_url: str, state: dict, page_size: int = 500) -> int:
                 projects[key] = item["project"]
             applied += 1
         state["cursor"] = page["next"]
+        state["fingerprint"] = page.get("next_fingerprint")
         if not page["has_more"]:
             return applied
 
@@ -90,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=Path("ikz-mirror.json"), help="cursor and profiles (JSON)")
     parser.add_argument("--follow", type=float, metavar="SECONDS", help="keep polling with this interval")
     args = parser.parse_args(argv)
-    state = json.loads(args.state.read_text("utf-8")) if args.state.exists() else {"cursor": 0, "projects": {}}
+    state = (
+        json.loads(args.state.read_text("utf-8"))
+        if args.state.exists()
+        else {"cursor": 0, "fingerprint": None, "projects": {}}
+    )
     while True:
         try:
             applied = sync(args.base_url, state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -75,6 +77,16 @@ def changes_after(since: int, limit: int) -> tuple[list[Change], bool, dict[int,
         else {}
     )
     return changes, has_more, projects
+
+
+def change_fingerprint(seq: int) -> str | None:
+    """An opaque token of change ``seq`` as it is stored now (None when there is no such row):
+    after a restored backup or a reset database the same number names another write, and
+    the token differs. Followers of the feed send it back to notice that (see ``/changes``)."""
+    row = db.session.execute(select(Change.project_id, Change.created_at).where(Change.seq == seq)).first()
+    if row is None:
+        return None
+    return hashlib.sha256(f"{seq}:{row.project_id}:{row.created_at.isoformat()}".encode()).hexdigest()[:16]
 
 
 def published_in_batches(size: int = 200):

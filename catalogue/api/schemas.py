@@ -300,6 +300,14 @@ class ChangesArgsSchema(Schema):
         validate=_range(1, 1000),
         metadata={"description": "Einträge dieser Seite; `next` führt lückenlos weiter"},
     )
+    fingerprint = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "`next_fingerprint` der vorigen Seite: Steht unter `since` nicht mehr dieselbe Änderung "
+            "(eine Sicherung wurde wiederhergestellt), ist die Antwort 410 und der Abgleich beginnt bei since=0"
+        },
+    )
 
 
 class SuggestArgsSchema(Schema):
@@ -521,3 +529,7 @@ class ChangePageSchema(Schema):
     next = fields.Integer(metadata={"description": "als `since` der nächsten Abfrage"})
     has_more = fields.Boolean()
     latest = fields.Integer(metadata={"description": "höchste seq zum Zeitpunkt der Abfrage"})
+    next_fingerprint = fields.String(
+        allow_none=True,
+        metadata={"description": "als `fingerprint` der nächsten Abfrage (null bei next=0)"},
+    )

@@ -107,17 +107,29 @@ def projects_xlsx(**args):
 # ---------------------------------------------------------------- change feed
 
 
+HISTORY_REPLACED = (
+    "Der Änderungsverlauf unter since={since} ist nicht mehr der, dem Sie gefolgt sind (eine Sicherung wurde "
+    "wiederhergestellt oder der Katalog neu aufgesetzt). Bitte den Abgleich mit since=0 neu beginnen."
+)
+
+
 @bp.route("/changes")
 @bp.arguments(ChangesArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, ChangePageSchema)
-def changes(since, limit):
+@problems({410: "Der Verlauf unter `since` wurde ersetzt (wiederhergestellte Sicherung): bei since=0 neu beginnen"})
+def changes(since, limit, fingerprint=None):
     """Every create, update, publish, unpublish and delete after `since`, in order, with the next cursor.
 
     Follow `next` until `has_more` is false: from 0 this rebuilds the published catalogue exactly.
     Unpublished and archived profiles appear as tombstones (`deleted: true`, `project: null`).
+    Send `next_fingerprint` back as `fingerprint`: if a backup was restored meanwhile, the numbers
+    go on from the backup's state and name other writes, and the answer is 410 (so is a `since`
+    beyond the newest change): start again from 0.
     """
     rows, has_more, projects = reading.changes_after(since, limit)
     latest = max(reading.catalogue_state()[0], rows[-1].seq if rows else 0)
+    if since > latest or (since and fingerprint is not None and reading.change_fingerprint(since) != fingerprint):
+        raise problem(410, HISTORY_REPLACED.format(since=since))
     items = []
     for change in rows:
         project = projects.get(change.project_id)
@@ -136,4 +148,10 @@ def changes(since, limit):
     next_cursor = rows[-1].seq if rows else since
     g.max_age = 5  # followers poll; a CDN may absorb bursts but not hide changes for long
     g.last_modified = rows[-1].created_at if rows else None
-    return {"items": items, "next": next_cursor, "has_more": has_more, "latest": latest}
+    return {
+        "items": items,
+        "next": next_cursor,
+        "has_more": has_more,
+        "latest": latest,
+        "next_fingerprint": reading.change_fingerprint(next_cursor) if next_cursor else None,
+    }

@@ -4,11 +4,15 @@ indexes notice by the change-log fingerprint."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import threading
+from pathlib import Path
 
 from sqlalchemy import distinct, func, select
 
 from catalogue import create_app, search
+from catalogue.api.reading import change_fingerprint
 from catalogue.extensions import db
 from catalogue.models import Change, Project, Revision
 from catalogue.schemas import ProjectInputSchema
@@ -111,3 +115,51 @@ def test_backup_leaves_only_the_finished_file(runner, seeded, tmp_path):
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
     assert [path.name for path in tmp_path.iterdir()] == ["sicherung.dump"]  # no partial copy beside it
+
+
+def _mirror_module():
+    script = Path(__file__).resolve().parents[2] / "scripts" / "mirror_client.py"
+    spec = importlib.util.spec_from_file_location("mirror_client", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _published_ids(client) -> set[int]:
+    body = b"".join(client.get("/api/v1/projects.json").response)
+    return {project["id"] for project in json.loads(body)["projects"]}
+
+
+def test_feed_followers_notice_a_restored_backup(live_server, client, runner, seeded, tmp_path):
+    """After a restore the change numbers go on from the backup's state and name other writes:
+    a follower that sends its cursor's fingerprint gets 410, and the mirror client starts over
+    and ends equal to the catalogue (before, it silently skipped the reused numbers)."""
+    mirror, state = _mirror_module(), {"cursor": 0}
+    mirror.sync(live_server, state)
+    target = tmp_path / "sicherung.dump"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+
+    for number in range(3):  # written after the backup: the restore takes them back
+        create_project(ProjectInputSchema().load(project_data(title=f"Nach der Sicherung {number}")), "t", "published")
+        db.session.commit()
+    mirror.sync(live_server, state)
+    cursor, fingerprint = state["cursor"], state["fingerprint"]
+    assert fingerprint and len(state["projects"]) == 19 + 3
+
+    db.session.remove()
+    assert runner.invoke(args=["restore", "--force", str(target)]).exit_code == 0
+    gone = client.get(f"/api/v1/changes?since={cursor}&fingerprint={fingerprint}")
+    assert gone.status_code == 410 and gone.mimetype == "application/problem+json"
+    assert "since=0" in gone.get_json()["detail"]
+    assert client.get(f"/api/v1/changes?since={cursor}").status_code == 410  # beyond the newest change
+
+    for number in range(4):  # new writes reuse the numbers the follower has seen
+        create_project(ProjectInputSchema().load(project_data(title=f"Nach der Wiederherstellung {number}")), "t")
+        db.session.commit()
+    assert client.get(f"/api/v1/changes?since={cursor}&fingerprint={fingerprint}").status_code == 410
+    same = client.get(f"/api/v1/changes?since={cursor}&fingerprint={change_fingerprint(cursor)}")
+    assert same.status_code == 200  # the fingerprint of the row as it is now is accepted
+
+    mirror.sync(live_server, state)
+    assert {int(key) for key in state["projects"]} == _published_ids(client)
+    assert not any(p["title"].startswith("Nach der Sicherung") for p in state["projects"].values())
