@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import Change
+from .places.models import RegisterLoad
 
 cache = Cache()
 
@@ -40,7 +41,14 @@ _PER_EXCHANGE = ("set-cookie", "content-length", "date", "retry-after", "x-ratel
 
 # ---------------------------------------------------------------- the catalogue's version
 
-_NEWEST_CHANGE = f"SELECT seq, created_at FROM {Change.__tablename__} ORDER BY seq DESC LIMIT 1"
+#: The newest change-log row and the newest register load (places.models.RegisterLoad), as
+#: one statement of four primary-key look-ups (NULLs for an empty log or no register load).
+_NEWEST = (
+    f"SELECT (SELECT seq FROM {Change.__tablename__} ORDER BY seq DESC LIMIT 1),"
+    f" (SELECT created_at FROM {Change.__tablename__} ORDER BY seq DESC LIMIT 1),"
+    f" (SELECT id FROM {RegisterLoad.__tablename__} ORDER BY id DESC LIMIT 1),"
+    f" (SELECT loaded_at FROM {RegisterLoad.__tablename__} ORDER BY id DESC LIMIT 1)"
+)
 
 
 def _instant(value) -> int:
@@ -50,9 +58,8 @@ def _instant(value) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def catalogue_version() -> tuple[int, str]:
-    """(seq, token) of the newest change-log row, once per request. The token adds the row's
-    commit time, so a database that was reset or restored (seq counting again) differs."""
+def _read_version() -> tuple[int, str, int | None, str]:
+    """(seq, token, newest instant, register token) from the database, once per request."""
     found = g.get("_catalogue_version") if has_app_context() else None
     if found is None:
         # The driver's cursor, not the ORM session or a Core transaction: this runs on every
@@ -60,21 +67,42 @@ def catalogue_version() -> tuple[int, str]:
         raw = db.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            cursor.execute(_NEWEST_CHANGE)
-            row = cursor.fetchone()
+            cursor.execute(_NEWEST)
+            seq, created_at, load_id, loaded_at = cursor.fetchone()
             cursor.close()
         finally:
             raw.close()  # back to the pool
-        found = (row[0], f"{row[0]}.{_instant(row[1])}") if row else (0, "0")
+        changed = _instant(created_at) if seq is not None else None
+        loaded = _instant(loaded_at) if load_id is not None else None
+        register = f"{load_id}.{loaded}" if load_id is not None else "0"
+        token = f"{seq}.{changed}" if seq is not None else "0"
+        if load_id is not None:
+            token += f"+r{register}"
+        newest = max((moment for moment in (changed, loaded) if moment is not None), default=None)
+        found = (seq or 0, token, newest, register)
         if has_app_context():
             g._catalogue_version = found
     return found
 
 
+def catalogue_version() -> tuple[int, str]:
+    """(seq, token) of the newest change-log row, once per request. The token adds the row's
+    commit time, so a database that was reset or restored (seq counting again) differs, and
+    the register's stamp (its newest load that changed places), so that nothing made from the
+    places (place pages, the API's places, the Kurzprofil's figures) outlives a load."""
+    seq, token, _, _ = _read_version()
+    return seq, token
+
+
+def register_version() -> str:
+    """The register's stamp alone ("0" before any load): for what depends on the places only."""
+    return _read_version()[3]
+
+
 def catalogue_modified() -> datetime | None:
-    """Commit time of the newest change (Last-Modified of the pages), None for an empty log."""
-    seq, token = catalogue_version()
-    return datetime.fromtimestamp(int(token.split(".")[1]) / 1_000_000, UTC) if seq else None
+    """Time of the newest change or register load (Last-Modified of the pages), None for neither."""
+    newest = _read_version()[2]
+    return datetime.fromtimestamp(newest / 1_000_000, UTC) if newest is not None else None
 
 
 def _forget_version(*_args) -> None:
@@ -91,7 +119,16 @@ def per_version(name: str, compute):
     """``compute()``, once per catalogue version and process (catalogue-wide aggregates such as
     the filter options: the same for every request until the next write). The value must not
     hold ORM objects (they belong to the session of the request that computed them)."""
-    _, token = catalogue_version()
+    return _memoised(name, catalogue_version()[1], compute)
+
+
+def per_register(name: str, compute):
+    """``compute()``, once per register stamp and process: for what is made from the places
+    alone (their centres), which no write to the catalogue changes. No ORM objects either."""
+    return _memoised(name, register_version(), compute)
+
+
+def _memoised(name: str, token: str, compute):
     key = f"{db.engine.url!r}:{name}"
     with _memo_lock:
         found = _memo.get(key)

@@ -1,6 +1,6 @@
 """Benchmark: partner search and place pages against a plain keyword search, at 10,000 profiles.
 
-    .venv/bin/python scripts/bench_places.py [--profiles 10000] [--queries 200]
+    .venv/bin/python scripts/bench_places.py [--profiles 10000] [--queries 100] [--folder DIR] [--profile]
 
 Builds a throw-away catalogue (SQLite and Whoosh index in a temporary folder; never the real
 database): the shipped register of places, one organisation for each of 6,000 randomly drawn
@@ -14,11 +14,17 @@ machine, through the Flask test client (whole pages, templates and maps included
 - place page:     GET /kommunen/<AGS>-<slug>
 
 and prints p50/p95 per kind with the ratio to the keyword search, and the size of /karte.
+
+The response cache is off (``RESPONSE_CACHE = False``): /suche and the API are cached while the
+place pages are not, and a cached keyword search measures a cache hit, not a search. The queries
+come from their own random stream, so ``--folder`` can keep the built catalogue and later runs
+reuse it (same URLs) instead of building it again.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import sys
 import tempfile
@@ -154,22 +160,42 @@ def main() -> None:
     """Build, time, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=10_000)
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=100, help="URLs of each kind (at least 100 for a stable p95)")
+    parser.add_argument("--folder", type=Path, help="keep the built catalogue here and reuse it when it is there")
     parser.add_argument("--profile", action="store_true", help="cProfile of the partner searches and place pages")
     args = parser.parse_args()
-    rng = random.Random(11)
     from catalogue import create_app
 
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
-                "INDEX_DIR": f"{folder}/index",
-                "RATELIMIT_ENABLED": False,
-            }
-        )
-        print(f"Aufbau: {args.profiles} Profile über das ganze Gemeindeverzeichnis …", flush=True)
-        places = build(app, args.profiles, rng)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.folder or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        built = folder / f"built-{args.profiles}"
+        if not built.exists() and (folder / "bench.sqlite3").exists():
+            sys.exit(f"{folder} holds another catalogue (not one of {args.profiles} profiles): use an empty folder")
+        config = {
+            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+            "INDEX_DIR": f"{folder}/index",
+            "RATELIMIT_ENABLED": False,
+            # like with like: the keyword search (blueprint "public") would otherwise be answered
+            # from the response cache, the partner search and place pages (blueprint "places") never
+            "RESPONSE_CACHE": False,
+        }
+        app = create_app(config)
+        logging.getLogger("catalogue.request").setLevel(logging.WARNING)  # a log line per request is noise here
+        print(f"Antwort-Cache: {'an' if app.config['RESPONSE_CACHE'] else 'aus'} (RESPONSE_CACHE)", flush=True)
+        if built.exists():
+            print(f"Katalog aus {folder} ({args.profiles} Profile)", flush=True)
+            from flask_migrate import upgrade
+
+            with app.app_context():
+                upgrade()  # a catalogue kept from an older version of the code
+            places = [tuple(line.split(" ", 1)) for line in built.read_text().splitlines()]
+        else:
+            print(f"Aufbau: {args.profiles} Profile über das ganze Gemeindeverzeichnis …", flush=True)
+            places = build(app, args.profiles, random.Random(11))
+            if args.folder:
+                built.write_text("".join(f"{key} {slug}\n" for key, slug in places))
+        rng = random.Random(12)
         client = app.test_client()
         timings: dict[str, list[float]] = {"keyword": [], "partner": [], "place": []}
         urls = []
@@ -208,7 +234,10 @@ def main() -> None:
         overview_ms = (time.perf_counter() - started) * 1000
         base50, base95 = percentile(timings["keyword"], 0.5), percentile(timings["keyword"], 0.95)
         print()
-        print(f"| {args.profiles:,} profiles, {args.queries} queries each | p50 ms | p95 ms | p50 ratio | p95 ratio |")
+        print(
+            f"| {args.profiles:,} profiles, {args.queries} queries each, response cache off "
+            "| p50 ms | p95 ms | p50 ratio | p95 ratio |"
+        )
         print("|---|---|---|---|---|")
         labels = {
             "keyword": "keyword search /suche (baseline)",

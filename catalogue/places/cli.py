@@ -45,7 +45,7 @@ def load_command(file: Path | None, population_source: str | None) -> None:
     if not any(values["kind"] == "municipality" for values in places.values()):
         click.echo(f"FEHLER {path}: keine Gemeinden (Satzart 60) – nichts geladen.", err=True)
         sys.exit(1)
-    report = load_places(places, lambda done, total: click.echo(f"  {done}/{total} Orte abgeglichen"))
+    report = load_places(places, lambda done, total: click.echo(f"  {done}/{total} Orte abgeglichen"), path.name)
     db.session.commit()
     click.echo(
         f"Orte: {report.total} im Verzeichnis – {len(report.new)} neu, {len(report.changed)} geändert, "

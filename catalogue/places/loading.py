@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..extensions import db
-from .models import Place
+from .models import Place, RegisterLoad
 from .naming import name_key
 from .register_file import RegisterFileError
 
@@ -231,9 +231,12 @@ def _aggregate(places: dict[str, dict], population_source: str) -> None:
             place["latitude"], place["longitude"] = round(lat / weight, 6), round(lon / weight, 6)
 
 
-def load_places(places: dict[str, dict], progress: Callable[[int, int], None] | None = None) -> LoadReport:
+def load_places(
+    places: dict[str, dict], progress: Callable[[int, int], None] | None = None, source: str = ""
+) -> LoadReport:
     """Write the parsed register: insert new places, update changed ones, deactivate vanished ones.
-    Flushes, never commits (the command does, once)."""
+    A load that changed anything stamps the register (a RegisterLoad row: what was made from the
+    old places is not served again). Flushes, never commits (the command does, once)."""
     report = LoadReport(total=len(places))
     stored = {place.key: place for place in db.session.scalars(select(Place))}
     for number, (key, values) in enumerate(sorted(places.items()), start=1):
@@ -251,6 +254,16 @@ def load_places(places: dict[str, dict], progress: Callable[[int, int], None] | 
         if key not in places and place.active:
             place.active = False
             report.vanished.append((key, place.name))
+    if report.new or report.changed or report.vanished:
+        db.session.add(
+            RegisterLoad(
+                source=source[:300],
+                total=report.total,
+                new=len(report.new),
+                changed=len(report.changed),
+                vanished=len(report.vanished),
+            )
+        )
     db.session.flush()
     report.orphaned_organisations = orphaned_organisations()
     return report

@@ -56,18 +56,20 @@ class Map:
     #: the text alternative: (label, url, note), in reading order
     items: list[tuple[str, str | None, str]] = field(default_factory=list)
 
-    def _polygons(self):
+    def _polygons(self, with_bounds: bool = False):
         folder = current_app.config["PLACES_DIR"]
         for outline in self.outlines:
-            polygons = load_layer(folder, _LAYER_OF_KIND.get(outline.kind, "municipalities")).get(outline.key)
+            layer = load_layer(folder, _LAYER_OF_KIND.get(outline.kind, "municipalities"))
+            polygons = layer.get(outline.key)
             if polygons:
-                yield outline, polygons
+                yield (outline, polygons, layer.bounds(outline.key)) if with_bounds else (outline, polygons)
 
     def svg(self) -> dict:
         """Projected paths and markers for templates/places/_map.html (equirectangular, scaled
         by the cosine of the middle latitude: true to shape at the scale of Germany)."""
-        shapes = list(self._polygons())
-        points = [(lon, lat) for _, polygons in shapes for polygon in polygons for lon, lat in polygon[0]]
+        shapes = list(self._polygons(with_bounds=True))
+        # the corners of the outer rings' bounds (remembered per outline), not every point
+        points = [(b[0], b[2]) for _, _, b in shapes] + [(b[1], b[3]) for _, _, b in shapes]
         points += [(m.lon, m.lat) for m in self.markers]
         if self.circle:
             lat, lon, radius = self.circle
@@ -88,12 +90,19 @@ class Map:
             return round((lon - west) * k * scale, 1), round((north - lat) * scale, 1)
 
         paths = []
-        for outline, polygons in shapes:
+        for outline, polygons, _ in shapes:
             d = []
             for polygon in polygons:
                 for ring in polygon:
-                    coords = [xy(lon, lat) for lon, lat in ring]
-                    d.append("M" + "L".join(f"{x},{y}" for x, y in coords) + "Z")
+                    # the same arithmetic as xy(), inline: a regional map has tens of thousands of points
+                    d.append(
+                        "M"
+                        + "L".join(
+                            f"{round((lon - west) * k * scale, 1)},{round((north - lat) * scale, 1)}"
+                            for lon, lat in ring
+                        )
+                        + "Z"
+                    )
             paths.append({"d": "".join(d), "outline": outline})
         markers = []
         for marker in self.markers:

@@ -3,10 +3,13 @@ and municipality of the loaded Destatis register."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Boolean, CheckConstraint, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..models import UTCDateTime, utcnow
 
 PLACE_KINDS = ("state", "government_district", "district", "association", "municipality")
 #: kinds that have a public page under /kommunen/
@@ -73,8 +76,9 @@ class Place(db.Model):
     #: centre (WGS84): the register's for municipalities, the members' area-weighted mean above
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    #: False once a loaded register no longer contains the place
-    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    #: False once a loaded register no longer contains the place (no index: true for nearly all,
+    #: SQLite would read every place through it, see migration 0009)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @property
     def state_code(self) -> str:
@@ -96,3 +100,21 @@ class Place(db.Model):
     def url_part(self) -> str:
         """The page's path segment: key and slug."""
         return f"{self.key}-{self.slug}"
+
+
+class RegisterLoad(db.Model):
+    """A load of the register that changed places: the newest row's id and time are the
+    register's stamp, part of the catalogue's version (see caching.catalogue_version), so that
+    nothing made from the places (pages, API answers, the participants' centres) outlives a load."""
+
+    __tablename__ = "register_loads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the file loaded (its name), empty when not known
+    source: Mapped[str] = mapped_column(String(300), default="")
+    #: places in the register, and how many of them were new, changed or no longer there
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    vanished: Mapped[int] = mapped_column(Integer, default=0)

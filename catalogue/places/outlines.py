@@ -74,6 +74,17 @@ class Outlines:
         """Decoded polygons of one place, or None (remembered: maps draw the same places often)."""
         return self._decoded(key)
 
+    @lru_cache(maxsize=16384)  # noqa: B019 - one instance per outline layer, kept for the process
+    def bounds(self, key: str) -> tuple[float, float, float, float] | None:
+        """(west, east, south, north) of the outer rings of one place's polygons (what a map's
+        extent is made of), or None."""
+        polygons = self._decoded(key)
+        if not polygons:
+            return None
+        lons = [lon for polygon in polygons for lon, _ in polygon[0]]
+        lats = [lat for polygon in polygons for _, lat in polygon[0]]
+        return min(lons), max(lons), min(lats), max(lats)
+
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance per outline layer, kept for the process
     def _decoded(self, key: str):
         encoded = self.features.get(key)

@@ -1,15 +1,17 @@
 """Where the participants of the published profiles are: one point per participant (its own
-coordinates, else its place's centre), cached until the next write to the catalogue."""
+coordinates, else its place's centre), cached until the next write to the catalogue or the next
+load of the register (both are in the catalogue's version, see caching.catalogue_version)."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from ..caching import catalogue_version
 from ..extensions import db
-from ..models import Change, Organisation, Participation, Project
+from ..models import Organisation, Participation, Project
 from .geo import Point, PointIndex
 from .models import Place
 
@@ -31,25 +33,41 @@ class Participant:
     lon: float
 
 
+@dataclass(frozen=True)
+class Participants:
+    """Everything the partner search and the place pages need about the published profiles'
+    participants, made once per catalogue version and process (no ORM objects)."""
+
+    #: one point per participant with a centre; ``ref`` is ``(participant,)``
+    index: PointIndex
+    #: the participants (with a centre) of each profile
+    by_project: dict[int, list[Participant]]
+    #: the positions in ``index`` of each profile's points, ascending
+    positions: dict[int, list[int]]
+    #: (slug, title) of every published profile with a participant
+    cards: dict[int, tuple[str, str]]
+    #: by key length (the kind: 5 district, 8 municipality, 9 association): (population, place
+    #: key, profile ids) of every place with a participant and a population, by population and key
+    sizes: dict[int, list[tuple[int, str, frozenset]]]
+
+
 def _version() -> tuple:
-    """Changes with every write (the change log) and every register load (the places)."""
-    last = db.session.execute(select(Change.seq, Change.created_at).order_by(Change.seq.desc()).limit(1)).first()
-    places = db.session.execute(
-        select(func.count(), func.sum(Place.latitude)).select_from(Place).where(Place.active.is_(True))
-    ).first()
-    return (str(db.engine.url), tuple(last or ()), tuple(places))
+    """Changes with every write (the change log) and every register load that changed places."""
+    return (str(db.engine.url), catalogue_version()[1])
 
 
-def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
-    """The point index of all participants and the participants of each profile."""
+def participants() -> Participants:
+    """The participants of the published profiles (cached per catalogue version)."""
     version = _version()
     with _lock:
-        cached = _cache.get("index")
+        cached = _cache.get("participants")
         if cached and cached[0] == version:
-            return cached[1], cached[2]
+            return cached[1]
     rows = db.session.execute(
         select(
             Participation.project_id,
+            Project.slug,
+            Project.title,
             Organisation.id,
             Organisation.name,
             Organisation.slug,
@@ -66,8 +84,9 @@ def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
         .outerjoin(Place, Place.key == Organisation.place_key)
         .where(Project.status == "published")
     ).all()
-    points, by_project, by_place = [], {}, {}
-    for pid, oid, name, slug, key, pop, lat, lon, place_pop, place_lat, place_lon in rows:
+    points, by_project, by_place, cards = [], {}, {}, {}
+    for pid, project_slug, title, oid, name, slug, key, pop, lat, lon, place_pop, place_lat, place_lon in rows:
+        cards[pid] = (project_slug, title)
         if key and place_pop:
             by_place.setdefault(key, (place_pop, set()))[1].add(pid)
         if lat is None or lon is None:
@@ -78,14 +97,21 @@ def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
         points.append(Point(lat, lon, (participant,)))
         by_project.setdefault(pid, []).append(participant)
     index = PointIndex(points)
-    sizes = sorted((population, key, frozenset(ids)) for key, (population, ids) in by_place.items())
+    positions: dict[int, list[int]] = {}
+    for position, ref in enumerate(index.refs):
+        positions.setdefault(ref[0].project_id, []).append(position)
+    sizes: dict[int, list] = {}
+    for key, (population, ids) in by_place.items():
+        sizes.setdefault(len(key), []).append((population, key, frozenset(ids)))
+    for entries in sizes.values():
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+    found = Participants(index, by_project, positions, cards, sizes)
     with _lock:
-        _cache["index"] = (version, index, by_project, sizes)
-    return index, by_project
+        _cache["participants"] = (version, found)
+    return found
 
 
-def places_by_size() -> list[tuple[int, str, frozenset]]:
-    """(population, place key, profile ids) of every place with a participant, by population."""
-    participant_index()
-    with _lock:
-        return _cache["index"][3]
+def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
+    """The point index of all participants and the participants of each profile."""
+    found = participants()
+    return found.index, found.by_project

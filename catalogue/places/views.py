@@ -19,7 +19,7 @@ from ..schemas import ProjectFilterSchema, flatten_errors
 from .directory import get_place, places_by_key, search_places
 from .models import PAGE_KINDS
 from .naming import name_key, short_key
-from .pages import load_projects, national_map, nearby, place_map, place_url, projects_of_places, search_map
+from .pages import load_projects, national_map, place_map, place_sections, place_url, search_map
 from .partners import RADIUS_DEFAULT, RADIUS_MAX, RADIUS_MIN, partner_search, similar_places, similar_range
 
 bp = Blueprint("places", __name__)
@@ -40,16 +40,10 @@ def place_page(key_slug: str):
     if match.group(2) != place.slug:
         return redirect(place_url(place), 301)
     parents = places_by_key([place.association_key, place.district_key, place.state_key, place.parent_key])
-    own_ids = projects_of_places([place.key])
     association = parents.get(place.association_key or "") if place.kind == "municipality" else None
     district = parents.get(place.district_key or "") if place.kind != "district" else None
-    association_ids = [i for i in projects_of_places([association.key]) if i not in own_ids] if association else []
-    district_ids = (
-        [i for i in projects_of_places([district.key]) if i not in own_ids + association_ids] if district else []
-    )
-    shown = set(own_ids + association_ids + district_ids)
-    close = nearby(place, shown)
-    close_projects = {p.id: p for p in load_projects([participant.project_id for _, participant in close])}
+    sections = place_sections(place, association, district)  # own, of_association, of_district, nearby
+    close = sections.pop("close")
     organisations = db.session.scalars(
         select(Organisation).where(Organisation.place_key == place.key).order_by(Organisation.name)
     ).all()
@@ -60,10 +54,7 @@ def place_page(key_slug: str):
         state=parents.get(place.state_key),
         association=association,
         district=district,
-        own=load_projects(own_ids),
-        of_association=load_projects(association_ids),
-        of_district=load_projects(district_ids),
-        nearby=[(d, p, close_projects[p.project_id]) for d, p in close if p.project_id in close_projects],
+        **sections,
         organisations=organisations,
         similar=similar,
         area=place_map(place, [(d, p) for d, p in close]),
