@@ -33,6 +33,8 @@ class UrlSource:
     count: Callable[[], int]
     #: (offset, limit) → (path, lastmod) pairs in a stable order
     entries: Callable[[int, int], Iterable[Entry]]
+    #: the newest lastmod of its addresses (the index's lastmod of its files); None: the newest change
+    modified: Callable[[], dt.datetime | None] | None = None
 
 
 def _last_changes():
@@ -100,11 +102,19 @@ def _keywords(offset: int, limit: int) -> Iterable[Entry]:
     return [(f"/stichworte/{slug}", when) for slug, when, _id in rows]
 
 
+def _register_loaded() -> dt.datetime | None:
+    """When the register last changed places (its newest load that did): what a place page shows
+    of the place itself (names, figures, neighbours) is as new as that."""
+    from ..places.models import RegisterLoad
+
+    return db.session.scalar(select(func.max(RegisterLoad.loaded_at)))
+
+
 def _place_rows():
     from ..places.models import PAGE_KINDS, Place
 
     changed = _last_changes()
-    # A place page shows the profiles its organisations take part in: their last change is its lastmod.
+    # A place page shows the profiles its organisations take part in: their last change counts too.
     per_place = (
         select(Organisation.place_key.label("key"), func.max(changed.c.changed).label("changed"))
         .join(Participation, Participation.organisation_id == Organisation.id)
@@ -127,8 +137,14 @@ def _count_places() -> int:
 def _places(offset: int, limit: int) -> Iterable[Entry]:
     from ..places.models import Place
 
+    loaded = _register_loaded()
     rows = db.session.execute(_place_rows().order_by(Place.key).offset(offset).limit(limit))
-    return [(f"/kommunen/{key}-{slug}", when) for key, slug, when in rows]
+    # Every place has a lastmod: the later of the register's load and its cooperations' last change.
+    return [(f"/kommunen/{key}-{slug}", _latest(loaded, changed)) for key, slug, changed in rows]
+
+
+def _places_modified() -> dt.datetime | None:
+    return _latest(_register_loaded(), db.session.scalar(select(func.max(Change.created_at))))
 
 
 _OVERVIEWS = ("/", "/projekte", "/organisationen", "/stichworte", "/partnersuche", "/karte")
@@ -145,7 +161,7 @@ URL_SOURCES: dict[str, UrlSource] = {
     "projekte": UrlSource(_count_profiles, _profiles),
     "organisationen": UrlSource(_count_organisations, _organisations),
     "stichworte": UrlSource(_count_keywords, _keywords),
-    "kommunen": UrlSource(_count_places, _places),
+    "kommunen": UrlSource(_count_places, _places, _places_modified),
 }
 
 
@@ -159,8 +175,9 @@ def index_files() -> list[tuple[str, int, dt.datetime | None]]:
     size = _size()
     latest = db.session.scalar(select(func.max(Change.created_at)))
     for name, source in URL_SOURCES.items():
+        modified = source.modified() if source.modified else latest
         for number in range(1, max(1, math.ceil(source.count() / size)) + 1):
-            files.append((name, number, latest))
+            files.append((name, number, modified))
     return files
 
 

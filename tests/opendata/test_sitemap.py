@@ -102,14 +102,23 @@ def test_an_added_source_appears_with_one_line(app, client, make_project):
         del sitemap.URL_SOURCES["beispiel"]
 
 
-def test_place_pages_are_listed_and_split(app, client, make_project):
+def _load_sample(changed: dict | None = None):
+    """The register sample through the real loader; ``changed`` overrides values of single places."""
     from catalogue.places.loading import load_places, parse_register
-    from catalogue.places.models import PAGE_KINDS, Place
     from catalogue.places.register_file import read_register
 
     sample = Path(__file__).resolve().parent.parent / "places" / "files" / "register-sample.csv"
-    load_places(parse_register(read_register(sample), "Destatis GV-ISys (Ausgabe vor 2021)"))
+    places = parse_register(read_register(sample), "Destatis GV-ISys (Ausgabe vor 2021)")
+    for key, values in (changed or {}).items():
+        places[key].update(values)
+    load_places(places)
     db.session.commit()
+
+
+def test_place_pages_are_listed_and_split(app, client, make_project):
+    from catalogue.places.models import PAGE_KINDS, Place
+
+    _load_sample()
     make_project()
     pages = db.session.scalar(select(func.count(Place.key)).where(Place.active.is_(True), Place.kind.in_(PAGE_KINDS)))
     app.config["SITEMAP_SIZE"] = 50
@@ -122,3 +131,50 @@ def test_place_pages_are_listed_and_split(app, client, make_project):
     places = [u for u in urls if u.startswith(BASE + "/kommunen/")]
     assert len(places) == pages
     assert client.get(places[0].removeprefix(BASE)).status_code == 200
+    # Every address has a lastmod, also the places without any cooperation (most of them).
+    assert [u for u, lastmod in urls.items() if not lastmod] == []
+
+
+def _w3c(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def test_a_places_lastmod_is_the_register_load_or_its_cooperations_change(client, make_project):
+    from catalogue.places.models import RegisterLoad
+
+    _load_sample()
+    # As if the register had been loaded long ago.
+    db.session.execute(RegisterLoad.__table__.update().values(loaded_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    db.session.commit()
+    urls = _all_urls(client)
+    assert urls[f"{BASE}/kommunen/05958004-arnsberg"] == "2020-01-01T00:00:00Z"
+    assert urls[f"{BASE}/kommunen/05958-hochsauerlandkreis"] == "2020-01-01T00:00:00Z"
+    # A cooperation of Arnsberg's town makes Arnsberg's page newer, and only Arnsberg's.
+    make_project(
+        participants=[
+            {
+                "role": "lead",
+                "organisation": {
+                    "name": "Stadt Arnsberg",
+                    "kind": "municipality",
+                    "ags": "05958004",
+                    "place_key": "05958004",
+                },
+            }
+        ]
+    )
+    changed = db.session.scalar(select(func.max(Change.created_at)))
+    urls = _all_urls(client)
+    assert urls[f"{BASE}/kommunen/05958004-arnsberg"] == _w3c(changed)
+    assert urls[f"{BASE}/kommunen/05958012-brilon"] == "2020-01-01T00:00:00Z"
+    # A new register that changes places makes every place page as new as that load.
+    _load_sample({"05958012": {"population": 25001}})
+    loaded = db.session.scalar(select(func.max(RegisterLoad.loaded_at)))
+    assert loaded >= changed
+    urls = _all_urls(client)
+    assert urls[f"{BASE}/kommunen/05958012-brilon"] == _w3c(loaded)
+    assert urls[f"{BASE}/kommunen/05958004-arnsberg"] == _w3c(loaded)
+    index = _xml(client, "/sitemap.xml")
+    files = {item.find("s:loc", NS).text: item.find("s:lastmod", NS).text for item in index.findall("s:sitemap", NS)}
+    assert files[f"{BASE}/sitemaps/kommunen-1.xml"] == _w3c(loaded)
+    assert files[f"{BASE}/sitemaps/projekte-1.xml"] == _w3c(changed)
