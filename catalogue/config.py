@@ -143,7 +143,8 @@ def _check(settings: dict) -> None:
 
 
 def _check_production(settings: dict) -> None:
-    """Secret key, HTTPS-only cookies, HSTS, an explicit proxy count and the operator's legal pages."""
+    """Secret key, HTTPS-only cookies, HSTS, an explicit proxy count, the operator's legal pages and
+    the editorial team's address."""
     key = settings.get("SECRET_KEY")
     if not key or key == DEV_SECRET_KEY or len(key) < 16:
         raise ConfigError(
@@ -175,6 +176,11 @@ def _check_production(settings: dict) -> None:
             "In production the operator's legal pages must be linked: set "
             + ", ".join(missing)
             + " to the full https:// address of each page."
+        )
+    if "@" not in str(settings.get("CONTACT_EMAIL") or "").strip("@"):
+        raise ConfigError(
+            "CATALOGUE_CONTACT_EMAIL (the editorial team's address) must be set in production: profiles "
+            "without a contact, the footer and the accessibility statement's feedback channel offer it."
         )
 
 

@@ -187,6 +187,11 @@ class Project(db.Model):
     source_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: when the content last changed: ``updated_at`` also moves when a profile is only published,
+    #: taken offline or archived, this does not (services._save). The date readers see: the profile
+    #: page, the list's order "neueste", the search's, JSON-LD's dateModified. Equal to
+    #: ``created_at`` while the content is as first loaded.
+    content_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: increases by one with every change of content or status (optimistic concurrency)
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: when an editor without the right to publish asked for review (None: no open request)

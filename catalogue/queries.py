@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from .caching import per_version
 from .extensions import db
-from .models import Keyword, LegalForm, Organisation, Participation, Project, Revision, project_keywords
+from .models import Keyword, LegalForm, Organisation, Participation, Project, project_keywords
 from .textutil import keyword_key
 
 PUBLISHED = Project.status == "published"
@@ -58,7 +58,8 @@ def filtered_projects(filters: dict):
         stmt = stmt.where(_involving(Organisation.place_key.in_(filters["places"])))
     order = {
         "titel": (Project.title, Project.id),
-        "neueste": (Project.updated_at.desc(), Project.id.desc()),
+        # When the content last changed, as the profile page says (publishing alone does not count).
+        "neueste": (Project.content_changed_at.desc(), Project.id.desc()),
         # Unknown start years go last, whatever the database's NULL ordering is.
         "seit": (Project.since_year.is_(None), Project.since_year.desc(), Project.title),
     }[filters["sort"]]
@@ -116,8 +117,8 @@ def _catalogue_counts() -> dict:
 
 
 def recently_updated(limit: int = 6) -> list[Project]:
-    """The most recently changed published profiles."""
-    stmt = select(Project).where(PUBLISHED).order_by(Project.updated_at.desc(), Project.id.desc()).limit(limit)
+    """The published profiles whose content changed most recently."""
+    stmt = select(Project).where(PUBLISHED).order_by(Project.content_changed_at.desc(), Project.id.desc()).limit(limit)
     return list(db.session.scalars(_with_profile_parts(stmt)))
 
 
@@ -198,17 +199,9 @@ def keyword_projects(keyword: Keyword) -> list[Project]:
 
 
 def content_changed(project: Project) -> tuple:
-    """When the profile's content last changed and whether that was its first version.
+    """When the profile's content last changed and whether it is still as first loaded.
 
     ``updated_at`` also moves when a profile is only published or taken offline; readers want
-    to know how current the text is, so status-only revisions do not count."""
-    stmt = (
-        select(Revision.created_at, Revision.changed_fields, Revision.version)
-        .where(Revision.project_id == project.id)
-        .order_by(Revision.version.desc())
-    )
-    rows = db.session.execute(stmt).all()
-    for created_at, changed, version in rows:
-        if set(changed or ()) - {"status"}:
-            return created_at, version == rows[-1].version
-    return project.updated_at, True
+    to know how current the text is, so the services keep ``content_changed_at`` apart (the same
+    time orders the list's "neueste", the search's and JSON-LD's dateModified)."""
+    return project.content_changed_at, project.content_changed_at == project.created_at

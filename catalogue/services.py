@@ -74,11 +74,15 @@ def save_project(data: dict, actor: str, status: str | None = None) -> SaveResul
 def create_project(data: dict, actor: str, status: str | None = None) -> SaveResult:
     """Create a profile from validated input (``ProjectInputSchema``)."""
     begin_write()
+    now = utcnow()
     project = Project(
         slug=_free_slug(data.get("slug") or slugify(data["title"]) or "projekt", _project_slug_taken),
         title=data["title"],
         status=status or data.get("status") or "draft",
         version=1,
+        created_at=now,
+        updated_at=now,
+        content_changed_at=now,  # equal to created_at: the content is as first loaded
     )
     db.session.add(project)
     _apply(project, data)
@@ -127,6 +131,8 @@ def _save(project: Project, mutate, actor: str, status: str | None, expected_ver
         return SaveResult(project, "unchanged")
     project.version += 1
     project.updated_at = utcnow()
+    if set(changed) - {"status"}:  # publishing, taking offline, archiving leave the content's date
+        project.content_changed_at = project.updated_at
     db.session.flush()
     dumped.update(ProjectOutputSchema(only=("version", "updated_at")).dump(project))
     _record(project, _status_action(old_status, project.status) or "update", actor, changed, dumped)

@@ -57,14 +57,18 @@ def by_legal_form() -> list[tuple[str | None, int]]:
 
 
 def by_start_year() -> list[tuple[int, int]]:
-    """Cooperations by the year they began, oldest first (unknown years left out)."""
+    """Cooperations by the year they began, oldest first, unknown years left out: a time series,
+    so every year from the first to the last is there, one without a beginning with 0 (a gap of
+    years is a finding, not something to hide)."""
     stmt = (
         select(Project.since_year, func.count(Project.id))
         .where(PUBLISHED, Project.since_year.is_not(None))
         .group_by(Project.since_year)
-        .order_by(Project.since_year)
     )
-    return [(year, n) for year, n in db.session.execute(stmt)]
+    counts = dict(db.session.execute(stmt).all())
+    if not counts:
+        return []
+    return [(year, counts.get(year, 0)) for year in range(min(counts), max(counts) + 1)]
 
 
 def most_connected_municipalities() -> list[tuple[Organisation, int]]:

@@ -59,6 +59,7 @@ PRODUCTION = {
     "IMPRINT_URL": "https://example.org/impressum",
     "PRIVACY_URL": "https://example.org/datenschutz",
     "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit",
+    "CONTACT_EMAIL": "redaktion@example.org",
 }
 
 
@@ -84,6 +85,7 @@ def test_production_with_a_secret_key_has_secure_cookies():
             "IMPRINT_URL": "https://example.org/impressum",
             "PRIVACY_URL": "https://example.org/datenschutz",
             "ACCESSIBILITY_URL": "https://example.org/barrierefreiheit",
+            "CONTACT_EMAIL": "redaktion@example.org",
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -64,7 +64,8 @@ def project_document(project: Project) -> dict:
         "name": project.title,
         "inLanguage": "de",
         "dateCreated": project.created_at.isoformat(),
-        "dateModified": project.updated_at.isoformat(),
+        # when the content last changed, as the page says (publishing alone is no modification)
+        "dateModified": project.content_changed_at.isoformat(),
         "member": [
             {"@type": "Role", "roleName": ROLE_NAMES.get(p.role, p.role), "member": organisation_node(p.organisation)}
             for p in project.participations

@@ -20,6 +20,7 @@ def statistics_page():
             gettext("Land"),
             [(state_name(code), n, False) for code, n in statistics.by_state()],
             "",
+            "bars",
         ),
         (
             "themen",
@@ -27,6 +28,7 @@ def statistics_page():
             gettext("Stichwort"),
             [(name, n, True) for name, n in statistics.by_topic()],
             "",
+            "bars",
         ),
         (
             "rechtsformen",
@@ -34,6 +36,7 @@ def statistics_page():
             gettext("Rechtsform"),
             [(name if name else gettext("nicht angegeben"), n, bool(name)) for name, n in statistics.by_legal_form()],
             "",
+            "bars",
         ),
         (
             "beginn",
@@ -41,6 +44,7 @@ def statistics_page():
             gettext("Jahr"),
             [(str(year), n, False) for year, n in statistics.by_start_year()],
             _unknown_years_note(statistics.unknown_start_year()),
+            "years",  # a time series: one row per year, years without a beginning too
         ),
         (
             "kommunen",
@@ -48,6 +52,7 @@ def statistics_page():
             gettext("Gemeinde / Stadt"),
             [(organisation.name, n, True) for organisation, n in statistics.most_connected_municipalities()],
             "",
+            "bars",
         ),
     ]
     return render_template("public/statistics.html", charts=charts)

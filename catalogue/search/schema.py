@@ -22,7 +22,7 @@ META_ID = "meta"
 #: Kinds of organisation whose names are names of places (kept whole in the texts, see analysis).
 PLACE_KINDS = frozenset({"municipality", "district", "municipal_association", "state_authority"})
 #: Raised whenever analysis or documents change, so that start-up rebuilds an index made the old way.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 
 class PhrasePositions(Positions):
@@ -155,5 +155,6 @@ def project_record(project) -> dict:
         "kinds": sorted({o.kind for o in organisations if o.kind}),
         "legal_form": project.legal_form.name if project.legal_form else "",
         "since_year": project.since_year,
-        "updated": project.updated_at.timestamp() if project.updated_at else 0.0,
+        # the order "neueste": when the content last changed, as on the profile page
+        "updated": project.content_changed_at.timestamp() if project.content_changed_at else 0.0,
     }

@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from catalogue.accounts import create_user
 from catalogue.extensions import db
-from catalogue.models import Organisation, Project, User
+from catalogue.models import Keyword, Organisation, Participation, Project, User
 from catalogue.places.loading import load_places, parse_register
 from catalogue.places.register_file import read_register
 
@@ -238,21 +239,57 @@ def test_the_save_bar_never_covers_the_focused_field(browser, live_server):
     context.close()
 
 
+def _seeded_pages() -> tuple[list[str], list[str]]:
+    """Every published profile, organisation and keyword page of the seed, and every profile's
+    admin preview: long German compounds in their titles are what widens a phone's page."""
+    published = Project.status == "published"
+    projects = db.session.scalars(select(Project).where(published).order_by(Project.id)).all()
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.participations.any(Participation.project.has(published)))
+        .order_by(Organisation.id)
+    ).all()
+    keywords = db.session.scalars(select(Keyword).where(Keyword.projects.any(published)).order_by(Keyword.id)).all()
+    public = (
+        [f"/projekte/{p.slug}" for p in projects]
+        + [f"/organisationen/{o.slug}" for o in organisations]
+        + [f"/stichworte/{k.slug}" for k in keywords]
+    )
+    return public, [f"/admin/projekte/{p.id}/vorschau" for p in projects]
+
+
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_no_page_scrolls_sideways_at_320_pixels(browser, live_server, language):
+    """Every page type, and every seeded profile, organisation and keyword page, fits 320 px
+    (profiles also 390 px); one page object navigates through all of them."""
+    seeded_public, previews = _seeded_pages()
+    assert (
+        len(seeded_public) > 100 and "/projekte/digitalisierungsnetzwerke-westfaelischer-kleinstaedte" in seeded_public
+    )
     context = _context(browser, language, width=320)
     page = context.new_page()
-    for path in PUBLIC + _place_page(page, live_server):
+    too_wide = []
+
+    def measure(path: str) -> None:
+        width, viewport, wide = page.evaluate(OVERFLOW)
+        if width > viewport + 1:
+            too_wide.append(f"{path} is {width} px wide at {viewport} px: {wide}")
+
+    for path in PUBLIC + _place_page(page, live_server) + seeded_public:
         page.goto(live_server + path)
-        narrow_fits(page, path)
-    if language == "de":
+        measure(path)
+        if path.startswith("/projekte/"):
+            page.set_viewport_size({"width": 390, "height": 900})
+            measure(f"{path} (390 px)")
+            page.set_viewport_size({"width": 320, "height": 900})
+    if language == "de":  # the editing area is German only
         page.goto(live_server + "/admin/login")
         page.fill("#username", "redakteurin")
         page.fill("#password", PASSWORD)
         with page.expect_navigation():
             page.press("#password", "Enter")
         project = db.session.query(Project).filter_by(slug="gemeinsam-nachhaltig-erfolgreich").one()
-        for path in (
+        for path in [
             "/admin/",
             "/admin/projekte",
             f"/admin/projekte/{project.id}",
@@ -262,7 +299,11 @@ def test_no_page_scrolls_sideways_at_320_pixels(browser, live_server, language):
             "/admin/benutzer",
             "/admin/tokens",
             "/admin/protokoll",
-        ):
-            page.goto(live_server + path)
-            narrow_fits(page, path)
+            "/admin/vorschlaege",
+            *previews,
+        ]:
+            response = page.goto(live_server + path)
+            assert response.status == 200, path
+            measure(path)
     context.close()
+    assert too_wide == []

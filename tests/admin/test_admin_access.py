@@ -329,6 +329,7 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_only_in_production(a
             "IMPRINT_URL": "https://example.org/i",
             "PRIVACY_URL": "https://example.org/d",
             "ACCESSIBILITY_URL": "https://example.org/b",
+            "CONTACT_EMAIL": "redaktion@example.org",
             "DATABASE_URL": app.config["DATABASE_URL"],
             "INDEX_DIR": str(tmp_path / "index"),
         }

@@ -1,5 +1,6 @@
 """Production settings are checked at start: secret key, HTTPS-only cookies, HSTS, an
-explicit number of trusted proxies, and the operator's Impressum, privacy and accessibility pages."""
+explicit number of trusted proxies, the operator's Impressum, privacy and accessibility pages, and
+the editorial team's address."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ PRODUCTION = {
     "IMPRINT_URL": "https://betreiber.example/impressum",
     "PRIVACY_URL": "https://betreiber.example/datenschutz",
     "ACCESSIBILITY_URL": "https://betreiber.example/barrierefreiheit",
+    "CONTACT_EMAIL": "redaktion@betreiber.example",
 }
 
 
@@ -29,6 +31,7 @@ def _no_environment(monkeypatch):
         "IMPRINT_URL",
         "PRIVACY_URL",
         "ACCESSIBILITY_URL",
+        "CONTACT_EMAIL",
         "HSTS_MAX_AGE",
         "ENV",
     ):
@@ -57,6 +60,13 @@ def _start(tmp_path, **changes):
 def test_production_refuses_to_start_without_the_operators_legal_pages(tmp_path, name, label, value):
     with pytest.raises(ConfigError, match=re.escape(f"CATALOGUE_{name} ({label}")):
         _start(tmp_path, **{name: value})
+
+
+@pytest.mark.parametrize("value", [..., "", "redaktion", "@"])
+def test_production_refuses_to_start_without_the_editorial_address(tmp_path, value):
+    """Profiles without a contact offer it; without it some would offer no one to ask."""
+    with pytest.raises(ConfigError, match=re.escape("CATALOGUE_CONTACT_EMAIL")):
+        _start(tmp_path, CONTACT_EMAIL=value)
 
 
 def test_production_needs_an_explicit_number_of_trusted_proxies(tmp_path):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from catalogue import search
 from catalogue.extensions import db
-from catalogue.models import Revision
+from catalogue.models import Project
 from catalogue.schemas import ProjectInputSchema
 from catalogue.services import change_status, update_project
 
@@ -63,6 +65,54 @@ def test_a_reachable_contact_is_shown_alone(app, make_project, client, monkeypat
     assert "info@musterstadt.example" in box and "Allgemeiner Kontakt" not in box
 
 
+def test_without_a_contact_or_a_lead_each_participant_and_the_editorial_team_are_offered(
+    app, make_project, client, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CONTACT_EMAIL", "redaktion@katalog.example")
+    partners = [
+        {
+            "name": "Stadt Musterstadt",
+            "kind": "municipality",
+            "state": "DE-NW",
+            "website": "https://www.musterstadt.de/",
+        },
+        {"name": "Gemeinde Beispieldorf", "kind": "municipality", "state": "DE-NW"},
+    ]
+    project = make_project(contacts=[], participants=[{"role": "partner", "organisation": o} for o in partners])
+    page = body(client, f"/projekte/{project.slug}")
+    assert contact_box(page) == (
+        "Kontakt Das Profil nennt keine Ansprechperson. Allgemeiner Kontakt der beteiligten Stellen:"
+        " Stadt Musterstadt Internet: musterstadt.de Gemeinde Beispieldorf"
+        " Fragen oder Ergänzungen zu diesem Profil: Redaktion des IKZ-Katalogs, redaktion@katalog.example"
+    )
+    box = re.search(r'<section class="box box--contact">(.*?)</section>', page, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', box) == [
+        "/organisationen/stadt-musterstadt",
+        "https://www.musterstadt.de/",
+        "/organisationen/gemeinde-beispieldorf",
+        "mailto:redaktion@katalog.example?subject=Gemeinsames%20Standesamt%20Musterstadt",
+    ]
+    english = contact_box(body(client, f"/projekte/{project.slug}", language="en"))
+    assert "General contact of the participating organisations: Stadt Musterstadt" in english
+
+
+def test_every_seeded_profile_offers_a_way_to_reach_someone(seeded, app, client, monkeypatch):
+    """Even without the editorial address (development): a contact with an address, phone, e-mail
+    or website, else a link to the lead or to each participating organisation."""
+    monkeypatch.setitem(app.config, "CONTACT_EMAIL", "")
+    projects = db.session.scalars(select(Project).where(Project.status == "published")).all()
+    assert len(projects) == 19
+    fallbacks = 0
+    for project in projects:
+        if any(c.address or c.phone or c.email or c.website for c in project.contacts):
+            continue
+        fallbacks += 1
+        page = body(client, f"/projekte/{project.slug}")
+        box = re.search(r'<section class="box box--contact">(.*?)</section>', page, re.S).group(1)
+        assert 'href="/organisationen/' in box, project.slug
+    assert fallbacks > 5
+
+
 def test_the_source_of_a_news_item_is_its_name_and_a_readable_link(seeded, client):
     page = body(client, "/projekte/gemeinsam-nachhaltig-erfolgreich")
     assert "wp.dehttps" not in page
@@ -92,8 +142,9 @@ def test_a_link_without_an_address_is_plain_text(make_project, client):
 
 def test_the_date_is_when_the_content_last_changed_not_its_status(make_project, client):
     project = make_project()
+    loaded = dt.datetime(2024, 3, 5, 9, 0, tzinfo=dt.UTC)
     db.session.execute(
-        update(Revision).where(Revision.project_id == project.id).values(created_at=dt.datetime(2024, 3, 5, 9, 0))
+        update(Project).where(Project.id == project.id).values(created_at=loaded, content_changed_at=loaded)
     )
     db.session.commit()
     change_status(project, "draft", "test")
@@ -109,6 +160,26 @@ def test_the_date_is_when_the_content_last_changed_not_its_status(make_project, 
     )
     assert shown.group(1) == "Inhalt zuletzt" and shown.group(2).startswith(today)
     assert "Content last changed:" in body(client, f"/projekte/{project.slug}", language="en")
+
+
+def test_lists_search_and_json_ld_date_a_profile_by_its_content_like_its_page(make_project, client):
+    """Publishing again changes no content: the list's order "neueste", the search's, the start
+    page's recent profiles and JSON-LD's dateModified go by the time the profile page shows."""
+    older = make_project(title="Älteres Standesamt")
+    newer = make_project(title="Neueres Standesamt")
+    change_status(older, "draft", "test")
+    change_status(older, "published", "test")  # moves updated_at, not the content's time
+    db.session.commit()
+    assert older.updated_at > newer.updated_at and older.content_changed_at < newer.content_changed_at
+    listed = body(client, "/projekte?sort=neueste")
+    assert listed.index("Neueres Standesamt") < listed.index("Älteres Standesamt")
+    home = body(client, "/")
+    assert home.index("Neueres Standesamt") < home.index("Älteres Standesamt")
+    assert search.search_projects("", sort="neueste").ids == [newer.id, older.id]
+    page = body(client, f"/projekte/{older.slug}")
+    shown = re.search(r'In den Katalog aufgenommen: <time datetime="([^"]+)"', page).group(1)
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert ld["dateModified"] == shown == older.content_changed_at.isoformat() != older.updated_at.isoformat()
 
 
 def test_organisation_table_cells_say_what_they_are(seeded, client):

@@ -15,13 +15,29 @@ def test_each_chart_has_its_table_with_the_same_figures(seeded, client):
     sections = re.findall(r'<section class="chart-section" aria-labelledby="([a-z]+)-h">(.*?)</section>', page, re.S)
     assert [name for name, _ in sections] == ["laender", "themen", "rechtsformen", "beginn", "kommunen"]
     for name, html in sections:
-        assert '<svg class="chart"' in html and f'aria-labelledby="{name}-h {name}-desc"' in html
-        bars = re.findall(r'class="chart__value">([\d.]+)</text>', html)
+        assert '<svg class="chart' in html and f'aria-labelledby="{name}-h {name}-desc"' in html
+        bars = re.findall(r'class="chart__value[^"]*">([\d.]+)</text>', html)
         cells = re.findall(r'<td class="num"[^>]*>([\d.]+)</td>', html)
         assert bars and bars == cells, name
     states = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num"[^>]*>(\d+)</td>', sections[0][1]))
     assert states["Sachsen"] == "2" and states["Thüringen"] == "1"
     assert "<script" not in page.split("</head>")[1].split("<footer")[0]  # no JavaScript needed
+
+
+def test_the_start_years_are_a_time_series_with_the_empty_years(seeded, client):
+    """Every year from the first to the last, those without a beginning as 0 (bar and table)."""
+    page = client.get("/statistik", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    html = re.search(r'<section class="chart-section" aria-labelledby="beginn-h">(.*?)</section>', page, re.S).group(1)
+    rows = re.findall(r'<th scope="row">(\d{4})</th><td class="num"[^>]*>(\d+)</td>', html)
+    years = [int(year) for year, _ in rows]
+    assert years == list(range(1999, 2025))  # the seed's first and last start year
+    counts = dict(rows)
+    assert [counts[str(year)] for year in range(2002, 2009)] == ["0"] * 7 and counts["2018"] == "6"
+    assert sum(int(n) for n in counts.values()) == 16  # the three without a year are named below
+    labels = re.findall(r'text-anchor="end" class="chart__label">(\d{4})</text>', html)
+    assert labels == [str(year) for year in years]
+    assert html.count("<rect ") == sum(1 for n in counts.values() if n != "0")
+    assert html.count("chart__value--zero") == sum(1 for n in counts.values() if n == "0")
 
 
 def test_english_page(seeded, client):
