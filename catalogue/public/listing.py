@@ -201,11 +201,12 @@ def range_text(page: int, per_page: int, total: int) -> str:
 
 
 def listing_context(
-    endpoint: str, args: MultiDict, filters: dict, available: dict, total: int, page: int, per_page: int
+    endpoint: str, args: MultiDict, filters: dict, available: dict | None, total: int, page: int, per_page: int
 ) -> dict:
-    """What the shared filter form and the result header of a list page need."""
+    """What the shared filter form and the result header of a list page need (without
+    ``available``, no ``groups``: the caller renders the form itself)."""
     return {
-        "groups": filter_groups(filters, available),
+        "groups": filter_groups(filters, available) if available is not None else None,
         "chips": chips(endpoint, args, filters),
         "active": active_count(filters),
         "range_text": range_text(page, per_page, total),

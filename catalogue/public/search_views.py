@@ -109,9 +109,15 @@ def _results_map(projects: list[Project]):
     return participants_map(gettext("Beteiligte der Treffer auf dieser Seite"), organisations.values())
 
 
-def similar_projects_of(project: Project, limit: int = 5) -> list[Project]:
-    """ "Ähnliche Projekte" for the profile page (the view passes them); without a working index simply none."""
+def similar_projects_of(project: Project, limit: int = 5) -> list:
+    """ "Ähnliche Projekte" for the profile page (the view passes them): rows of id, slug and
+    title, all the page links; without a working index simply none."""
     try:
-        return _load(search.similar_projects(project.id, limit))
+        ids = search.similar_projects(project.id, limit)
     except search.SearchUnavailable:
         return []
+    if not ids:
+        return []
+    stmt = select(Project.id, Project.slug, Project.title).where(Project.id.in_(ids), Project.status == "published")
+    rows = {row.id: row for row in db.session.execute(stmt)}
+    return [rows[i] for i in ids if i in rows]

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from collections import OrderedDict
+from threading import Lock
+
+from flask import abort, current_app, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .. import queries, search
+from ..caching import catalogue_version
 from ..errors import bad_request, not_found
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Keyword, Organisation
 from ..opendata import addresses
 from ..opendata.views import gone_page
 from ..schemas import ProjectFilterSchema
 from ..services import find_project
-from . import bp, listing
+from . import bp, cards, listing
 from .search_views import similar_projects_of
 
 
@@ -39,7 +44,7 @@ def home():
     return render_template(
         "public/home.html",
         counts=queries.catalogue_counts(),
-        recent=queries.recently_updated(),
+        recent=cards.recent_cards(),
         keywords=queries.keyword_counts(),
     )
 
@@ -55,7 +60,7 @@ def project_list():
     except ValidationError as error:
         raise bad_request(gettext("Ungültiger Filter – %(message)s", message=listing.readable_errors(error.messages)))
     per_page = min(filters["per_page"] or current_app.config["PAGE_SIZE"], current_app.config["MAX_PAGE_SIZE"])
-    page = queries.paginate_projects(filters, per_page)
+    page = cards.card_page(filters, per_page)
     if filters["page"] > 1 and filters["page"] > page.pages:
         raise not_found(
             gettext(
@@ -67,14 +72,39 @@ def project_list():
     # Only known filters: extra parameters such as ?_scheme=… or ?endpoint=… would
     # otherwise reach url_for() as its own keyword arguments and crash the pagination.
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _FILTER_KEYS])
-    return render_template(
-        "public/project_list.html",
-        page=page,
-        args=args,
-        **listing.listing_context(
-            ".project_list", args, filters, _filter_counts(filters), page.total, page.page, per_page
-        ),
-    )
+    context = listing.listing_context(".project_list", args, filters, None, page.total, page.page, per_page)
+    return render_template("public/project_list.html", page=page, args=args, panel=_filter_panel(filters), **context)
+
+
+#: Filter forms of the project list kept per process (the newest first out of the door).
+PANELS_KEPT = 200
+_panels: OrderedDict = OrderedDict()
+_panels_lock = Lock()
+
+
+def _filter_panel(filters: dict):
+    """The list's filter form (every value with its count), rendered once per catalogue version,
+    search index state, language and filters: it is the same for everyone and every page of the
+    list, and counting and rendering some hundred options is most of the list's work."""
+    try:
+        seq = current_app.extensions["catalogue_search"].meta()["seq"]
+    except Exception:  # an unreadable index: the counts come from the database (_filter_counts)
+        seq = -1
+    chosen = repr([(key, value) for key, value in sorted(filters.items()) if key != "page"])
+    key = (str(db.engine.url), catalogue_version()[1], seq, current_language(), request.script_root, chosen)
+    with _panels_lock:
+        panel = _panels.get(key)
+        if panel is not None:
+            _panels.move_to_end(key)
+            return panel
+    render = get_template_attribute("public/_listing.html", "filter_panel")
+    groups = listing.filter_groups(filters, _filter_counts(filters))
+    panel = render(groups, listing.active_count(filters), filters, url_for(".project_list"))
+    with _panels_lock:
+        _panels[key] = panel
+        while len(_panels) > PANELS_KEPT:
+            _panels.popitem(last=False)
+    return panel
 
 
 def _filter_counts(filters: dict) -> dict:
@@ -94,6 +124,8 @@ def _filter_counts(filters: dict) -> dict:
 
 
 bp.add_app_template_global(queries.content_changed, "content_changed")
+bp.add_app_template_global(cards.as_card, "as_card")
+bp.add_app_template_global(cards.card_texts, "card_texts")
 
 
 @bp.get("/projekte/<slug>")
