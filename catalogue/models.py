@@ -167,6 +167,8 @@ class Project(db.Model):
         CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
         # The public list's default order (published, by title): a page is an index range scan.
         Index("ix_projects_status_title", "status", "title", "id"),
+        # Newest first (/projekte?sort=neueste, the start page): the same, backwards.
+        Index("ix_projects_status_changed", "status", "content_changed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,8 +33,9 @@ def _involving(condition):
     return Project.participations.any(Participation.organisation.has(condition))
 
 
-def filtered_projects(filters: dict):
-    """SELECT of the published projects matching the filters, in the requested order."""
+def filtered_projects(filters: dict, eager: bool = True):
+    """SELECT of the published projects matching the filters, in the requested order (with
+    ``eager``, loading what list entries show of each)."""
     stmt = select(Project).where(PUBLISHED)
     if filters["keywords"]:
         keys = [keyword_key(name) for name in filters["keywords"]]
@@ -63,7 +64,8 @@ def filtered_projects(filters: dict):
         # Unknown start years go last, whatever the database's NULL ordering is.
         "seit": (Project.since_year.is_(None), Project.since_year.desc(), Project.title),
     }[filters["sort"]]
-    return _with_profile_parts(stmt.order_by(*order))
+    stmt = stmt.order_by(*order)
+    return _with_profile_parts(stmt) if eager else stmt
 
 
 def participant_project_ids(filters: dict) -> set[int] | None:

@@ -169,15 +169,23 @@ class CardPage:
         return ceil(self.total / self.per_page) if self.total else 0
 
 
-def card_page(filters: dict, per_page: int, max_per_page: int = 100) -> CardPage:
-    """One page of the filtered list as cards: the page's ids, the count, the cards (five
-    statements; an out-of-range page is empty, as ``queries.paginate_projects`` gives it)."""
+def card_page(filters: dict, per_page: int, total: int | None = None, max_per_page: int = 100) -> CardPage:
+    """One page of the filtered list as cards: the page's ids, the count (unless ``total`` is
+    known: see ``count_projects``), the cards; an out-of-range page is empty, as
+    ``queries.paginate_projects`` gives it."""
     per_page = min(per_page, max_per_page)
     page = max(1, filters["page"])
-    ids_stmt = queries.filtered_projects(filters).with_only_columns(Project.id)
+    ids_stmt = queries.filtered_projects(filters, eager=False).with_only_columns(Project.id)
     ids = list(db.session.scalars(ids_stmt.limit(per_page).offset((page - 1) * per_page)))
-    total = db.session.scalar(select(func.count()).select_from(ids_stmt.order_by(None).subquery())) or 0
+    if total is None:
+        total = count_projects(filters)
     return CardPage(load_cards(ids), total, page, per_page)
+
+
+def count_projects(filters: dict) -> int:
+    """How many published profiles pass the filters."""
+    ids = queries.filtered_projects(filters, eager=False).with_only_columns(Project.id).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(ids.subquery())) or 0
 
 
 def recent_cards() -> list[Card]:

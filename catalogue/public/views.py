@@ -60,7 +60,8 @@ def project_list():
     except ValidationError as error:
         raise bad_request(gettext("Ungültiger Filter – %(message)s", message=listing.readable_errors(error.messages)))
     per_page = min(filters["per_page"] or current_app.config["PAGE_SIZE"], current_app.config["MAX_PAGE_SIZE"])
-    page = cards.card_page(filters, per_page)
+    panel, total = _list_head(filters)
+    page = cards.card_page(filters, per_page, total)
     if filters["page"] > 1 and filters["page"] > page.pages:
         raise not_found(
             gettext(
@@ -73,19 +74,20 @@ def project_list():
     # otherwise reach url_for() as its own keyword arguments and crash the pagination.
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in _FILTER_KEYS])
     context = listing.listing_context(".project_list", args, filters, None, page.total, page.page, per_page)
-    return render_template("public/project_list.html", page=page, args=args, panel=_filter_panel(filters), **context)
+    return render_template("public/project_list.html", page=page, args=args, panel=panel, **context)
 
 
-#: Filter forms of the project list kept per process (the newest first out of the door).
+#: Filter forms and counts of the project list kept per process (the oldest first out of the door).
 PANELS_KEPT = 200
 _panels: OrderedDict = OrderedDict()
 _panels_lock = Lock()
 
 
-def _filter_panel(filters: dict):
-    """The list's filter form (every value with its count), rendered once per catalogue version,
-    search index state, language and filters: it is the same for everyone and every page of the
-    list, and counting and rendering some hundred options is most of the list's work."""
+def _list_head(filters: dict) -> tuple:
+    """The list's filter form (every value with its count) and how many profiles pass the
+    filters, once per catalogue version, search index state, language and filters: the same for
+    everyone and every page of the list, and counting and rendering some hundred options is
+    most of the list's work."""
     try:
         seq = current_app.extensions["catalogue_search"].meta()["seq"]
     except Exception:  # an unreadable index: the counts come from the database (_filter_counts)
@@ -93,18 +95,21 @@ def _filter_panel(filters: dict):
     chosen = repr([(key, value) for key, value in sorted(filters.items()) if key != "page"])
     key = (str(db.engine.url), catalogue_version()[1], seq, current_language(), request.script_root, chosen)
     with _panels_lock:
-        panel = _panels.get(key)
-        if panel is not None:
+        found = _panels.get(key)
+        if found is not None:
             _panels.move_to_end(key)
-            return panel
+            return found
     render = get_template_attribute("public/_listing.html", "filter_panel")
     groups = listing.filter_groups(filters, _filter_counts(filters))
-    panel = render(groups, listing.active_count(filters), filters, url_for(".project_list"))
+    found = (
+        render(groups, listing.active_count(filters), filters, url_for(".project_list")),
+        cards.count_projects(filters),
+    )
     with _panels_lock:
-        _panels[key] = panel
+        _panels[key] = found
         while len(_panels) > PANELS_KEPT:
             _panels.popitem(last=False)
-    return panel
+    return found
 
 
 def _filter_counts(filters: dict) -> dict:
