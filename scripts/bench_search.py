@@ -4,10 +4,12 @@
     .venv/bin/python scripts/bench_search.py --large    # also 100 000
     .venv/bin/python scripts/bench_search.py --profile  # cProfile of the Whoosh searches at 10 000
     .venv/bin/python scripts/bench_search.py --sizes 10000,20000,40000   # any sizes
+    .venv/bin/python scripts/bench_search.py --index-cache /tmp/bench-indexes   # builds kept for later runs
 
 Besides the percentiles of warm searches, each size times the first search after a write as
-its own figure (a write makes a new index generation: new searcher, facet tables, cold posting
-caches), median of a few writes, against the same query warm and against FTS5 after an insert.
+its own figure (a write makes a new index generation: a new searcher and snapshot, scores
+computed again), median of a few writes, against the same query warm and against FTS5 after an
+insert; and the first as-you-type suggestion after a write against a warm one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import cProfile
 import pstats
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -31,6 +34,7 @@ from catalogue.search.facets import since_range  # noqa: E402
 from catalogue.search.schema import INDEX_VERSION, write_document  # noqa: E402
 from catalogue.search.searching import run_search  # noqa: E402
 from catalogue.search.store import IndexStore  # noqa: E402
+from catalogue.search.suggestions import suggest  # noqa: E402
 
 WORDLIST = Path("/usr/share/dict/ngerman")
 STATES = ["DE-NW", "DE-SN", "DE-BY", "DE-BW", "DE-HE", "DE-NI", "DE-TH", "DE-SH"]
@@ -229,14 +233,23 @@ def timed(workload, whoosh, fts, profiler=None) -> tuple[list[float], list[float
     return whoosh_times, fts_times
 
 
-def run(n: int, query_count: int, profile: bool) -> dict:
+def run(n: int, query_count: int, profile: bool, index_cache: str | None = None) -> dict:
     records = list(corpus(n))
     rng = random.Random(n)
     workload = queries(rng, records, query_count)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        store, whoosh_size = build_whoosh(records, Path(tmp) / "index")
-        whoosh_build = time.perf_counter() - start
+        cached = Path(index_cache) / f"whoosh-{n}-v{INDEX_VERSION}" if index_cache else None
+        if cached is not None and cached.exists():  # built by an earlier run: copied, not timed
+            shutil.copytree(cached, Path(tmp) / "index")
+            store = IndexStore(Path(tmp) / "index")
+            whoosh_size = sum(f.stat().st_size for f in (store.root / store.current_generation()).iterdir())
+            whoosh_build = None
+        else:
+            store, whoosh_size = build_whoosh(records, Path(tmp) / "index")
+            whoosh_build = time.perf_counter() - start
+            if cached is not None:
+                shutil.copytree(Path(tmp) / "index", cached)
         start = time.perf_counter()
         con, fts_size = build_fts(records, Path(tmp) / "fts.sqlite3")
         fts_build = time.perf_counter() - start
@@ -262,33 +275,53 @@ def run(n: int, query_count: int, profile: bool) -> dict:
     }
 
 
-def first_after_write(store, con, records, workload, search, writes: int = 5) -> dict:
-    """Milliseconds of the first search after a write (median of ``writes``), of the same
-    search warm right after, and of FTS5's first search after an insert."""
-    first, warm, fts_first = [], [], []
+def first_after_write(store, con, records, workload, search, writes: int = 7) -> dict:
+    """Milliseconds (medians of ``writes`` writes) of the first search after a write, of the same
+    search warm right after (median of three), of FTS5's first search after an insert, and of the
+    first as-you-type suggestion after a write against the same suggestion warm. The queries are
+    spread over the workload (phrases, places, topics, typos, exclusions, word pairs)."""
+    first, warm, fts_first, suggest_first, suggest_warm = [], [], [], [], []
     rng = random.Random(len(records))
-    for number in range(writes):
+    suggest(store, "Ver")  # a worker's suggestions are warm before the write, as its searches are
+
+    def write(number):
         record = dict(rng.choice(records), summary=f"Geändert {number}. " + rng.choice(records)["summary"])
         writer = store.index().writer()
         write_document(writer, record)
         writer.commit()
-        q = workload[number % len(workload)]
+        return record
+
+    def ms(function, *args) -> float:
         start = time.perf_counter()
-        search(q)
-        first.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        search(q)
-        warm.append(time.perf_counter() - start)
+        function(*args)
+        return (time.perf_counter() - start) * 1000
+
+    for number in range(writes):
+        record = write(number)
+        q = workload[number * len(workload) // writes]
+        first.append(ms(search, q))
+        warm.append(statistics.median(ms(search, q) for _ in range(3)))
         con.execute("DELETE FROM docs WHERE rowid = ?", (record["id"],))
         con.execute("DELETE FROM facets WHERE id = ?", (record["id"],))
         con.execute("DELETE FROM facet_values WHERE id = ?", (record["id"],))
         insert_fts(con, record)
         con.commit()
-        start = time.perf_counter()
-        fts_search(con, q)
-        fts_first.append(time.perf_counter() - start)
-    ms = lambda values: statistics.median(values) * 1000  # noqa: E731
-    return {"first": ms(first), "warm": ms(warm), "fts_first": ms(fts_first)}
+        fts_first.append(ms(fts_search, con, q))
+        write(writes + number)
+        prefix = q.strip('"-').split()[0][:3]
+        suggest_first.append(ms(suggest, store, prefix))
+        suggest_warm.append(statistics.median(ms(suggest, store, prefix) for _ in range(3)))
+    return {
+        "first": statistics.median(first),
+        "warm": statistics.median(warm),
+        "fts_first": statistics.median(fts_first),
+        "suggest_first": statistics.median(suggest_first),
+        "suggest_warm": statistics.median(suggest_warm),
+    }
+
+
+def build(seconds: float | None) -> str:
+    return "cached" if seconds is None else f"{seconds:.1f}"
 
 
 def main() -> None:
@@ -297,6 +330,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="cProfile the Whoosh searches of the largest size")
     parser.add_argument("--sizes", help="comma-separated numbers of profiles (instead of 1000,10000[,100000])")
+    parser.add_argument(
+        "--index-cache",
+        help="folder keeping each size's built Whoosh index for later runs (its build is then not timed: 'cached')",
+    )
     args = parser.parse_args()
     sizes = [1_000, 10_000] + ([100_000] if args.large else [])
     if args.sizes:
@@ -308,19 +345,20 @@ def main() -> None:
     lines = [header, "|---|---|---|---|---|---|---|"]
     writes = [
         "| profiles | Whoosh first search after a write ms | same search warm ms | ratio | "
-        "FTS5 first search after an insert ms |",
-        "|---|---|---|---|---|",
+        "FTS5 first search after an insert ms | first suggestion after a write ms | warm suggestion ms |",
+        "|---|---|---|---|---|---|---|",
     ]
     for n in sizes:
-        r = run(n, args.queries, args.profile and n == sizes[-1])
+        r = run(n, args.queries, args.profile and n == sizes[-1], args.index_cache)
         w = r["after_write"]
         writes.append(
-            f"| {n:,} | {w['first']:.1f} | {w['warm']:.1f} | {w['first'] / w['warm']:.1f}× | {w['fts_first']:.1f} |"
+            f"| {n:,} | {w['first']:.1f} | {w['warm']:.1f} | {w['first'] / w['warm']:.1f}× | {w['fts_first']:.1f} | "
+            f"{w['suggest_first']:.1f} | {w['suggest_warm']:.1f} |"
         )
         for engine in ("whoosh", "fts"):
             p50, p95, p99 = r[engine]
             lines.append(
-                f"| {n:,} | {'Whoosh' if engine == 'whoosh' else 'FTS5'} | {r[engine + '_build']:.1f} | "
+                f"| {n:,} | {'Whoosh' if engine == 'whoosh' else 'FTS5'} | {build(r[engine + '_build'])} | "
                 f"{r[engine + '_size'] / 1e6:.1f} | {p50:.1f} | {p95:.1f} | {p99:.1f} |"
             )
         ratio = [w / f if f else float("inf") for w, f in zip(r["whoosh"], r["fts"])]

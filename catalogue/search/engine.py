@@ -9,15 +9,24 @@ is then set algebra on those dicts (done in C), and facet counts are intersectio
 per-value document sets. Typo tolerance (fuzzy terms) is only used for a term no document has,
 expanded once against the term lists and cached.
 
+A write makes a new generation (a small new segment, deletions marked in the others). What is
+read from a segment stays valid as long as the segment exists, so it is kept across generations
+in a ``SegmentCache`` (decoded posting blocks, positions, field lengths, terms near a typo); only
+the scores are computed again, because idf and average lengths change with every write. The
+next ``Snapshot`` is derived from the previous one (set operations, copy-on-write value sets,
+patched sort orders) instead of being built from every record again.
+
 The block reading uses the internals of whoosh-reloaded's W3 codec, all of them in ``w3.py``.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter, OrderedDict
 from functools import lru_cache, reduce
+from itertools import chain, count, filterfalse
 from math import log
 from operator import or_
 
@@ -26,7 +35,7 @@ from whoosh.codec.base import Automata
 from whoosh.reading import TermNotFound
 
 from .analysis import fold
-from .facets import INDEXED, facet_values
+from .facets import FACETS, INDEXED, facet_values
 from .query import Clause, terms_of
 from .schema import FIELD_BOOSTS, TEXT_FIELDS, PhrasePositions
 from .w3 import LENGTH_OF_BYTE, block, block_max_id, length_codes, next_block, term_matchers
@@ -72,58 +81,219 @@ class _LRU:
         return value
 
 
+def segment_key(leaf):
+    """The id of a leaf reader's segment, or a key of its own for a reader without one."""
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    return segment.segment_id() if segment is not None else ("unsaved", next(_UNSAVED))
+
+
+_UNSAVED = count()
+
+
+@lru_cache(maxsize=256)
+def _automaton(term: str, maxdist: int):
+    """The Levenshtein automaton of a typo (read-only once built; Whoosh builds one per call)."""
+    return levenshtein_automaton(term, maxdist, prefix=2).to_dfa()
+
+
+def _position_masks(leaf, field: str, term: str, missing: list[int], decoded: dict[int, int]) -> None:
+    """Add the positions of ``term`` in ``field`` of the ``missing`` documents (sorted document
+    numbers within the segment) that have it to ``decoded``, as bit masks (bit p: the term is at
+    position p). Only the posting blocks holding a wanted document are read, and only the wanted
+    documents' positions decoded (a frequent word has thousands)."""
+    fmt = leaf.schema[field].format
+    mask = (
+        fmt.mask
+        if isinstance(fmt, PhrasePositions)
+        else (lambda value: reduce(or_, map(_ONE.__lshift__, fmt.decode_positions(value)), 0))
+    )
+    for _, matcher in term_matchers([(leaf, 0)], field, term):
+        first = 0
+        while matcher.is_active() and first < len(missing):
+            last = bisect_right(missing, block_max_id(matcher), first)
+            if last > first:
+                ids, _, values = block(matcher, 0, values=True)
+                where = dict(zip(ids, range(len(ids))))
+                decoded.update((d, mask(values[where[d]])) for d in missing[first:last] if d in where)
+            first = last
+            next_block(matcher)
+
+
+class SegmentCache:
+    """What is read from single segments, kept across generations (one per index store).
+
+    A segment never changes once written: a write adds a segment, marks deleted documents in the
+    index's table of contents and merges small segments into a new one. So the posting blocks of
+    a segment decoded into (document numbers, weights), its positions as bit masks, its field
+    lengths and its terms near a typo hold as long as the segment is in use, and after a write
+    only the new segment is read; the scores, which depend on the whole index (idf, average field
+    length), are computed per generation from them. Keyed by segment id; the bounded caches let
+    segments no longer in use age out, the field lengths are dropped with ``retain``."""
+
+    def __init__(self):
+        self.postings = _LRU(POSTINGS_CACHE)
+        self.positions = _LRU(POSITIONS_CACHE)
+        self.near = _LRU(FUZZY_CACHE)
+        self._lengths: dict[tuple, list[int]] = {}
+        #: how often a (field, term) posting list was decoded, per segment id (the tests' witness)
+        self.decoded: Counter = Counter()
+
+    def retain(self, segments) -> None:
+        """Drop the field lengths of segments other than ``segments`` (ids)."""
+        keep = set(segments)
+        for key in [key for key in list(self._lengths) if key[0] not in keep]:
+            self._lengths.pop(key, None)
+
+    def lengths(self, segment, leaf, field: str) -> list[int]:
+        """Field length per document of one segment (as Whoosh stores it: one byte, approximated)."""
+        found = self._lengths.get((segment, field))
+        if found is None:
+            codes = length_codes(leaf, field)
+            found = [LENGTH_OF_BYTE[code] or 1 for code in codes] if codes is not None else []
+            found += [1] * (leaf.doc_count_all() - len(found))
+            self._lengths[(segment, field)] = found
+        return found
+
+    def raw_postings(self, segment, leaf, field: str, term: str) -> tuple[array, array]:
+        """(document numbers within the segment, weights) of ``term`` in ``field`` of one segment."""
+        key = (segment, field, term)
+        found = self.postings.get(key)
+        if found is None:
+            ids, weights = array("i"), array("d")  # compact: 12 bytes a posting
+            for _, matcher in term_matchers([(leaf, 0)], field, term):
+                while matcher.is_active():
+                    block_ids, block_weights, _ = block(matcher, 0)
+                    ids.extend(block_ids)
+                    weights.extend(block_weights)
+                    next_block(matcher)
+            self.decoded[segment] += 1
+            found = self.postings.put(key, (ids, weights), len(ids) + 1)
+        return found
+
+    def position_masks(self, segment, leaf, field: str, term: str, wanted: list[int]) -> dict[int, int]:
+        """Bit masks of ``term`` in ``field`` per document of one segment, read at least for the
+        ``wanted`` documents (sorted, within the segment) that have the term."""
+        key = (segment, field, term)
+        decoded = self.positions.get(key)
+        if decoded is None:
+            decoded = {}
+        missing = [d for d in wanted if d not in decoded]
+        if missing:
+            _position_masks(leaf, field, term, missing, decoded)
+        return self.positions.put(key, decoded, len(decoded) + 1)
+
+    def terms_near(self, segment, leaf, field: str, term: str, maxdist: int) -> frozenset[str]:
+        """Terms of ``field`` in one segment within ``maxdist`` edits of ``term``."""
+        key = (segment, field, term, maxdist)
+        found = self.near.get(key)
+        if found is None:
+            try:
+                found = frozenset(Automata.find_matches(_automaton(term, maxdist), leaf.cursor(field)))
+            except (TermNotFound, KeyError):
+                found = frozenset()
+            self.near.put(key, found)
+        return found
+
+
 class _Positions:
-    """Positions of one (field, term) per document as a bit mask (bit p: the term is at
-    position p), read only for the documents asked for (skipping the posting blocks without
-    them) and decoded once. Masks make a phrase check a shift and an AND per document."""
+    """Positions of one (field, term) per document number of a generation as bit masks, read
+    only for the documents asked for; taken from the segments' cached masks where they have them."""
 
     def __init__(self, snapshot: Snapshot, field: str, term: str):
         self.snapshot, self.field, self.term = snapshot, field, term
         self.decoded: dict[int, int] = {}
-        fmt = snapshot.reader.schema[field].format
-        self._mask = (
-            fmt.mask
-            if isinstance(fmt, PhrasePositions)
-            else (lambda value: reduce(or_, map(_ONE.__lshift__, fmt.decode_positions(value)), 0))
-        )
 
     def load(self, docnums) -> None:
         missing = sorted(d for d in docnums if d not in self.decoded)
         if not missing:
             return
-        decoded = self.decoded
-        for offset, matcher in self.snapshot.matchers(self.field, self.term):
-            # Walk the block headers; only blocks holding a wanted document are read and only
-            # the wanted documents' positions decoded (a frequent word has thousands).
-            first = bisect_left(missing, offset)
-            while matcher.is_active() and first < len(missing):
-                last = bisect_right(missing, offset + block_max_id(matcher), first)
-                if last > first:
-                    ids, _, values = block(matcher, offset, values=True)
-                    where = dict(zip(ids, range(len(ids))))
-                    found = [d for d in missing[first:last] if d in where]
-                    mask = self._mask
-                    decoded.update((d, mask(values[where[d]])) for d in found)
-                first = last
-                next_block(matcher)
+        snap, decoded = self.snapshot, self.decoded
+        for segment, leaf, offset, size in snap.segments:
+            first, last = bisect_left(missing, offset), bisect_left(missing, offset + size)
+            if first == last:
+                continue
+            wanted = [d - offset for d in missing[first:last]]
+            masks = snap.cache.position_masks(segment, leaf, self.field, self.term, wanted)
+            decoded.update((offset + d, masks[d]) for d in wanted if d in masks)
 
     def __getitem__(self, docnum: int) -> int:
         return self.decoded.get(docnum, 0)
 
 
+def _indexed(record: dict) -> dict[str, tuple]:
+    """The values of one record per document set a snapshot keeps (``INDEXED``)."""
+    values = facet_values(record)
+    values["legal_form_raw"] = (record["legal_form"],)
+    values["year"] = (record["since"],) if record["since"] is not None else ()
+    return values
+
+
+def _changes(old: Snapshot, new: Snapshot) -> tuple[list[int], list[int]]:
+    """Document numbers whose document differs between two generations: (the old generation's
+    live documents to remove, the new one's to add). A segment at the same place in both differs
+    only by its deletions (segments never change); the documents of any other segment are
+    removed or added as a whole. The work is in proportion to the changes and the deletions."""
+    before = {(segment, offset): leaf for segment, leaf, offset, _ in old.segments}
+    old_table, new_table = old.table, new.table
+    removed: list[int] = []
+    added: list[int] = []
+    kept = set()
+    for segment, leaf, offset, size in new.segments:
+        previous = before.get((segment, offset))
+        if previous is None:
+            added += [d for d in range(offset, offset + size) if new_table[d] is not None]
+            continue
+        kept.add((segment, offset))
+        was, now = _deleted(previous), _deleted(leaf)
+        if was != now:
+            removed += [offset + d for d in now - was if old_table[offset + d] is not None]
+            added += [offset + d for d in was - now if new_table[offset + d] is not None]
+    for segment, _, offset, size in old.segments:
+        if (segment, offset) not in kept:
+            removed += [d for d in range(offset, offset + size) if old_table[d] is not None]
+    return removed, added
+
+
+def _deleted(leaf) -> frozenset[int]:
+    return frozenset(leaf.segment().deleted_docs())
+
+
+#: Values remembered per generation (``Snapshot.remembered``) that a new generation derives from
+#: the previous one's: key -> derive(value, snapshot, previous, removed, added).
+CARRIED: dict = {}
+
+
+def carried(key):
+    """Register how a remembered value is derived from the previous generation's (a decorator)."""
+
+    def register(derive):
+        CARRIED[key] = derive
+        return derive
+
+    return register
+
+
 class Snapshot:
     """Everything derived from one searcher generation: facet records, document sets per facet
-    value, sort orders, field lengths and cached posting dicts."""
+    value, sort orders and cached posting dicts.
 
-    def __init__(self, searcher, table: list):
+    Given the previous generation's snapshot, a new one is derived from it when few documents
+    changed (a write: a small new segment and a few deletions): the live and published sets, the
+    per-value document sets (copy-on-write: only the touched values get new sets), the sort
+    orders (patched) and the registered remembered values; what is read from unchanged segments
+    comes from the ``SegmentCache``. The result is the same as a snapshot built from nothing
+    (``tests/search/test_incremental.py`` compares them)."""
+
+    def __init__(self, searcher, table: list, previous: Snapshot | None = None, cache: SegmentCache | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.table = table
         self.doc_count = self.reader.doc_count_all()
         self.leaves = list(self.reader.leaf_readers())
-        self.live = frozenset(d for d, record in enumerate(table) if record is not None)
-        self.published = frozenset(d for d in self.live if table[d]["status"] == "published")
-        self._lengths: dict[str, list] = {}
+        self.cache = cache if cache is not None else SegmentCache()
+        #: (segment key, leaf reader, first document number, number of documents) per segment
+        self.segments = [(segment_key(leaf), leaf, offset, leaf.doc_count_all()) for leaf, offset in self.leaves]
+        self.cache.retain(segment for segment, *_ in self.segments)
         self._avg: dict[str, float] = {}
         self._postings = _LRU(POSTINGS_CACHE)
         self._positions = _LRU(POSITIONS_CACHE)
@@ -131,73 +301,120 @@ class Snapshot:
         self._memo = _LRU(FUZZY_CACHE)
         self._orders: dict[str, list] = {}
         self._lock = threading.Lock()
-        self.values = self._value_index()
+        removed, added = _changes(previous, self) if previous is not None else (None, None)
+        #: whether this generation was derived from the previous one (or built from nothing)
+        self.derived = previous is not None and len(removed) + len(added) <= len(previous.live) // 2
+        if self.derived:
+            self._derive(previous, removed, added)
+        else:
+            self.live = frozenset(d for d, record in enumerate(table) if record is not None)
+            self.published = frozenset(d for d in self.live if table[d]["status"] == "published")
+            self.values = self._value_index()
+            #: facet value -> its sort key among values of the same count (a total order)
+            self.sort_keys = {}
+            self._sort_keys(self.values.values())
+
+    def _sort_keys(self, values) -> None:
+        keys = self.sort_keys
+        for value in chain.from_iterable(values):
+            if isinstance(value, str) and value not in keys:
+                keys[value] = (_folded(value), value)
 
     # ------------------------------------------------------------------ per-document data
 
     def _value_index(self) -> dict[str, dict]:
         """Per facet: value -> document set; also fills ``per_document`` (per facet: document
-        number -> values, for the live documents only) and ``sort_keys``. One pass over the
-        live documents: nothing here is as long as the catalogue per document."""
+        number -> values, for the live documents only). One pass over the live documents:
+        nothing here is as long as the catalogue per document."""
         index: dict[str, dict] = {name: {} for name in INDEXED}
         self.per_document: dict[str, dict] = {name: {} for name in index}
         per_document = self.per_document
         for docnum in self.live:
             record = self.table[docnum]
-            for name, values in facet_values(record).items():
+            for name, values in _indexed(record).items():
                 bucket = index[name]
-                per_document[name][docnum] = values
+                if name in FACETS:
+                    per_document[name][docnum] = values
                 for value in values:
                     bucket.setdefault(value, set()).add(docnum)
-            index["legal_form_raw"].setdefault(record["legal_form"], set()).add(docnum)
-            if record["since"] is not None:
-                index["year"].setdefault(record["since"], set()).add(docnum)
-        self.sort_keys = {
-            value: _folded(value) for values in index.values() for value in values if isinstance(value, str)
-        }
         return index
 
-    def lengths(self, field: str) -> list:
-        """Field length per document number (as Whoosh stores it: one byte, approximated)."""
-        found = self._lengths.get(field)
-        if found is None:
-            found = [1] * self.doc_count
-            for leaf, offset in self.leaves:
-                codes = length_codes(leaf, field)
-                if codes is not None:
-                    found[offset : offset + len(codes)] = [LENGTH_OF_BYTE[code] or 1 for code in codes]
-            self._lengths[field] = found
-        return found
+    def _derive(self, old: Snapshot, removed: list[int], added: list[int]) -> None:
+        """Live and published sets, value sets and sort orders from the previous generation's,
+        for the documents removed from it and added to it (a changed document is both)."""
+        table, old_table = self.table, old.table
+        self.live, self.published = old.live, old.published
+        if removed or added:
+            self.live = old.live.difference(removed).union(added)
+            self.published = old.published.difference(removed).union(
+                d for d in added if table[d]["status"] == "published"
+            )
+        index = {name: dict(values) for name, values in old.values.items()}
+        # Only ever looked up for live documents: a removed document's entry stays (so that
+        # the dicts have no deleted slots and the next generation copies them as a block).
+        self.per_document = per_document = {name: dict(values) for name, values in old.per_document.items()}
+        edits: dict[tuple, tuple[set, set]] = {}
+        for docnums, records, side in ((removed, old_table, 0), (added, table, 1)):
+            for docnum in docnums:
+                for name, values in _indexed(records[docnum]).items():
+                    if side and name in FACETS:
+                        per_document[name][docnum] = values
+                    for value in values:
+                        edits.setdefault((name, value), (set(), set()))[side].add(docnum)
+        for (name, value), (gone, new) in edits.items():
+            bucket = index[name]
+            found = bucket.get(value, set()).difference(gone) | new  # a new set: the old one is shared
+            if found:
+                bucket[value] = found
+            else:
+                bucket.pop(value, None)
+        self.values = index
+        self.sort_keys = dict(old.sort_keys)  # a value no longer there is never looked up
+        self._sort_keys([value] for _, value in edits)
+        gone = set(removed)
+        for sort, order in list(old._orders.items()):
+            key = self.order_key(sort)
+            found = list(filterfalse(gone.__contains__, order)) if gone else list(order)
+            if len(added) > 32:
+                found = sorted(chain(found, added), key=key)
+            else:
+                for docnum in added:
+                    insort(found, docnum, key=key)
+            self._orders[sort] = found
+        for key, derive in CARRIED.items():
+            value = old._memo.get(key)
+            if value is not None:
+                self._memo.put(key, derive(value, self, old, removed, added))
 
     def avg_length(self, field: str) -> float:
         if field not in self._avg:
             self._avg[field] = (self.reader.field_length(field) / (self.doc_count or 1)) or 1.0
         return self._avg[field]
 
+    def order_key(self, sort: str):
+        """The sort key of a document number in a sort (titel, neueste, seit): a total order
+        (the document number last), so that a patched order equals a sorted one."""
+        table = self.table
+        if sort == "titel":
+            return lambda d: (_folded(table[d]["title"]), table[d]["id"], d)
+        if sort == "neueste":
+            return lambda d: (-table[d]["updated"], -table[d]["id"], d)
+        if sort == "seit":
+            return lambda d: (
+                table[d]["since"] is None,
+                -(table[d]["since"] or 0),
+                _folded(table[d]["title"]),
+                table[d]["id"],
+                d,
+            )
+        raise KeyError(sort)
+
     def order(self, sort: str) -> list[int]:
         """Live document numbers in the order of a sort (titel, neueste, seit)."""
         found = self._orders.get(sort)
         if found is None:
-            table = self.table
-            keys = {
-                "titel": lambda d: (_folded(table[d]["title"]), table[d]["id"]),
-                "neueste": lambda d: (-table[d]["updated"], -table[d]["id"]),
-                "seit": lambda d: (
-                    table[d]["since"] is None,
-                    -(table[d]["since"] or 0),
-                    _folded(table[d]["title"]),
-                    table[d]["id"],
-                ),
-            }
-            found = sorted(self.live, key=keys[sort])
+            found = sorted(self.live, key=self.order_key(sort))
             self._orders[sort] = found
-        return found
-
-    def title_rank(self) -> dict[int, int]:
-        found = self._orders.get("_rank")
-        if found is None:
-            found = {docnum: rank for rank, docnum in enumerate(self.order("titel"))}
-            self._orders["_rank"] = found
         return found
 
     def remembered(self, key, compute):
@@ -207,19 +424,10 @@ class Snapshot:
 
     # ------------------------------------------------------------------ postings
 
-    def matchers(self, field: str, term: str):
-        """(document number offset, block matcher) of ``term`` in ``field``, per segment."""
-        return term_matchers(self.leaves, field, term)
-
-    def _blocks(self, field: str, term: str):
-        """(ids, weights) per posting block of every segment, ids as document numbers."""
-        for offset, matcher in self.matchers(field, term):
-            while matcher.is_active():
-                yield block(matcher, offset)[:2]
-                next_block(matcher)
-
     def postings(self, field: str, term: str) -> dict[int, float]:
-        """docnum -> field-boosted BM25F score of ``term`` in ``field`` (cached)."""
+        """docnum -> field-boosted BM25F score of ``term`` in ``field`` (cached). The decoded
+        postings of each segment come from the segment cache; the scores depend on the whole
+        generation (idf, average length) and are computed here."""
         key = (field, term)
         found = self._postings.get(key)
         if found is not None:
@@ -229,11 +437,23 @@ class Snapshot:
             return self._postings.put(key, {})
         idf = log(self.doc_count / (df + 1)) + 1
         factor = FIELD_BOOSTS[field] * idf * (K1 + 1)
-        lengths, norm = self.lengths(field), B / self.avg_length(field)
-        base = K1 * (1 - B)
-        scores: dict[int, float] = {}
-        for ids, weights in self._blocks(field, term):
-            scores.update({d: factor * w / (w + base + K1 * norm * lengths[d]) for d, w in zip(ids, weights)})
+        scale, base = K1 * (B / self.avg_length(field)), K1 * (1 - B)
+        scores: dict[int, float] | None = None
+        cache = self.cache
+        for segment, leaf, offset, _ in self.segments:
+            ids, weights = cache.raw_postings(segment, leaf, field, term)
+            if not ids:
+                continue
+            lengths = cache.lengths(segment, leaf, field)
+            if offset:
+                part = {offset + d: factor * w / (w + base + scale * lengths[d]) for d, w in zip(ids, weights)}
+            else:
+                part = {d: factor * w / (w + base + scale * lengths[d]) for d, w in zip(ids, weights)}
+            if scores is None:
+                scores = part
+            else:
+                scores.update(part)
+        scores = scores if scores is not None else {}
         return self._postings.put(key, scores, len(scores) + 1)
 
     def positions(self, field: str, term: str, docnums) -> _Positions:
@@ -252,17 +472,12 @@ class Snapshot:
         if found is not None:
             return found
         maxdist = 1 if len(term) < 8 else 2
-        # One automaton for every field (``reader.terms_within`` builds one per call, the costly part).
-        dfa = levenshtein_automaton(term, maxdist, prefix=2).to_dfa()
         frequency: dict[str, int] = {}
         for name in TEXT_FIELDS:
-            found: set[str] = set()
-            for leaf, _ in self.leaves:  # per segment: Whoosh's MultiCursor finds nothing
-                try:
-                    found.update(Automata.find_matches(dfa, leaf.cursor(name)))
-                except (TermNotFound, KeyError):
-                    continue
-            for candidate in found:
+            near: set[str] = set()
+            for segment, leaf, _, _ in self.segments:  # per segment: Whoosh's MultiCursor finds nothing
+                near |= self.cache.terms_near(segment, leaf, name, term, maxdist)
+            for candidate in near:
                 frequency[candidate] = frequency.get(candidate, 0) + self.reader.doc_frequency(name, candidate)
         ordered = sorted(frequency, key=lambda t: (-frequency[t], t))[:MAX_FUZZY_TERMS]
         return self._fuzzy.put(term, tuple(ordered))

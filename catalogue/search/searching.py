@@ -47,9 +47,9 @@ def _page(snapshot, matches: set, scores: dict | None, sort: str, start: int, st
             return []
         ranked = heapq.nlargest(stop, (scores[d] for d in matches))
         threshold = ranked[-1]
-        rank = snapshot.title_rank()
+        title = snapshot.order_key("titel")  # equal scores in title order
         candidates = [d for d in matches if scores[d] >= threshold]
-        candidates.sort(key=lambda d: (-scores[d], rank[d]))
+        candidates.sort(key=lambda d: (-scores[d], title(d)))
         return candidates[start:stop]
     order = snapshot.order("titel" if sort == "relevanz" else sort)
     if len(matches) == len(snapshot.live):

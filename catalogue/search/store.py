@@ -11,10 +11,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError  # noqa: F401  (re-exported for the sync module)
+from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 
-from .engine import Snapshot
+from .engine import SegmentCache, Snapshot
 from .schema import INDEX_VERSION, META_ID, build_schema
+from .w3 import open_reader
 
 POINTER = "CURRENT"
 BUILD_LOCK = "BUILD_LOCK"
@@ -31,6 +33,8 @@ class IndexStore:
         self._searcher = None
         self._facets: tuple[object, list] | None = None
         self._segment_records: dict[str, list] = {}  # segment id -> facet record per document
+        #: what is read from single segments (decoded postings, positions, lengths), across generations
+        self._segment_cache = SegmentCache()
         self._snapshot = None
         self._meta: tuple[object, dict] | None = None  # (searcher, its meta document)
         self.last_check = 0.0
@@ -117,11 +121,14 @@ class IndexStore:
         """The shared searcher, reopened only when a commit or swap made a new generation.
 
         Not ``refresh()``: it may close readers that another thread is still using; an old
-        searcher is simply dropped and closes when its last user lets go of it."""
+        searcher is simply dropped and closes when its last user lets go of it. The segments
+        the new generation shares with the old one keep their open readers (``w3.open_reader``)."""
         ix = self.index()
         with self._lock:
-            if self._searcher is None or ix.latest_generation() != self._searcher.reader().generation():
-                self._searcher = ix.searcher()
+            current = self._searcher
+            if current is None or ix.latest_generation() != current.reader().generation():
+                previous = current.reader() if current is not None else None
+                self._searcher = Searcher(open_reader(ix, previous), fromindex=ix)
             return self._searcher
 
     def facet_table(self, searcher) -> list:
@@ -147,7 +154,10 @@ class IndexStore:
             if segment is not None:
                 seen[segment] = records
             if leaf.has_deletions():
-                records = [None if leaf.is_deleted(docnum) else record for docnum, record in enumerate(records)]
+                records = list(records)
+                for docnum in leaf.segment().deleted_docs():
+                    if docnum < len(records):
+                        records[docnum] = None
             table[offset : offset + len(records)] = records
         with self._lock:
             self._facets = (searcher, table)
@@ -155,14 +165,15 @@ class IndexStore:
         return table
 
     def snapshot(self, searcher):
-        """Facet sets, sort orders and posting caches of this searcher's generation."""
+        """Facet sets, sort orders and posting caches of this searcher's generation, derived
+        from the previous generation's where few documents changed."""
         current = self._snapshot
         if current is not None and current.searcher is searcher:
             return current
         table = self.facet_table(searcher)
         with self._lock:
             if self._snapshot is None or self._snapshot.searcher is not searcher:
-                self._snapshot = Snapshot(searcher, table)
+                self._snapshot = Snapshot(searcher, table, previous=self._snapshot, cache=self._segment_cache)
             return self._snapshot
 
     def meta(self, searcher=None) -> dict:

@@ -3,30 +3,80 @@
 from __future__ import annotations
 
 import heapq
+from itertools import chain
 from urllib.parse import urlencode
 
 from .analysis import fold
-from .engine import _union
+from .engine import _folded, _union, carried
 from .store import IndexStore
 
 _KIND_ORDER = {"keyword": 0, "organisation": 1, "project": 2}
+SUGGEST = ("suggest",)
 
 
-def _entries(table: list) -> list[tuple[str, str, str, str]]:
-    """(folded label, label, kind, url) of the published profiles' titles, keywords, organisations."""
-    seen, entries = set(), []
-    for record in table:
-        if record is None or record["status"] != "published":
-            continue
-        entries.append((fold(record["title"]), record["title"], "project", f"/projekte/{record['slug']}"))
-        for kind, names, url in (
-            ("keyword", record["keywords"], lambda n: "/projekte?" + urlencode({"stichwort": n})),
-            ("organisation", record.get("organisations", ()), lambda n: "/suche?" + urlencode({"q": f'"{n}"'})),
-        ):
-            for name in names:
-                if (kind, name) not in seen:
-                    seen.add((kind, name))
-                    entries.append((fold(name), name, kind, url(name)))
+def _names(record: dict):
+    """(kind, name) of a record's keywords and organisations."""
+    for name in record["keywords"]:
+        yield "keyword", name
+    for name in record.get("organisations", ()):
+        yield "organisation", name
+
+
+def _name_entry(kind: str, name: str) -> tuple[str, str, str, str]:
+    if kind == "keyword":
+        return _folded(name), name, kind, "/projekte?" + urlencode({"stichwort": name})
+    return _folded(name), name, kind, "/suche?" + urlencode({"q": f'"{name}"'})
+
+
+class _Entries:
+    """(folded label, label, kind, url) of the published profiles' titles (one per profile) and
+    of their keywords and organisations (each once, with the number of profiles that have it,
+    so that a generation can be derived from the previous one's: ``_derive_entries``)."""
+
+    def __init__(self, titles: dict, names: dict, counts: dict):
+        self.titles, self.names, self.counts = titles, names, counts
+
+    def __iter__(self):
+        return chain(self.titles.values(), self.names.values())
+
+    def add(self, table: list, docnums) -> None:
+        titles, names, counts = self.titles, self.names, self.counts
+        for docnum in docnums:
+            record = table[docnum]
+            if record["status"] != "published":
+                continue
+            titles[docnum] = (_folded(record["title"]), record["title"], "project", f"/projekte/{record['slug']}")
+            for key in _names(record):
+                counts[key] = counts.get(key, 0) + 1
+                if key not in names:
+                    names[key] = _name_entry(*key)
+
+    def remove(self, table: list, docnums) -> None:
+        names, counts = self.names, self.counts
+        for docnum in docnums:
+            record = table[docnum]
+            if record["status"] != "published":
+                continue
+            del self.titles[docnum]
+            for key in _names(record):
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key], names[key]
+
+
+def _entries(table: list) -> _Entries:
+    """The suggestion labels of a generation, from its facet records."""
+    entries = _Entries({}, {}, {})
+    entries.add(table, [d for d, record in enumerate(table) if record is not None])
+    return entries
+
+
+@carried(SUGGEST)
+def _derive_entries(old: _Entries, snapshot, previous, removed: list[int], added: list[int]) -> _Entries:
+    """The labels of a new generation from the previous one's: only changed profiles are read."""
+    entries = _Entries(dict(old.titles), dict(old.names), dict(old.counts))
+    entries.remove(previous.table, removed)
+    entries.add(snapshot.table, added)
     return entries
 
 
@@ -37,7 +87,7 @@ def suggest(store: IndexStore, prefix: str, limit: int = 8) -> list[dict]:
         return []
     hits = []
     snapshot = store.snapshot(store.searcher())
-    for folded, label, kind, url in snapshot.remembered(("suggest",), lambda: _entries(snapshot.table)):
+    for folded, label, kind, url in snapshot.remembered(SUGGEST, lambda: _entries(snapshot.table)):
         if folded.startswith(wanted):
             hits.append((0, _KIND_ORDER[kind], len(label), label, kind, url))
         elif f" {wanted}" in folded or f"-{wanted}" in folded:

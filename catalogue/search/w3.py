@@ -10,14 +10,24 @@ with names instead of an ``AttributeError`` in the middle of a search.
 
 from __future__ import annotations
 
+import copy
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.reading import TermNotFound
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["INT_SIZE", "block", "block_max_id", "length_codes", "missing_internals", "next_block", "term_matchers"]
+__all__ = [
+    "INT_SIZE",
+    "block",
+    "block_max_id",
+    "length_codes",
+    "missing_internals",
+    "next_block",
+    "open_reader",
+    "term_matchers",
+]
 
 #: Bytes of the unsigned int Whoosh puts before an encoded posting value (the term's frequency).
 INT_SIZE = _INT_SIZE
@@ -36,7 +46,10 @@ MATCHER_ATTRIBUTES = (
     "_maxid",
     "_next_block",
 )
-PERDOC_ATTRIBUTES = ("_cached_reader",)
+PERDOC_ATTRIBUTES = ("_cached_reader", "_segment")
+#: The private attributes ``open_reader`` uses, on the index and on a segment reader.
+INDEX_ATTRIBUTES = ("_read_toc",)
+SEGMENT_READER_ATTRIBUTES = ("_segment", "_gen", "_perdoc")
 COLUMN_ATTRIBUTES = ("_count", "_typecode", "_dbfile", "_basepos")
 
 
@@ -98,15 +111,66 @@ def length_codes(leaf, field: str):
     return [column[docnum] for docnum in range(count)]
 
 
+def open_reader(ix, previous=None):
+    """A reader of the index's latest generation that takes over the segment readers of
+    ``previous`` (a reader of an earlier generation of the same index) for the segments both have.
+
+    ``ix.reader()`` opens every segment again, and opening a segment copies each of its files out
+    of the memory-mapped compound file (Whoosh's ``BufferFile`` reads it into a ``BytesIO``): the
+    whole index after every write. Whoosh's own ``reader(reuse=...)`` keeps a reused segment's old
+    deletions and closes the readers it does not reuse, which another thread may still be
+    searching with. Here a segment reader is copied with the segment as the new table of contents
+    has it (its deletions) and the new generation; the copies share the open files, and nothing
+    closes readers (a dropped searcher's files close when the last user lets go of them)."""
+    old = {}
+    for leaf, _ in previous.leaf_readers() if previous is not None else ():
+        if isinstance(leaf, SegmentReader):
+            old[leaf.segment().segment_id()] = leaf
+    for attempt in range(10):
+        try:
+            toc = ix._read_toc()
+            readers = [
+                _reused(old[segment.segment_id()], segment, toc.generation)
+                if segment.segment_id() in old
+                else SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
+                for segment in toc.segments
+            ]
+        except OSError:  # a writer deleted a merged segment's file just now: read the new table
+            if attempt == 9:
+                raise
+            continue
+        if not readers:
+            return EmptyReader(toc.schema)
+        return readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
+
+
+def _reused(leaf, segment, generation):
+    """A copy of a segment reader for the same segment with ``segment``'s deletions."""
+    reader = copy.copy(leaf)
+    # ``deleted_docs_set`` is a cached property (kept in the instance's dict): the old deletions
+    # would filter Whoosh's own matchers (``searcher.document(id=...)``) if it were copied along.
+    reader.__dict__.pop("deleted_docs_set", None)
+    perdoc = copy.copy(leaf._perdoc)
+    perdoc._segment = segment
+    reader._perdoc, reader._segment, reader._gen = perdoc, segment, generation
+    return reader
+
+
 def missing_internals(searcher, field: str, term: str) -> list[str]:
     """Names of the private attributes this module uses that the installed Whoosh lacks, found
     on a real index (``term`` must occur in ``field`` of it). Empty when everything is there."""
     missing: list[str] = []
+    index = getattr(searcher, "_ix", None)
+    missing += [f"index {type(index).__name__}.{name}" for name in INDEX_ATTRIBUTES if not hasattr(index, name)]
     leaves = list(searcher.reader().leaf_readers())
     if not leaves:
         return ["reader.leaf_readers() (no segment to inspect)"]
     leaf = leaves[0][0]
-    missing += [f"leaf reader {type(leaf).__name__}.{name}" for name in LEAF_ATTRIBUTES if not hasattr(leaf, name)]
+    missing += [
+        f"leaf reader {type(leaf).__name__}.{name}"
+        for name in LEAF_ATTRIBUTES + SEGMENT_READER_ATTRIBUTES
+        if not hasattr(leaf, name)
+    ]
     perdoc = getattr(leaf, "_perdoc", None)
     if perdoc is not None:
         missing += [
