@@ -9,11 +9,14 @@ regionally (partners drawn near the lead) and spread over the whole register, th
 fixed list. Then it times, query by query in turn so that both see the same moments of a shared
 machine, through the Flask test client (whole pages, templates and maps included):
 
-- keyword search: GET /suche?q=<topic>                (the baseline)
+- keyword search: GET /suche?q=<topic>                (the baseline: as served, with its results map)
+- the same search without its results map (the map switched off in-process: the plain search)
+- the same search with its map drawn afresh every time (the map's memo bypassed: its cold cost)
 - partner search: GET /partnersuche?schluessel=<AGS>&thema=<topic>&umkreis=<10..100>
 - place page:     GET /kommunen/<AGS>-<slug>
 
-and prints p50/p95 per kind with the ratio to the keyword search, and the size of /karte.
+and prints p50/p95 per kind with the ratio to the keyword search (and of the search with its
+map to the one without), and the size of /karte.
 
 The response cache is off (``RESPONSE_CACHE = False``): /suche and the API are cached while the
 place pages are not, and a cached keyword search measures a cache hit, not a search. The queries
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 warnings.filterwarnings("ignore", category=SyntaxWarning)
@@ -151,6 +155,25 @@ def build(app, profiles: int, rng: random.Random) -> list:
         return [(row[0], row[1]) for row in chosen]
 
 
+@contextmanager
+def variant(kind: str):
+    """/suche as the kind measures it: "plain" without its results map, "drawn" with the map
+    drawn afresh every time (its memo per catalogue version bypassed); else as served."""
+    from catalogue.public import search_views
+
+    saved = search_views._results_map, getattr(search_views, "per_version", None)
+    if kind == "plain":
+        search_views._results_map = lambda projects: None
+    elif kind == "drawn" and saved[1] is not None:  # (code before the memo: always drawn)
+        search_views.per_version = lambda name, compute: compute()
+    try:
+        yield
+    finally:
+        search_views._results_map = saved[0]
+        if saved[1] is not None:
+            search_views.per_version = saved[1]
+
+
 def percentile(values: list[float], share: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(share * (len(values) - 1))))]
@@ -197,7 +220,7 @@ def main() -> None:
                 built.write_text("".join(f"{key} {slug}\n" for key, slug in places))
         rng = random.Random(12)
         client = app.test_client()
-        timings: dict[str, list[float]] = {"keyword": [], "partner": [], "place": []}
+        timings: dict[str, list[float]] = {"keyword": [], "plain": [], "drawn": [], "partner": [], "place": []}
         urls = []
         for _ in range(args.queries):
             key, slug = rng.choice(places)
@@ -205,28 +228,36 @@ def main() -> None:
             urls.append(
                 {
                     "keyword": f"/suche?q={topic}",
+                    "plain": f"/suche?q={topic}",
+                    "drawn": f"/suche?q={topic}",
                     "partner": f"/partnersuche?schluessel={key}&thema={topic}&umkreis={rng.choice([10, 30, 50, 100])}",
                     "place": f"/kommunen/{key}-{slug}",
                 }
             )
         for kind in timings:  # warm caches (participant index, outlines, searcher) once for each kind
-            assert client.get(urls[0][kind]).status_code == 200, urls[0][kind]
+            with variant(kind):
+                assert client.get(urls[0][kind]).status_code == 200, urls[0][kind]
         for entry in urls:
             for kind, url in entry.items():
-                started = time.perf_counter()
-                response = client.get(url)
-                timings[kind].append((time.perf_counter() - started) * 1000)
+                with variant(kind):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    timings[kind].append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (url, response.status_code)
+                if kind != "plain":
+                    continue
+                assert 'id="karte-suche"' not in response.get_data(as_text=True), "the plain search drew a map"
         if args.profile:
             import cProfile
             import pstats
 
-            for kind in ("partner", "place"):
+            for kind in ("drawn", "partner", "place"):
                 profiler = cProfile.Profile()
-                profiler.enable()
-                for entry in urls[:50]:
-                    client.get(entry[kind])
-                profiler.disable()
+                with variant(kind):
+                    profiler.enable()
+                    for entry in urls[:50]:
+                        client.get(entry[kind])
+                    profiler.disable()
                 print(f"\n--- cProfile: {kind}")
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         started = time.perf_counter()
@@ -240,13 +271,20 @@ def main() -> None:
         )
         print("|---|---|---|---|---|")
         labels = {
-            "keyword": "keyword search /suche (baseline)",
+            "keyword": "keyword search /suche (baseline, with its results map)",
+            "plain": "/suche without its results map",
+            "drawn": "/suche, results map drawn afresh each time",
             "partner": "partner search /partnersuche",
             "place": "place page /kommunen/…",
         }
         for kind, values in timings.items():
             p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
             print(f"| {labels[kind]} | {p50:.1f} | {p95:.1f} | {p50 / base50:.2f}× | {p95 / base95:.2f}× |")
+        plain50, plain95 = percentile(timings["plain"], 0.5), percentile(timings["plain"], 0.95)
+        print()
+        print(f"/suche with its map against without: p50 {base50 / plain50:.2f}×, p95 {base95 / plain95:.2f}×", end="")
+        drawn50, drawn95 = percentile(timings["drawn"], 0.5), percentile(timings["drawn"], 0.95)
+        print(f"; the map drawn afresh each time: p50 {drawn50 / plain50:.2f}×, p95 {drawn95 / plain95:.2f}×")
         print()
         print(
             f"/karte: {len(overview.data) / 1024:.0f} KiB HTML (SVG, GeoJSON and text list of "

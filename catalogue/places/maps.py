@@ -94,13 +94,12 @@ class Map:
             d = []
             for polygon in polygons:
                 for ring in polygon:
-                    # the same arithmetic as xy(), inline: a regional map has tens of thousands of points
+                    # the same arithmetic as xy(), inline: a regional map has tens of thousands of
+                    # points; ".1f" writes what str(round(v, 1)) does (both round the exact binary
+                    # value half to even to one decimal) without making a float of each first
                     d.append(
                         "M"
-                        + "L".join(
-                            f"{round((lon - west) * k * scale, 1)},{round((north - lat) * scale, 1)}"
-                            for lon, lat in ring
-                        )
+                        + "L".join(f"{(lon - west) * k * scale:.1f},{(north - lat) * scale:.1f}" for lon, lat in ring)
                         + "Z"
                     )
             paths.append({"d": "".join(d), "outline": outline})
@@ -126,7 +125,9 @@ class Map:
                     "properties": {"label": outline.label, "url": outline.url, "role": outline.role},
                     "geometry": {
                         "type": "MultiPolygon",
-                        "coordinates": [[[list(p) for p in ring] for ring in polygon] for polygon in polygons],
+                        # the decoded rings as they are: JSON writes a (lon, lat) tuple as a list,
+                        # and copying tens of thousands of points into lists cost more than the rest
+                        "coordinates": polygons,
                     },
                 }
             )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request
+from flask import current_app, get_template_attribute, redirect, render_template, request
 from flask_babel import gettext
+from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,8 +12,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
 from .. import search
+from ..caching import per_version
 from ..errors import bad_request, not_found
 from ..extensions import db
+from ..i18n import current_language
 from ..models import Participation, Project
 from ..schemas import ProjectFilterSchema
 from . import bp, listing
@@ -88,17 +91,23 @@ def search_page():
         sort=sort,
         result=result,
         projects=projects,
-        area=_results_map(projects),
+        results_map=_results_map(projects),
         args=args,
         **listing.listing_context(".search_page", args, filters, result.facets, result.total, result.page, per_page),
     )
 
 
-def _results_map(projects: list[Project]):
-    """The participants of the profiles on this page of results (one page keeps the map light),
-    each once; None when none of them has a place on the map."""
-    from ..places.pages import participants_map
+#: Rendered maps of result pages kept per catalogue version (the oldest go first beyond this).
+_MAPS_PER_VERSION = 256
 
+
+def _results_map(projects: list[Project]) -> Markup | None:
+    """The map of the participants of the profiles on this page of results (one page keeps the
+    map light), each once, rendered (templates/places/_map.html's map_figure); None when none of
+    them has a place on the map. Rendered once per catalogue version (which covers the profiles,
+    their participants and the register), the page's profiles in order and the language: drawing
+    the outlines is most of the cost of a search page, and another order, filter or URL that
+    shows the same page of profiles draws the same map."""
     organisations = {
         participation.organisation.id: participation.organisation
         for project in projects
@@ -106,7 +115,35 @@ def _results_map(projects: list[Project]):
     }
     if not any(o.place_key or o.latitude is not None for o in organisations.values()):
         return None
-    return participants_map(gettext("Beteiligte der Treffer auf dieser Seite"), organisations.values())
+    config = current_app.config
+    key = (
+        tuple(project.id for project in projects),
+        current_language(),
+        request.script_root,
+        config.get("PLACES_DIR"),
+        config.get("MAP_TILE_URL"),
+        config.get("MAP_TILE_ATTRIBUTION"),
+    )
+    drawn = per_version("public.search.results_map", dict)  # a fresh dict for each version
+    found = drawn.get(key)
+    if found is None:
+        found = _draw_results_map(organisations.values())
+        while len(drawn) >= _MAPS_PER_VERSION:
+            drawn.pop(next(iter(drawn), None), None)
+        drawn[key] = found
+    return found or None
+
+
+def _draw_results_map(organisations) -> Markup:
+    """The figure, or an empty Markup when no participant has a place to mark."""
+    from ..places.pages import participants_map
+
+    area = participants_map(gettext("Beteiligte der Treffer auf dieser Seite"), organisations)
+    if area is None:
+        return Markup("")
+    figure = get_template_attribute("places/_map.html", "map_figure")
+    # Markup, as the template's _() gives it (the macro would escape a plain string)
+    return figure(area, "karte-suche", Markup(gettext("Beteiligte dieser Seite als Liste")))
 
 
 def similar_projects_of(project: Project, limit: int = 5) -> list:

@@ -239,3 +239,53 @@ def test_search_results_have_a_map_of_the_participants_after_the_results(client,
 def test_search_without_placed_participants_has_no_map(client, seeded):
     html = client.get("/suche?q=Standesamt").get_data(as_text=True)
     assert 'id="karte-suche"' not in html and "leaflet.js" not in html
+
+
+def test_search_map_is_kept_per_version_and_follows_a_write(app, client, catalogue):
+    """The results map is rendered once per catalogue version, page of profiles and language:
+    its list is always the participants of the shown page, a write (an organisation renamed)
+    shows on the next search, and a kept map is the one the macro draws."""
+    from flask import get_template_attribute
+    from sqlalchemy import select
+
+    from catalogue.extensions import db
+    from catalogue.models import Organisation, Project
+    from catalogue.places.pages import participants_map
+    from catalogue.services import log_projects
+
+    def shown(url, language="de"):
+        page = client.get(url, headers={"Accept-Language": language}).get_data(as_text=True)
+        slugs = re.findall(r'class="card__title"[^>]*><a href="/projekte/([^"]+)"', page)
+        figure = re.search(r'<figure class="place-map" id="karte-suche".*?</figure>', page, flags=re.S).group(0)
+        return slugs, re.findall(r'<li><a href="/organisationen/[^"]+">([^<]+)</a>', figure), figure
+
+    def participants(slugs):
+        """The page's participants from the database, each once, in the page's order."""
+        projects = [db.session.scalar(select(Project).where(Project.slug == slug)) for slug in slugs]
+        return list(dict.fromkeys(p.organisation.name for project in projects for p in project.participations))
+
+    slugs, names, figure = shown("/suche?q=Standesamt")
+    assert "Stadt Altena (Westf.)" in names and names == participants(slugs)
+    assert shown("/suche?q=Standesamt")[2] == figure  # kept: the same map again
+    two = shown("/suche?q=Standesamt&pro_seite=1&seite=2")  # another page: its own participants
+    assert two[1] == participants(two[0]) and two[1] != names
+    # the language is part of the key: the English page gets the English map
+    english = shown("/suche?q=Standesamt", "en")[2]
+    assert "Participants of this page as a list" in english and "Karte:" not in english
+    assert "Beteiligte dieser Seite als Liste" in shown("/suche?q=Standesamt")[2]
+    # the kept map is the macro's map of the page's participants, byte for byte
+    with app.test_request_context("/suche?q=Standesamt"):
+        projects = [db.session.scalar(select(Project).where(Project.slug == slug)) for slug in slugs]
+        organisations = {p.organisation.id: p.organisation for project in projects for p in project.participations}
+        area = participants_map("Beteiligte der Treffer auf dieser Seite", organisations.values())
+        figure_macro = get_template_attribute("places/_map.html", "map_figure")
+        drawn = figure_macro(area, "karte-suche", "Beteiligte dieser Seite als Liste")
+    assert str(drawn).strip() == figure
+    # a write: the next search shows the new name (the catalogue's version moved on)
+    town = db.session.scalar(select(Organisation).where(Organisation.name == "Stadt Altena (Westf.)"))
+    town.name = "Stadt Altena an der Lenne"
+    log_projects(p.project_id for p in town.participations)
+    db.session.commit()
+    slugs, names, _ = shown("/suche?q=Standesamt")
+    assert "Stadt Altena an der Lenne" in names and "Stadt Altena (Westf.)" not in names
+    assert names == participants(slugs)
