@@ -94,8 +94,24 @@ def run_migrations_online():
         conf_args.setdefault("render_as_batch", True)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters most columns by copying the table and dropping the old one; with
+            # foreign keys on (catalogue.database turns them on for every connection), that DROP
+            # deletes every row that refers to the table with ON DELETE CASCADE (all the
+            # participations of "projects"). The pragma only takes effect outside a
+            # transaction, so it goes to the driver's connection before BEGIN.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:  # rolls the migration back: never leave rows pointing nowhere
+                        raise RuntimeError(f"migration left rows with broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():
