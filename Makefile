@@ -36,9 +36,14 @@ serve: setup
 
 # One pytest worker per CPU (pytest-xdist); each has its own SQLite files, index folders and,
 # on PostgreSQL, its own database. PYTEST_WORKERS=0 runs everything in one process.
+# --dist worksteal: a worker that runs out of tests takes half of another's queue, so the long
+# tests (Schemathesis, worker processes, browser) do not leave one worker busy at the end.
+# -p no:…: plugins of installed packages that no test uses (Schemathesis runs as its own command);
+# not loading them saves every worker a second or two.
 PYTEST_WORKERS ?= auto
+PYTEST_OPTS := --dist worksteal -p no:schemathesis -p no:hypothesispytest -p no:anyio
 test: setup
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_OPTS) $(PYTEST_ARGS)
 
 # ruff's lint rules and format check (settings in pyproject.toml); CI runs this before the tests.
 lint: setup

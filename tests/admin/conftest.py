@@ -1,5 +1,5 @@
-"""Fixtures of the editing area: accounts of each kind and a client that logs in through the
-real login form (with its real CSRF token)."""
+"""Fixtures of the editing area: accounts of each kind and clients logged in as them (through
+the session, as the login form leaves it; the tests of the form itself log in with ``login``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from catalogue.accounts import create_user
 from catalogue.extensions import db, limiter
 from catalogue.services import ensure_legal_form
+
+from conftest import session_login
 
 PASSWORD = "ein sehr langes Passwort"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -107,8 +109,7 @@ def users():
 
 def _logged_in(app, users, username):
     client = app.test_client()
-    response = login(client, username)
-    assert response.status_code == 302, response.text
+    session_login(client, users[username])
     return Editor(client, username)
 
 

@@ -22,7 +22,7 @@ from catalogue.models import (
 )
 from catalogue.security import CONTENT_SECURITY_POLICY
 
-from .conftest import PASSWORD, csrf_token, login
+from .conftest import PASSWORD, Editor, csrf_token, login
 
 ADMIN_ONLY = (
     "admin.user_list",
@@ -259,7 +259,9 @@ def test_login_is_throttled(app, client, users):
     assert client.get("/admin/").status_code == 302  # not logged in
 
 
-def test_logout_needs_post_and_ends_the_session(editor):
+def test_logout_needs_post_and_ends_the_session(app, users):
+    editor = Editor(app.test_client(), "editor")
+    assert login(editor.client, "editor").status_code == 302  # through the form: both are audited
     assert editor.get("/admin/logout").status_code == 405
     response = editor.post_form("/admin/", {}, action="/admin/logout")
     assert response.status_code == 302

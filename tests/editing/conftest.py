@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from catalogue.accounts import create_api_token, create_user
 from catalogue.extensions import db, limiter
 
+from conftest import session_login
+
 PASSWORD = "ein sehr langes Passwort"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -42,7 +44,8 @@ def _session_clients_and_budgets(app):
 
 
 class Person:
-    """A user who edits through the admin (a logged-in client) and through the API (a token)."""
+    """A user who edits through the admin (a client logged in through its session) and through
+    the API (a token)."""
 
     def __init__(self, app, username: str, role: str, can_publish: bool):
         self.user = create_user(username, PASSWORD, role, "test", can_publish=can_publish)
@@ -50,11 +53,7 @@ class Person:
         db.session.commit()
         self.token = {"Authorization": f"Bearer {plaintext}"}
         self.browser = app.test_client()
-        page = self.browser.get("/admin/login")
-        answer = self.browser.post(
-            "/admin/login", data={"csrf_token": csrf_token(page.text), "username": username, "password": PASSWORD}
-        )
-        assert answer.status_code == 302, answer.text
+        session_login(self.browser, self.user)  # the login form is tested in tests/admin
 
     def post_form(self, page_url: str, data: dict, action: str | None = None):
         """Load the page (for its CSRF token) and post ``data`` to its form or to ``action``."""
