@@ -79,18 +79,18 @@ PROJECT_EXAMPLE = {
     ],
     "updates": [{"date": "2023-09", "title": "Zweiter Städtetag in Sundern"}],
 }
-#: The lead organisation of that record.
+#: An organisation that the seeded catalogue does not have yet, so that the example creates one
+#: (Arnsberg, the record's lead, is there already: its example would only ever meet a 409).
+#: Its facts are those of the register of places (Destatis GV-ISys, data/places).
 ORGANISATION_EXAMPLE = {
-    "name": "Stadt Arnsberg",
+    "name": "Stadt Neustadt in Holstein",
     "kind": "municipality",
-    "ags": "05958004",
-    "state": "DE-NW",
-    "district": "Hochsauerlandkreis",
-    "administrative_region": "Regierungsbezirk Arnsberg",
-    "population": 73487,
-    "population_date": "2020-12-31",
-    "population_source": "IT.NRW",
-    "area_km2": 193.72,
+    "ags": "01055032",
+    "state": "DE-SH",
+    "district": "Ostholstein",
+    "population": 15043,
+    "population_source": "Destatis GV-ISys (Ausgabe vor 2021)",
+    "area_km2": 19.73,
 }
 
 
