@@ -347,6 +347,14 @@ class Change(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def change_identity(session, seq: int) -> str:
+    """Identity of change ``seq`` as stored now ("" when there is none): after a reset database
+    or a restored backup the same number names another write, and this differs. The search
+    index stores it with the seq it applied; the API feed gives followers a digest of it."""
+    row = session.execute(select(Change.project_id, Change.created_at).where(Change.seq == seq)).first()
+    return f"{seq}:{row.project_id}:{row.created_at.isoformat()}" if row else ""
+
+
 def latest_change_seq() -> int:
     """Highest sequence number in the change log (0 when empty); cheap: the primary key index."""
     return db.session.scalar(select(func.max(Change.seq))) or 0

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Change, Keyword, LegalForm, Organisation, Participation, Project, project_keywords
+from ..models import Change, Keyword, LegalForm, Organisation, Participation, Project, change_identity, project_keywords
 from ..queries import filtered_projects
 
 
@@ -81,12 +81,9 @@ def changes_after(since: int, limit: int) -> tuple[list[Change], bool, dict[int,
 
 def change_fingerprint(seq: int) -> str | None:
     """An opaque token of change ``seq`` as it is stored now (None when there is no such row):
-    after a restored backup or a reset database the same number names another write, and
-    the token differs. Followers of the feed send it back to notice that (see ``/changes``)."""
-    row = db.session.execute(select(Change.project_id, Change.created_at).where(Change.seq == seq)).first()
-    if row is None:
-        return None
-    return hashlib.sha256(f"{seq}:{row.project_id}:{row.created_at.isoformat()}".encode()).hexdigest()[:16]
+    followers of the feed send it back to notice a restored backup (see ``/changes``)."""
+    identity = change_identity(db.session, seq)
+    return hashlib.sha256(identity.encode()).hexdigest()[:16] if identity else None
 
 
 def published_in_batches(size: int = 200):

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
-from ..models import Change, Participation, Project
+from ..models import Change, Participation, Project, change_identity
 from .schema import INDEX_VERSION, META_ID, project_record, write_document
 from .store import IndexStore, LockError
 
@@ -46,12 +46,6 @@ def _read_session() -> Session:
     return Session(bind=db.engine, expire_on_commit=False)
 
 
-def _fingerprint(session: Session, seq: int) -> str:
-    """Identity of change ``seq``: differs when the database was reset or restored."""
-    row = session.execute(select(Change.project_id, Change.created_at).where(Change.seq == seq)).first()
-    return f"{seq}:{row.project_id}:{row.created_at.isoformat()}" if row else ""
-
-
 def _load_projects(session: Session, ids: list[int]) -> dict[int, Project]:
     stmt = (
         select(Project)
@@ -76,7 +70,7 @@ def lag(store: IndexStore) -> Lag:
     try:
         meta = store.meta()
         seq = meta["seq"]
-        if seq and _fingerprint(session, seq) != meta["fingerprint"]:
+        if seq and change_identity(session, seq) != meta["fingerprint"]:
             seq = 0  # another database than the index was built from: all of it is to be applied
         db_seq = session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
         if db_seq <= seq:
@@ -107,7 +101,7 @@ def catch_up(store: IndexStore, force: bool = False, limit: int | None = None) -
     try:
         meta = store.meta()
         db_seq = session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
-        if meta["seq"] and _fingerprint(session, meta["seq"]) != meta["fingerprint"]:
+        if meta["seq"] and change_identity(session, meta["seq"]) != meta["fingerprint"]:
             # A rebuild of a large catalogue takes minutes: never inside a request.
             large = limit is not None and (session.scalar(select(func.count(Project.id))) or 0) > limit
             session.close()
@@ -145,7 +139,7 @@ def _work_off(app, store: IndexStore) -> None:
                 session = _read_session()
                 try:
                     meta = store.meta()
-                    if meta["seq"] and _fingerprint(session, meta["seq"]) != meta["fingerprint"]:
+                    if meta["seq"] and change_identity(session, meta["seq"]) != meta["fingerprint"]:
                         session.close()
                         rebuild(store)
                         continue
@@ -184,7 +178,7 @@ def _apply_changes(store: IndexStore, limit: int | None = None, timeout: float =
                 else:
                     writer.delete_by_term("id", str(project_id))
         last = changes[-1].seq
-        writer.update_document(**_meta_document(last, _fingerprint(session, last)))
+        writer.update_document(**_meta_document(last, change_identity(session, last)))
         writer.commit()
         return len(changes)
     except BaseException:
@@ -201,7 +195,7 @@ def rebuild(store: IndexStore) -> int:
         session = _read_session()
         try:
             seq = session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
-            fingerprint = _fingerprint(session, seq) if seq else ""
+            fingerprint = change_identity(session, seq) if seq else ""
             ids = list(session.scalars(select(Project.id).order_by(Project.id)))
             writer = ix.writer(limitmb=256)
             for start in range(0, len(ids), _BATCH):
