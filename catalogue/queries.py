@@ -52,11 +52,7 @@ def filtered_projects(filters: dict, eager: bool = True):
         stmt = stmt.where(Project.since_year >= filters["since_from"])
     if filters["since_to"]:
         stmt = stmt.where(Project.since_year <= filters["since_to"])
-    # The API's filters for the profiles of an organisation's or a place's page (not the site's list).
-    if filters.get("organisations"):
-        stmt = stmt.where(_involving(Organisation.slug.in_(filters["organisations"])))
-    if filters.get("places"):
-        stmt = stmt.where(_involving(Organisation.place_key.in_(filters["places"])))
+    stmt = _by_participants(stmt, filters)
     order = {
         "titel": (Project.title, Project.id),
         # When the content last changed, as the profile page says (publishing alone does not count).
@@ -73,12 +69,16 @@ def participant_project_ids(filters: dict) -> set[int] | None:
     hold), or None without either: the search index knows neither slugs nor place keys."""
     if not (filters.get("organisations") or filters.get("places")):
         return None
-    stmt = select(Project.id)
+    return set(db.session.scalars(_by_participants(select(Project.id), filters)))
+
+
+def _by_participants(stmt, filters: dict):
+    """The API's filters for the profiles of an organisation's or a place's page (not the site's list)."""
     if filters.get("organisations"):
         stmt = stmt.where(_involving(Organisation.slug.in_(filters["organisations"])))
     if filters.get("places"):
         stmt = stmt.where(_involving(Organisation.place_key.in_(filters["places"])))
-    return set(db.session.scalars(stmt))
+    return stmt
 
 
 def paginate_projects(filters: dict, per_page: int):

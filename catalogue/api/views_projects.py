@@ -15,6 +15,7 @@ from ..editing import workflow
 from ..extensions import db
 from ..models import Project
 from ..opendata.addresses import is_gone, moved_keyword_names
+from ..opendata.selection import API_NAMES
 from ..schemas import ProjectOutputSchema
 from ..services import find_project
 from . import bp, reading
@@ -125,17 +126,7 @@ class Projects(MethodView):
             args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in names])
             args.setlist("keyword", renamed)
             return redirect(absolute(url_for("api.projects", **args.to_dict(flat=False))), code=301)
-        filters = {
-            "keywords": filter_args["keyword"],
-            "states": filter_args["state"],
-            "districts": filter_args["district"],
-            "legal_forms": filter_args["legal_form"],
-            "kinds": filter_args["kind"],
-            "since_from": filter_args["since_from"],
-            "since_to": filter_args["since_to"],
-            "organisations": filter_args["organisation"],
-            "places": filter_args["place"],
-        }
+        filters = {key: filter_args[name] for key, name in API_NAMES.items()}
         # since_from > since_to is a valid question with an empty answer, not an error.
         per_page = min(per_page, current_app.config["MAX_PAGE_SIZE"])
         if near or population_min is not None or population_max is not None:
