@@ -351,8 +351,13 @@ def change_identity(session, seq: int) -> str:
     """Identity of change ``seq`` as stored now ("" when there is none): after a reset database
     or a restored backup the same number names another write, and this differs. The search
     index stores it with the seq it applied; the API feed gives followers a digest of it."""
-    row = session.execute(select(Change.project_id, Change.created_at).where(Change.seq == seq)).first()
-    return f"{seq}:{row.project_id}:{row.created_at.isoformat()}" if row else ""
+    row = session.execute(select(Change.seq, Change.project_id, Change.created_at).where(Change.seq == seq)).first()
+    return identity_of(row) if row else ""
+
+
+def identity_of(change) -> str:
+    """``change_identity`` of a change row already read (a ``Change`` or a row of its columns)."""
+    return f"{change.seq}:{change.project_id}:{change.created_at.isoformat()}"
 
 
 def latest_change_seq() -> int:

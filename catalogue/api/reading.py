@@ -8,7 +8,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Change, Keyword, LegalForm, Organisation, Participation, Project, change_identity, project_keywords
+from ..models import (
+    Change,
+    Keyword,
+    LegalForm,
+    Organisation,
+    Participation,
+    Project,
+    change_identity,
+    identity_of,
+    project_keywords,
+)
 from ..queries import filtered_projects
 
 
@@ -79,10 +89,11 @@ def changes_after(since: int, limit: int) -> tuple[list[Change], bool, dict[int,
     return changes, has_more, projects
 
 
-def change_fingerprint(seq: int) -> str | None:
+def change_fingerprint(seq: int, row: Change | None = None) -> str | None:
     """An opaque token of change ``seq`` as it is stored now (None when there is no such row):
-    followers of the feed send it back to notice a restored backup (see ``/changes``)."""
-    identity = change_identity(db.session, seq)
+    followers of the feed send it back to notice a restored backup (see ``/changes``). A
+    ``row`` already read for ``seq`` saves the lookup."""
+    identity = identity_of(row) if row is not None else change_identity(db.session, seq)
     return hashlib.sha256(identity.encode()).hexdigest()[:16] if identity else None
 
 

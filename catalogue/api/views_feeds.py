@@ -153,5 +153,7 @@ def changes(since, limit, fingerprint=None):
         "next": next_cursor,
         "has_more": has_more,
         "latest": latest,
-        "next_fingerprint": reading.change_fingerprint(next_cursor) if next_cursor else None,
+        "next_fingerprint": reading.change_fingerprint(next_cursor, rows[-1] if rows else None)
+        if next_cursor
+        else None,
     }
