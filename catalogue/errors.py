@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 from .schemas import flatten_errors
+from .textutil import text_problem
 
 #: Paths whose errors are RFC 9457 problem details instead of HTML pages.
 API_PREFIX = "/api/"
@@ -65,6 +66,15 @@ def init_app(app: Flask) -> None:
         return body, status, headers
 
     app.register_error_handler(Exception, answer_unexpected)
+
+    @app.url_value_preprocessor
+    def _reject_impossible_slugs(endpoint, values):
+        """No address (slug) contains control characters, NUL or lone surrogates, and PostgreSQL
+        even refuses a NUL in a query parameter (500): on every page and API path such a slug is
+        a plain 404 (a problem document under /api) before it reaches the database."""
+        slug = (values or {}).get("slug")
+        if isinstance(slug, str) and text_problem(slug):
+            abort(404)
 
 
 def answer_unexpected(error: Exception):

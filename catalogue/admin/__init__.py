@@ -10,7 +10,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..errors import render_error
-from ..textutil import text_problem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,16 +23,6 @@ CSRF_FAILED = (
     "Die Sicherheitsprüfung des Formulars ist fehlgeschlagen: Die Seite war nicht mehr gültig oder stammt "
     "nicht von hier. Nichts wurde geändert. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
 )
-
-
-@bp.url_value_preprocessor
-def _reject_impossible_slugs(endpoint, values):
-    """No address (slug) contains control characters, and PostgreSQL even refuses a NUL in a
-    query parameter (500): such paths get a plain 404 before they reach the database, as on
-    the public pages."""
-    slug = (values or {}).get("slug")
-    if isinstance(slug, str) and text_problem(slug):
-        abort(404)
 
 
 @bp.before_request

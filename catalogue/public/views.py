@@ -24,16 +24,6 @@ from ..services import find_project
 from . import bp, cards, listing
 from .search_views import similar_projects_of
 
-
-@bp.url_value_preprocessor
-def _reject_impossible_slugs(endpoint, values):
-    """No slug contains control characters; PostgreSQL even refuses a NUL in a query
-    parameter (500). Answer such paths with a plain 404 before they reach the database."""
-    slug = (values or {}).get("slug")
-    if slug is not None and any(ord(char) < 32 or ord(char) == 127 for char in slug):
-        abort(404)
-
-
 #: The query parameters of the project list; only these are carried into pagination links.
 _FILTER_KEYS = frozenset(field.data_key or name for name, field in ProjectFilterSchema().fields.items())
 
