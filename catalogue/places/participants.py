@@ -4,19 +4,15 @@ load of the register (both are in the catalogue's version, see caching.catalogue
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..caching import catalogue_version
+from ..caching import per_version
 from ..extensions import db
 from ..models import Organisation, Participation, Project
 from .geo import Point, PointIndex
 from .models import Place
-
-_lock = threading.Lock()
-_cache: dict = {}
 
 
 @dataclass(frozen=True)
@@ -51,18 +47,12 @@ class Participants:
     sizes: dict[int, list[tuple[int, str, frozenset]]]
 
 
-def _version() -> tuple:
-    """Changes with every write (the change log) and every register load that changed places."""
-    return (str(db.engine.url), catalogue_version()[1])
-
-
 def participants() -> Participants:
-    """The participants of the published profiles (cached per catalogue version)."""
-    version = _version()
-    with _lock:
-        cached = _cache.get("participants")
-        if cached and cached[0] == version:
-            return cached[1]
+    """The participants of the published profiles (once per catalogue version and process)."""
+    return per_version("places.participants", _build)
+
+
+def _build() -> Participants:
     rows = db.session.execute(
         select(
             Participation.project_id,
@@ -105,10 +95,7 @@ def participants() -> Participants:
         sizes.setdefault(len(key), []).append((population, key, frozenset(ids)))
     for entries in sizes.values():
         entries.sort(key=lambda entry: (entry[0], entry[1]))
-    found = Participants(index, by_project, positions, cards, sizes)
-    with _lock:
-        _cache["participants"] = (version, found)
-    return found
+    return Participants(index, by_project, positions, cards, sizes)
 
 
 def participant_index() -> tuple[PointIndex, dict[int, list[Participant]]]:
