@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 from markupsafe import Markup, escape
-from slugify import slugify as _slugify
 
 # German transliteration, so "Großpösna" becomes "grosspoesna" and not "grosspsna".
 _GERMAN_REPLACEMENTS = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"], ["ß", "ss"]]
@@ -42,6 +41,10 @@ def without_forbidden(value: str) -> str:
 
 def slugify(text: str, max_length: int = 120) -> str:
     """URL slug with German transliteration."""
+    # python-slugify loads text-unidecode's transliteration table (4 MB) at import: only
+    # writes and a few redirects make slugs, so a worker that only reads never loads it.
+    from slugify import slugify as _slugify
+
     return _slugify(text, replacements=_GERMAN_REPLACEMENTS, max_length=max_length, word_boundary=True)
 
 

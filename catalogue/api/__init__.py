@@ -4,6 +4,7 @@ marshmallow schemas that validate (flask-smorest)."""
 from __future__ import annotations
 
 import http
+import threading
 
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
@@ -31,9 +32,45 @@ bp.ARGUMENTS_PARSER = BoundedArgumentsParser()
 
 class CatalogueApi(Api):
     """flask-smorest's Api, but errors stay with catalogue.errors (problem+json under /api/,
-    HTML pages elsewhere) and are documented as application/problem+json."""
+    HTML pages elsewhere) and are documented as application/problem+json; the views' part of
+    the OpenAPI document is written when ``spec`` is first read, not at start-up."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args, **kwargs):
+        #: (blueprint, name, parameters) registered whose views are not in the document yet.
+        self._undocumented = []
+        self._documenting = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    # Documenting the views (apispec converting every schema, deep copies of each view's
+    # documentation) took about a third of create_app(), in every worker and every `flask`
+    # command, for a document only /api/v1/openapi.json, the docs page and `flask openapi`
+    # read. So register_blueprint serves the views at once and documents them on the first
+    # read of ``spec``: the same calls in the same order, the same document.
+    @property
+    def spec(self):
+        """The OpenAPI document (apispec), with every registered blueprint's views in it."""
+        if self._undocumented:
+            with self._documenting:
+                while self._undocumented:
+                    blueprint, name, parameters = self._undocumented.pop(0)
+                    blueprint.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blueprint.description})
+                    if not self._undocumented:
+                        openapi.document_every_status(self._spec)
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Serve the blueprint now; document its views on the first read of ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def _register_error_handlers(self):
         # smorest would answer *every* error of the app as JSON, including the HTML site's.
@@ -114,8 +151,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.schemas.pop("PaginationMetadata", None)
     # Last-Modified of documents that do not change with the data (the OpenAPI document, the docs page).
     app.config.setdefault("API_STARTED_AT", utcnow().replace(microsecond=0))
-    api.register_blueprint(bp)
-    openapi.document_every_status(api.spec)
+    api.register_blueprint(bp)  # its document is completed on first read (CatalogueApi.spec)
     app.extensions["catalogue_api"] = api
     app.after_request(_no_html_redirect_bodies)
     app.session_interface = NoApiSessionInterface()

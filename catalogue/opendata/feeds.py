@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from feedgen.feed import FeedGenerator
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
@@ -74,6 +73,9 @@ def atom(
     """The Atom document of ``entries`` (newest first)."""
     config = current_app.config
     publisher = config.get("PUBLISHER_NAME") or config.get("OPERATOR_NAME") or "IKZ-Katalog"
+    # feedgen (with lxml) costs each process about 6 MB at import; only feed requests need it.
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(
         _tag("feed:" + urlsplit(self_url).path + ("?" + urlsplit(self_url).query if urlsplit(self_url).query else ""))

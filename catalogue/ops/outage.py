@@ -10,7 +10,6 @@ import sqlite3
 import threading
 import time
 
-import psycopg
 from flask import Flask, current_app, request
 from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -24,14 +23,8 @@ log = logging.getLogger("catalogue.ops.outage")
 EXTENSION = "catalogue_outage"
 #: What a database that does not answer raises: the driver's errors wrapped by SQLAlchemy, and
 #: unwrapped where code uses the pool's raw connections (catalogue.caching reads the version so).
-OUTAGE_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    PoolTimeout,
-    sqlite3.OperationalError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-)
+#: psycopg's own are added by init_app when the engine uses psycopg (see driver_errors).
+OUTAGE_ERRORS = (OperationalError, InterfaceError, PoolTimeout, sqlite3.OperationalError)
 API_DETAIL = "Die Datenbank ist gerade nicht erreichbar; bitte nach der in Retry-After genannten Zeit erneut versuchen."
 
 
@@ -120,5 +113,17 @@ def init_app(app: Flask) -> None:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    for error_class in OUTAGE_ERRORS:
+    for error_class in OUTAGE_ERRORS + driver_errors(app):
         app.register_error_handler(error_class, _unavailable)
+
+
+def driver_errors(app: Flask) -> tuple[type[Exception], ...]:
+    """psycopg's unwrapped outage errors, when the engine talks to PostgreSQL through it.
+    Only then: importing psycopg cost every SQLite process (each worker, each command) about
+    0.1 s and 9 MB; on PostgreSQL SQLAlchemy has imported it already."""
+    with app.app_context():
+        if db.engine.dialect.driver != "psycopg":
+            return ()
+    import psycopg
+
+    return (psycopg.OperationalError, psycopg.InterfaceError)
