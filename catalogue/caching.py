@@ -17,6 +17,7 @@ The store is Flask-Caching's: in-process by default (``SimpleCache``, per worker
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from datetime import UTC, datetime
 
@@ -30,6 +31,7 @@ from .models import Change
 from .places.models import RegisterLoad
 
 cache = Cache()
+log = logging.getLogger(__name__)
 
 #: Blueprints whose GETs are public reads (pages and JSON API).
 CACHED_BLUEPRINTS = frozenset({"public", "api"})
@@ -177,21 +179,38 @@ def _anonymous_read() -> bool:
     return current_app.config["SESSION_COOKIE_NAME"] not in cookies and "remember_token" not in cookies
 
 
-def _index_seq() -> int:
-    """The change the search index has applied (search pages, similar profiles, suggestions)."""
+def _index_seq(catalogue_seq: int) -> int:
+    """The change the search index has applied (search pages, similar profiles, suggestions).
+
+    An index behind the change log (a write on another machine, or one that this machine's
+    writer is still applying) catches up here and now: the log's newest ``seq`` has just been
+    read, so the comparison costs nothing, and no timer decides when another machine's write
+    becomes visible. An answer made while the index still lags is not kept (``lagging``): it
+    would be stored under this version and outlive the catch-up of every other worker."""
+    from .search import sync
+
     store = current_app.extensions["catalogue_search"]
     try:
-        return store.meta()["seq"]
+        seq = store.meta()["seq"]
     except Exception:  # an unreadable index: the search views answer 503, never cached
         return -1
+    if seq < catalogue_seq:
+        try:
+            sync.catch_up(store, due=True)  # a bounded step; another worker may hold the lock
+            seq = store.meta()["seq"]
+        except Exception:  # the search views say what is wrong; this answer is simply not kept
+            log.debug("catch-up before a cached answer failed", exc_info=True)
+        if seq < catalogue_seq:
+            _state()["lagging"] = True
+    return seq
 
 
 def _validator() -> str:
     """The state a page is made from: catalogue version, index version, language."""
     from .i18n import current_language
 
-    _, token = catalogue_version()
-    return f"{FORMAT}-{token}-{_index_seq()}-{current_language()}"
+    seq, token = catalogue_version()
+    return f"{FORMAT}-{token}-{_index_seq(seq)}-{current_language()}"
 
 
 def _key(validator: str) -> str:
@@ -244,7 +263,7 @@ def _store_in_cache(sender, response, **_extra):
     """Keep an anonymous read's successful answer under its URL, language and version."""
     state = _state()
     validator = state.get("validator")
-    if validator is None or state.get("hit") or request.method != "GET":
+    if validator is None or state.get("hit") or state.get("lagging") or request.method != "GET":
         return
     if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers:
         return

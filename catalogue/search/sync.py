@@ -82,16 +82,19 @@ def lag(store: IndexStore) -> Lag:
     return Lag(db_seq - seq, max(0.0, age))
 
 
-def catch_up(store: IndexStore, force: bool = False, limit: int | None = None) -> int:
+def catch_up(store: IndexStore, force: bool = False, limit: int | None = None, due: bool = False) -> int:
     """Apply the changes newer than the index's cursor; rebuild when the database is not the
     one the index was built from (reset, restore). Returns the number of changes applied.
 
     Inside a request at most ``SEARCH_CATCHUP_STEP`` changes (unless ``limit`` says otherwise);
-    a longer backlog goes on in a background thread. Outside requests (commands) everything."""
+    a longer backlog goes on in a background thread. Outside requests (commands) everything.
+    ``due``: the caller has just compared the cursor with the change log and found it behind
+    (caching does, on every cached answer), so the interval between checks does not apply;
+    unlike ``force`` it does not wait for another process that holds the index lock."""
     config = current_app.config
     interval = config.get("SEARCH_CATCHUP_INTERVAL", 0.2)
     now = time.monotonic()
-    if not force and now - store.last_check < interval:
+    if not force and not due and now - store.last_check < interval:
         return 0
     store.last_check = now
     in_request = has_request_context()
