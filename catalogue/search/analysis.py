@@ -211,6 +211,7 @@ class GermanStemFilter(Filter):
 
 
 _WORDS = r"\w+(?:[-.']\w+)*"
+_FOLDING_WORDS = r"\w+"
 _NAME_WORDS = RegexTokenizer(_WORDS) | LowercaseFilter()
 
 
@@ -228,4 +229,102 @@ def german_analyzer(compounds: bool = True):
 
 def folding_analyzer():
     """Whole words, folded but not stemmed: for suggestions and "Meinten Sie …?"."""
-    return RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()
+    return RegexTokenizer(_FOLDING_WORDS) | LowercaseFilter() | FoldFilter()
+
+
+# ---------------------------------------------------------------- index-time analysis, memoised
+#
+# Building an index runs the analyzers over millions of words, but over few distinct ones: the
+# benchmark's 10,000 synthetic profiles have about 3.5 million words, 40,000 different ones. The
+# token stream (tokenizer, six filters, one generator step each per token) and compound-split per
+# occurrence were most of an index build. The functions below give exactly what the analyzers
+# above give at index time (the same terms at the same positions; tests/search/test_bulk.py holds
+# them to it), analysing each distinct word once per process. They are used only where a whole
+# document is indexed (``w3.BulkWriter``); queries and snippets still run the analyzers.
+
+_INDEX_WORDS = RegexTokenizer(_WORDS).expression
+_FOLDING_INDEX_WORDS = RegexTokenizer(_FOLDING_WORDS).expression
+#: lower-cased word -> its terms (stem of the word, then of its compound parts, then per hyphen
+#: piece the same), for fields with and without compounds; None for a stop word.
+_WORD_TERMS: dict[bool, dict[str, tuple[str, ...] | None]] = {True: {}, False: {}}
+#: lower-cased word -> the word and its hyphen pieces that have compound parts (only these change
+#: when a document keeps the names of its places whole).
+_SPLITTABLE: dict[str, tuple[str, ...]] = {}
+_FOLDED: dict[str, str] = {}
+#: Distinct words remembered per process; beyond it the memo is cleared (a build's vocabulary fits).
+MEMO_LIMIT = 200_000
+
+
+def _terms_of(word: str, compounds: bool, whole: frozenset[str]) -> tuple[str, ...]:
+    """What HyphenFilter, CompoundFilter, FoldFilter and GermanStemFilter make of one word."""
+    terms = []
+    for unit in (word, *hyphen_pieces(word)):
+        terms.append(stem(fold(unit)))
+        if compounds and not (whole and is_kept_whole(unit, whole)):
+            terms.extend(stem(fold(part)) for part in compound_parts(unit))
+    return tuple(terms)
+
+
+def _remember(memo: dict, word: str, value):
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[word] = value
+    return value
+
+
+def index_positions(text: str, compounds: bool = True) -> dict[str, list[int]]:
+    """Term -> positions (in order, repeated where two pieces of a word give the same term), as
+    ``german_analyzer(compounds)`` gives them at index time, names of the places in
+    ``kept_whole`` left whole."""
+    whole = _KEPT_WHOLE.get() if compounds else frozenset()
+    memo = _WORD_TERMS[compounds]
+    own: dict[str, tuple[str, ...]] = {}  # words whose terms this document's places change
+    positions: dict[str, list[int]] = {}
+    pos = None
+    for index, match in enumerate(_INDEX_WORDS.finditer(text)):
+        word = match.group().lower()
+        terms = memo.get(word, ())
+        if terms == ():
+            terms = _remember(memo, word, None if word in STOP_WORDS else _terms_of(word, compounds, frozenset()))
+        if terms is None:
+            continue
+        # StopFilter numbers the kept words from the first one's own place in the text.
+        pos = index if pos is None else pos + 1
+        if whole:
+            splittable = _SPLITTABLE.get(word)
+            if splittable is None:
+                units = (word, *hyphen_pieces(word))
+                splittable = _remember(_SPLITTABLE, word, tuple(unit for unit in units if compound_parts(unit)))
+            if splittable and any(is_kept_whole(unit, whole) for unit in splittable):
+                terms = own.get(word) or own.setdefault(word, _terms_of(word, compounds, whole))
+        for term in terms:
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [pos]
+            else:
+                found.append(pos)
+    return positions
+
+
+def folded_counts(text: str) -> dict[str, int]:
+    """Term -> frequency, as ``folding_analyzer()`` gives them."""
+    counts: dict[str, int] = {}
+    for match in _FOLDING_INDEX_WORDS.finditer(text):
+        word = match.group()
+        term = _FOLDED.get(word)
+        if term is None:
+            term = _remember(_FOLDED, word, fold(word.lower()))
+        counts[term] = counts.get(term, 0) + 1
+    return counts
+
+
+def index_function(analyzer):
+    """The memoised equivalent of an analyzer at index time: ("positions", function) or
+    ("counts", function), or None for an analyzer that is not one of this module's."""
+    if analyzer == german_analyzer(compounds=True):
+        return "positions", index_positions
+    if analyzer == german_analyzer(compounds=False):
+        return "positions", lambda text: index_positions(text, compounds=False)
+    if analyzer == folding_analyzer():
+        return "counts", folded_counts
+    return None

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Change, Participation, Project, change_identity
 from .schema import INDEX_VERSION, META_ID, project_record, write_document
 from .store import IndexStore, LockError
+from .w3 import BulkWriter
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ def _apply_changes(store: IndexStore, limit: int | None = None, timeout: float =
     """Write what changed (at most ``limit`` changes), reading rows only after the index lock is
     ours, so that a slower process can never overwrite a newer document with an older row."""
     try:
-        writer = store.index().writer(timeout=timeout)
+        # Whoosh's writer, several times faster for many documents (the same segment, see w3).
+        writer = BulkWriter(store.index(), timeout=timeout)
     except LockError:
         log.info("search index busy; the next catch-up applies the pending changes")
         return 0
@@ -200,7 +202,7 @@ def rebuild(store: IndexStore) -> int:
             seq = session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
             fingerprint = change_identity(session, seq) if seq else ""
             ids = list(session.scalars(select(Project.id).order_by(Project.id)))
-            writer = ix.writer(limitmb=256)
+            writer = BulkWriter(ix)
             for start in range(0, len(ids), _BATCH):
                 for project in _load_projects(session, ids[start : start + _BATCH]).values():
                     write_document(writer, project_record(project), update=False)
