@@ -25,7 +25,7 @@ import threading
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter, OrderedDict
-from functools import lru_cache, reduce
+from functools import lru_cache, partial, reduce
 from itertools import chain, count, filterfalse
 from math import log
 from operator import or_
@@ -258,6 +258,34 @@ def _deleted(leaf) -> frozenset[int]:
     return frozenset(leaf.segment().deleted_docs())
 
 
+class FacetCodes:
+    """A number for each (facet, value), shared by the generations of one store (it only grows).
+
+    A document's facet values as one tuple of small integers let a search count every facet in
+    one pass over its matches (``facets.count_facets``: a ``Counter`` in C) instead of one pass
+    or one set intersection per facet and value."""
+
+    def __init__(self):
+        self.numbers: dict[tuple[str, object], int] = {}
+        #: number -> (facet, value)
+        self.labels: list[tuple[str, object]] = []
+        self._lock = threading.Lock()
+
+    def of(self, values: dict[str, tuple]) -> tuple[int, ...]:
+        """The numbers of a record's facet values (``facet_values``), each once."""
+        numbers, found = self.numbers, []
+        for name in FACETS:
+            for value in values[name]:
+                number = numbers.get((name, value))
+                if number is None:
+                    with self._lock:
+                        number = numbers.setdefault((name, value), len(self.labels))
+                        if number == len(self.labels):
+                            self.labels.append((name, value))
+                found.append(number)
+        return tuple(dict.fromkeys(found))
+
+
 #: Values remembered per generation (``Snapshot.remembered``) that a new generation derives from
 #: the previous one's: key -> derive(value, snapshot, previous, removed, added).
 CARRIED: dict = {}
@@ -301,6 +329,7 @@ class Snapshot:
         self._memo = _LRU(FUZZY_CACHE)
         self._orders: dict[str, list] = {}
         self._lock = threading.Lock()
+        self.facet_codes = previous.facet_codes if previous is not None else FacetCodes()
         removed, added = _changes(previous, self) if previous is not None else (None, None)
         #: whether this generation was derived from the previous one (or built from nothing)
         self.derived = previous is not None and len(removed) + len(added) <= len(previous.live) // 2
@@ -323,19 +352,19 @@ class Snapshot:
     # ------------------------------------------------------------------ per-document data
 
     def _value_index(self) -> dict[str, dict]:
-        """Per facet: value -> document set; also fills ``per_document`` (per facet: document
-        number -> values, for the live documents only). One pass over the live documents:
-        nothing here is as long as the catalogue per document."""
+        """Per facet: value -> document set; also fills ``codes`` (document number -> the
+        numbers of its facet values, for the live documents only). One pass over the live
+        documents: nothing here is as long as the catalogue per document."""
         index: dict[str, dict] = {name: {} for name in INDEXED}
-        self.per_document: dict[str, dict] = {name: {} for name in index}
-        per_document = self.per_document
+        #: document number -> its facet values as ``FacetCodes`` numbers (live documents only)
+        self.codes: dict[int, tuple[int, ...]] = {}
+        codes, numbers_of = self.codes, self.facet_codes.of
         for docnum in self.live:
-            record = self.table[docnum]
-            for name, values in _indexed(record).items():
+            values = _indexed(self.table[docnum])
+            codes[docnum] = numbers_of(values)
+            for name, found in values.items():
                 bucket = index[name]
-                if name in FACETS:
-                    per_document[name][docnum] = values
-                for value in values:
+                for value in found:
                     bucket.setdefault(value, set()).add(docnum)
         return index
 
@@ -351,14 +380,16 @@ class Snapshot:
             )
         index = {name: dict(values) for name, values in old.values.items()}
         # Only ever looked up for live documents: a removed document's entry stays (so that
-        # the dicts have no deleted slots and the next generation copies them as a block).
-        self.per_document = per_document = {name: dict(values) for name, values in old.per_document.items()}
+        # the dict has no deleted slots and the next generation copies it as a block).
+        self.codes = codes = dict(old.codes)
+        numbers_of = self.facet_codes.of
         edits: dict[tuple, tuple[set, set]] = {}
         for docnums, records, side in ((removed, old_table, 0), (added, table, 1)):
             for docnum in docnums:
-                for name, values in _indexed(records[docnum]).items():
-                    if side and name in FACETS:
-                        per_document[name][docnum] = values
+                indexed = _indexed(records[docnum])
+                if side:
+                    codes[docnum] = numbers_of(indexed)
+                for name, values in indexed.items():
                     for value in values:
                         edits.setdefault((name, value), (set(), set()))[side].add(docnum)
         for (name, value), (gone, new) in edits.items():
@@ -422,6 +453,19 @@ class Snapshot:
         found = self._memo.get(key)
         return found if found is not None else self._memo.put(key, compute())
 
+    def visible(self, unpublished: bool) -> frozenset[int]:
+        """The documents a search may show: every live one, or the published ones."""
+        return self.live if unpublished else self.published
+
+    def facet_totals(self, unpublished: bool) -> Counter:
+        """Documents per facet value number (``codes``) over ``visible(unpublished)``, once per
+        generation (derived from the previous generation's: ``_derive_totals``). Read-only."""
+        visible = self.visible(unpublished)
+        return self.remembered(
+            (FACET_TOTALS, unpublished),
+            lambda: Counter(chain.from_iterable(map(self.codes.__getitem__, visible))),
+        )
+
     # ------------------------------------------------------------------ postings
 
     def postings(self, field: str, term: str) -> dict[int, float]:
@@ -481,6 +525,24 @@ class Snapshot:
                 frequency[candidate] = frequency.get(candidate, 0) + self.reader.doc_frequency(name, candidate)
         ordered = sorted(frequency, key=lambda t: (-frequency[t], t))[:MAX_FUZZY_TERMS]
         return self._fuzzy.put(term, tuple(ordered))
+
+
+FACET_TOTALS = "facet totals"
+
+
+def _derive_totals(key: tuple, old: Counter, snapshot: Snapshot, previous: Snapshot, removed, added) -> Counter:
+    """The facet totals of a new generation from the previous one's: the removed documents
+    that were visible counted out, the added ones that are visible counted in."""
+    unpublished = key[1]
+    before, now = previous.visible(unpublished), snapshot.visible(unpublished)
+    totals = Counter(old)
+    totals.subtract(chain.from_iterable(previous.codes[d] for d in removed if d in before))
+    totals.update(chain.from_iterable(snapshot.codes[d] for d in added if d in now))
+    return +totals  # without the values no document has any more
+
+
+for _unpublished in (False, True):
+    CARRIED[(FACET_TOTALS, _unpublished)] = partial(_derive_totals, (FACET_TOTALS, _unpublished))
 
 
 # ---------------------------------------------------------------------- matching

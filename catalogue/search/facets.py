@@ -75,22 +75,47 @@ def filter_sets(snapshot, filters: dict) -> dict[str, set]:
     return sets
 
 
-def count_facets(snapshot, base: set, passes: dict[str, set]) -> dict[str, list[tuple[str, int]]]:
+def count_facets(
+    snapshot, base: set, passes: dict[str, set], unpublished: bool = False
+) -> dict[str, list[tuple[str, int]]]:
     """Counts per facet value over the documents passing every filter but that facet's own,
-    so that choosing a second value of a facet (OR) shows what it would add. A facet with few
-    values counts by intersecting with the cached document set of each value; one with many
-    values (districts) and a small pool counts the values of the pool's documents."""
-    ordered, keys = {}, snapshot.sort_keys
-    for name in FACETS:
+    so that choosing a second value of a facet (OR) shows what it would add. ``base``: the
+    matches among ``snapshot.visible(unpublished)``, before the filters.
+
+    Every facet is counted in one pass over a pool of documents (their facet value numbers,
+    ``snapshot.codes``): the pool of all filters for the facets without a filter of their own,
+    one more pool per filtered facet. A pool of more than half the visible documents (a word
+    in most profiles) is counted as the generation's totals minus the documents not in it."""
+    passed = base.intersection(*passes.values()) if passes else base
+    shared = _counts(snapshot, passed, unpublished)
+    labels = snapshot.facet_codes.labels
+    counts: dict[str, list] = {name: [] for name in FACETS}
+    for number, count in shared.items():
+        name, value = labels[number]
+        if name not in passes:
+            counts[name].append((value, count))
+    for name in passes:
+        if name not in counts:
+            continue  # a filter without a facet of its own (the participants' profile ids)
         others = [docs for facet, docs in passes.items() if facet != name]
         pool = base.intersection(*others) if others else base
-        index = snapshot.values[name]
-        if len(pool) < 8 * len(index):
-            per_document = snapshot.per_document.get(name, ())
-            counts = list(Counter(chain.from_iterable(map(per_document.__getitem__, pool))).items()) if pool else []
-        else:
-            counts = [(value, count) for value, docs in index.items() if (count := len(pool & docs))]
-        ordered[name] = sorted(counts, key=lambda item: (-item[1], keys[item[0]]))
+        own = counts[name]
+        for number, count in _counts(snapshot, pool, unpublished).items():
+            facet, value = labels[number]
+            if facet == name:
+                own.append((value, count))
+    keys = snapshot.sort_keys
+    ordered = {name: sorted(counts[name], key=lambda item: (-item[1], keys[item[0]])) for name in FACETS}
     order = [label for label, _, _ in SINCE_RANGES]
     ordered["since"] = sorted(ordered["since"], key=lambda item: order.index(item[0]))
     return ordered
+
+
+def _counts(snapshot, pool: set, unpublished: bool) -> Counter:
+    """Documents of ``pool`` (visible ones) per facet value number, zero counts left out."""
+    codes = snapshot.codes
+    visible = snapshot.visible(unpublished)
+    if 2 * len(pool) > len(visible):
+        rest = visible.difference(pool)
+        return snapshot.facet_totals(unpublished) - Counter(chain.from_iterable(map(codes.__getitem__, rest)))
+    return Counter(chain.from_iterable(map(codes.__getitem__, pool)))

@@ -78,7 +78,7 @@ def run_search(
     snapshot = store.snapshot(searcher)
     matcher = Matcher(snapshot)
     scores = matcher.run(clauses)
-    visible = snapshot.live if include_unpublished else snapshot.published
+    visible = snapshot.visible(include_unpublished)
     base = visible if scores is None else visible & scores.keys()
     passes = filter_sets(snapshot, filters)
     matches = base.intersection(*passes.values()) if passes else base
@@ -91,7 +91,7 @@ def run_search(
         total=len(matches),
         page=page,
         per_page=per_page,
-        facets=count_facets(snapshot, base, passes) if with_facets else {},
+        facets=count_facets(snapshot, base, passes, include_unpublished) if with_facets else {},
     )
     terms = matcher.highlight if scores is not None else set()
     for docnum in shown:
