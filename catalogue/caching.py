@@ -173,7 +173,7 @@ def init_app(app: Flask) -> None:
 def _anonymous_read() -> bool:
     if request.method not in ("GET", "HEAD") or request.blueprint not in CACHED_BLUEPRINTS:
         return False
-    if request.authorization is not None or "Authorization" in request.headers:
+    if "Authorization" in request.headers:  # any scheme, even one that cannot be parsed
         return False
     cookies = request.cookies
     return current_app.config["SESSION_COOKIE_NAME"] not in cookies and "remember_token" not in cookies
@@ -190,6 +190,9 @@ def _index_seq(catalogue_seq: int) -> int:
     from .search import sync
 
     store = current_app.extensions["catalogue_search"]
+    folder = str(store.root)
+    if _index_seen.get(folder) == catalogue_seq:
+        return catalogue_seq  # current when last read, and the log has not moved since
     try:
         seq = store.meta()["seq"]
     except Exception:  # an unreadable index: the search views answer 503, never cached
@@ -202,15 +205,25 @@ def _index_seq(catalogue_seq: int) -> int:
             log.debug("catch-up before a cached answer failed", exc_info=True)
         if seq < catalogue_seq:
             _state()["lagging"] = True
+    _index_seen[folder] = seq
     return seq
+
+
+#: Per index folder, the ``seq`` it had applied when last read. An index only ever moves
+#: towards the change log's newest ``seq``, so while that is the number read last time, the
+#: index has not moved either, and a cached answer need not open the folder (pointer file,
+#: generation listing) at all.
+_index_seen: dict[str, int] = {}
 
 
 def _validator() -> str:
     """The state a page is made from: catalogue version, index version, language."""
-    from .i18n import current_language
+    from .i18n import select_locale
 
     seq, token = catalogue_version()
-    return f"{FORMAT}-{token}-{_index_seq(seq)}-{current_language()}"
+    # The language as a code, straight from the selector Flask-Babel would call: a cached answer
+    # needs no babel Locale (parsing one was a tenth of a cached answer's time).
+    return f"{FORMAT}-{token}-{_index_seq(seq)}-{select_locale()}"
 
 
 def _key(validator: str) -> str:
