@@ -17,6 +17,7 @@ from . import (
     formatting,
     i18n,
     jsonbody,
+    migrating,
     opendata,
     ops,
     places,
@@ -25,10 +26,8 @@ from . import (
 )
 from .admin import bp as admin_bp
 from .config import build_config
-from .extensions import csrf, db, limiter, migrate, retry_after_only_when_refused
+from .extensions import csrf, db, limiter, retry_after_only_when_refused
 from .public import bp as public_bp
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -41,7 +40,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     jsonbody.init_app(app)  # bounded JSON bodies before anything parses them
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    migrating.init_app(app)  # `flask db`: Flask-Migrate is set up only when a migration runs
     i18n.init_app(app)
     csrf.init_app(app)
     app.after_request(retry_after_only_when_refused)  # before the limiter: runs after its hook

@@ -84,11 +84,11 @@ WORDS = [
 
 def build(app, profiles: int, rng: random.Random) -> list:
     """Register, organisations and profiles; returns the municipalities (key, slug) for queries."""
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
     from catalogue import search
     from catalogue.extensions import db
+    from catalogue.migrating import upgrade
     from catalogue.models import Change, Keyword, Organisation, Participation, Project
     from catalogue.places.geo import Point, PointIndex
     from catalogue.places.models import Place
@@ -208,7 +208,7 @@ def main() -> None:
         print(f"Antwort-Cache: {'an' if app.config['RESPONSE_CACHE'] else 'aus'} (RESPONSE_CACHE)", flush=True)
         if built.exists():
             print(f"Katalog aus {folder} ({args.profiles} Profile)", flush=True)
-            from flask_migrate import upgrade
+            from catalogue.migrating import upgrade
 
             with app.app_context():
                 upgrade()  # a catalogue kept from an older version of the code

@@ -67,11 +67,11 @@ def texts(rng: random.Random):
 
 def build(app, profiles: int, rng: random.Random) -> None:
     """Legal forms, keywords, organisations and profiles, then the search index."""
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
     from catalogue import search
     from catalogue.extensions import db
+    from catalogue.migrating import upgrade
     from catalogue.models import Change, Contact, Keyword, LegalForm, Link, Organisation, Participation, Project
 
     with app.app_context():
@@ -178,7 +178,7 @@ def main() -> None:
         )
         logging.getLogger("catalogue.request").setLevel(logging.WARNING)
         if built.exists():
-            from flask_migrate import upgrade
+            from catalogue.migrating import upgrade
 
             with app.app_context():
                 upgrade()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from flask import g, session
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -20,6 +19,7 @@ from catalogue import create_app
 from catalogue.accounts import start_session
 from catalogue.config import normalise_db_url
 from catalogue.extensions import db
+from catalogue.migrating import upgrade
 from catalogue.schemas import ProjectInputSchema
 from catalogue.search import EXTENSION as SEARCH
 from catalogue.search.store import IndexStore

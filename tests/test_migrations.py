@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
 from catalogue import create_app
 from catalogue.extensions import db
+from catalogue.migrating import downgrade, upgrade
 
 
 def _counts() -> dict[str, int]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
@@ -22,6 +20,10 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def newest_migration() -> str:
     """The head revision of the migrations this code ships (read once per process)."""
     if not hasattr(newest_migration, "head"):
+        # Alembic (with Mako) only when readiness is first asked: a worker started without it.
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         newest_migration.head = ScriptDirectory.from_config(config).get_current_head()

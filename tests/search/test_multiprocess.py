@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from catalogue import create_app, search
 from catalogue.extensions import db
+from catalogue.migrating import upgrade
 from catalogue.models import Change, Project
 
 pytestmark = pytest.mark.skipif(
