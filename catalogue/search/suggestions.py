@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import heapq
 from itertools import chain
 from urllib.parse import urlencode
 
 from .analysis import fold
-from .engine import _folded, _union, carried
+from .engine import _folded, carried
+from .likeness import KEY_FIELDS, MATCH_FIELDS, Likeness
 from .store import IndexStore
 
 _KIND_ORDER = {"keyword": 0, "organisation": 1, "project": 2}
 SUGGEST = ("suggest",)
+LIKENESS = ("likeness",)
 
 
 def _names(record: dict):
@@ -97,34 +98,27 @@ def suggest(store: IndexStore, prefix: str, limit: int = 8) -> list[dict]:
 
 
 def similar(store: IndexStore, project_id: int, limit: int = 5) -> list[int]:
-    """Published profiles sharing the most distinctive terms with this one (more-like-this).
-
-    Whoosh picks the terms (``key_terms_from_text``, its more-like-this model); scoring them
-    with Whoosh's collector took seconds at 10 000 profiles, with the cached posting dicts of
-    the engine about a tenth of a second, and a profile page asks again: remembered per generation."""
+    """Published profiles sharing the most distinctive terms with this one (more-like-this):
+    remembered per generation, because a profile page asks again."""
     searcher = store.searcher()
     snapshot = store.snapshot(searcher)
     return snapshot.remembered(("similar", project_id, limit), lambda: _similar(searcher, snapshot, project_id, limit))
 
 
 def _similar(searcher, snapshot, project_id: int, limit: int) -> list[int]:
+    """Whoosh's more-like-this model picks up to 12 key terms per text field (Bo1, as
+    ``key_terms_from_text``); every published profile is scored by the field-boosted BM25F of
+    those terms in its title, keywords and body, each weighted by the term's key-term weight."""
     docnum = searcher.document_number(id=str(project_id))
     if docnum is None:
         return []
     stored = searcher.stored_fields(docnum)
+    likeness = snapshot.remembered(LIKENESS, lambda: Likeness(snapshot))
     weights: dict[str, float] = {}
-    for name in ("title", "keywords", "summary", "body"):
+    for name in KEY_FIELDS:
         if stored.get(name):
-            for term, weight in searcher.key_terms_from_text(name, stored[name], numterms=12):
+            for term, weight in likeness.key_terms(name, stored[name]):
                 weights[term] = weights.get(term, 0.0) + weight
-    scores = _union(
-        [
-            (snapshot.postings(field, term), weight)
-            for term, weight in weights.items()
-            for field in ("title", "keywords", "body")
-        ]
+    return likeness.best(
+        [(field, term, weight) for term, weight in weights.items() for field in MATCH_FIELDS], docnum, limit
     )
-    table, published = snapshot.table, snapshot.published
-    candidates = (d for d in scores if d in published and d != docnum)
-    best = heapq.nlargest(limit, candidates, key=lambda d: (scores[d], -table[d]["id"]))
-    return [table[d]["id"] for d in best]
