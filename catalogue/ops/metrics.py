@@ -140,8 +140,11 @@ def _observe(response):
 
 def init_app(app: Flask) -> None:
     """Count and time every request; observe catch-ups; serve /metrics."""
+    from ..caching import also_for_stored_pages
+
     app.before_request(_start)
     app.after_request(_observe)
+    also_for_stored_pages(app, _start, _observe)  # pages answered from the cache ahead of Flask's dispatch
     from ..search import sync
 
     if CATCHUP.observe not in sync.CATCHUP_OBSERVERS:

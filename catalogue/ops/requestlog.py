@@ -103,6 +103,9 @@ def _configure_output(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Log every request (first in, last out: the line includes the other hooks' time)."""
+    from ..caching import also_for_stored_pages
+
     _configure_output(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)
+    also_for_stored_pages(app, _start, _finish)  # pages answered from the cache ahead of Flask's dispatch

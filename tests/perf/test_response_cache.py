@@ -4,6 +4,7 @@ visitors get 304s, and nobody with a session or a token is ever served from it."
 import re
 
 import pytest
+from flask import request, request_started
 from sqlalchemy import event
 
 from catalogue.accounts import create_user
@@ -115,3 +116,29 @@ def test_forms_and_the_admin_are_not_cached(client):
     assert second.headers.get("Cache-Control") == "no-store" and "ETag" not in second.headers
     assert 'name="csrf_token"' in second.text
     assert again.count == 0 or again.count > 1  # the form is rendered, not replayed
+
+
+def test_a_stored_page_is_answered_ahead_of_flasks_dispatch_with_the_same_headers(app, client, make_project, caplog):
+    make_project(title="Gemeinsamer Bauhof")
+    dispatched = []
+
+    def note(sender, **_extra):
+        dispatched.append(request.path)
+
+    first = client.get("/projekte")
+    with request_started.connected_to(note, app), caplog.at_level("INFO", logger="catalogue.request"):
+        again = client.get("/projekte")
+        api = client.get("/api/v1/projects")
+        api_again = client.get("/api/v1/projects")
+    assert again.status_code == 200 and again.data == first.data
+    # The stored page needed no session, CSRF check, rate limiter or view: Flask never dispatched it.
+    # The API's stored answers go through Flask (its rate limit counts them and adds its headers).
+    assert dispatched == ["/api/v1/projects", "/api/v1/projects"]
+    assert api.data == api_again.data and "X-RateLimit-Limit" in api_again.headers
+    assert again.headers["X-Request-ID"] != first.headers["X-Request-ID"]
+    per_exchange = {"X-Request-ID", "Content-Length", "Date"}  # Date: gunicorn adds it to every answer
+    assert {k: v for k, v in again.headers if k not in per_exchange} == {
+        k: v for k, v in first.headers if k not in per_exchange
+    }
+    logged = [record.getMessage() for record in caplog.records if record.name == "catalogue.request"]
+    assert any('"GET /projekte" 200' in line and again.headers["X-Request-ID"] in line for line in logged)
