@@ -45,12 +45,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(app: str, port: int, workers: int, cwd: Path, env: dict) -> subprocess.Popen:
+def start_gunicorn(app: str, port: int, workers: int, cwd: Path, env: dict, log: Path) -> subprocess.Popen:
+    """Both servers with the catalogue's gunicorn settings (gunicorn.conf.py, named explicitly:
+    gunicorn otherwise reads ./gunicorn.conf.py only when started from the checkout), each with
+    a metrics folder of its own (the settings empty it on start). Workers are not recycled
+    (``--max-requests 0``): the steady state is measured, not a worker's start."""
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(log.with_suffix(".metrics"))}
     return subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(workers),
+            "--max-requests",
+            "0",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -61,7 +70,9 @@ def start_gunicorn(app: str, port: int, workers: int, cwd: Path, env: dict) -> s
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe: the request log writes a line per request to standard error, and
+        # a pipe nobody reads fills up after a few hundred requests and blocks every worker.
+        stderr=open(log, "ab"),  # noqa: SIM115 - the server process keeps it open
         start_new_session=True,
     )  # its own process group: stopped with its workers, also mid-start
 
@@ -84,12 +95,12 @@ def stop(process: subprocess.Popen) -> None:
             time.sleep(0.2)
 
 
-def wait_ready(port: int, process: subprocess.Popen, timeout: float = 180.0) -> float:
+def wait_ready(port: int, process: subprocess.Popen, log: Path, timeout: float = 180.0) -> float:
     """Seconds until the server answers its first request."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn on {port} exited: {process.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"gunicorn on {port} exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
             return time.perf_counter() - start
@@ -183,10 +194,11 @@ def main() -> None:
         env = prepare(folder, cache=not args.no_cache)
         try:
             site_port, hello_port = free_port(), free_port()
-            processes.append(start_gunicorn("wsgi:app", site_port, args.workers, ROOT, env))
-            processes.append(start_gunicorn("hello:app", hello_port, args.workers, folder, env))
-            site_ready = wait_ready(site_port, processes[0])
-            wait_ready(hello_port, processes[1])
+            site_log, hello_log = folder / "site.log", folder / "hello.log"
+            processes.append(start_gunicorn("wsgi:app", site_port, args.workers, ROOT, env, site_log))
+            processes.append(start_gunicorn("hello:app", hello_port, args.workers, folder, env, hello_log))
+            site_ready = wait_ready(site_port, processes[0], site_log)
+            wait_ready(hello_port, processes[1], hello_log)
             # gunicorn answers from its first ready worker; give the others time to finish starting.
             load(site_port, "/", args.warmup, args.concurrency)
             print(
