@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import sync
+from . import compounds, sync
 from .facets import FACETS, SINCE_RANGES
 from .query import SearchQueryError, SearchQueryTooLong
 from .searching import SORTS, SearchResult, run_search
@@ -67,6 +67,8 @@ def init_app(app: Flask) -> None:
             # answers 503 until the folder is usable (catch-up then builds the index by itself).
             index_unusable(store, error)
     app.cli.add_command(reindex_command)
+    # A worker does not keep compound-split's table mapped between requests (see release()).
+    app.teardown_request(lambda _error: compounds.release())
 
 
 #: Whether this process has already said that the index folder is unusable (said once, not per search).
