@@ -44,9 +44,10 @@ _TEXT_FACTS = tuple(name for name, field in OrganisationInputSchema().fields.ite
 # ---------------------------------------------------------------- reading
 
 
-def find_project(slug: str) -> tuple[Project | None, bool]:
-    """The project answering ``slug`` and whether the slug is an old one (redirect)."""
-    project = db.session.scalar(select(Project).where(Project.slug == slug))
+def find_project(slug: str, *options) -> tuple[Project | None, bool]:
+    """The project answering ``slug`` and whether the slug is an old one (redirect); ``options``
+    (loader options) load what the caller will show along with it."""
+    project = db.session.scalar(select(Project).where(Project.slug == slug).options(*options))
     if project is not None:
         return project, False
     redirect = db.session.get(SlugRedirect, slug)

@@ -9,10 +9,13 @@ that is already loaded, so every list renders one macro (``card`` in ``macros.ht
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from math import ceil
+from threading import Lock
 from typing import NamedTuple
 
+from flask import get_template_attribute, request
 from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import case, func, select
@@ -81,6 +84,30 @@ def card_texts() -> CardTexts:
             Markup(gettext("Stichworte")),
             {code: gettext(name) for code, name in STATES.items()},
         )
+    return found
+
+
+#: Rendered cards kept per process (the least recently shown first out).
+CARDS_KEPT = 2_000
+_rendered: OrderedDict = OrderedDict()
+_rendered_lock = Lock()
+
+
+def rendered_card(card: Card, heading: str = "h3") -> Markup:
+    """The ``card`` macro's HTML for a card in this request's language, rendered once: a card
+    holds every fact it shows, so a changed profile is another card (nothing to invalidate),
+    and the macro, with its escaping and formatting, was the better part of a list page."""
+    key = (card, heading, current_language(), request.script_root)
+    with _rendered_lock:
+        found = _rendered.get(key)
+        if found is not None:
+            _rendered.move_to_end(key)
+            return found
+    found = get_template_attribute("macros.html", "card")(card, heading)
+    with _rendered_lock:
+        _rendered[key] = found
+        while len(_rendered) > CARDS_KEPT:
+            _rendered.popitem(last=False)
     return found
 
 

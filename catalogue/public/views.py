@@ -7,16 +7,18 @@ from threading import Lock
 
 from flask import abort, current_app, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from .. import queries, search
-from ..caching import catalogue_version
+from ..caching import catalogue_version, per_version
 from ..errors import bad_request, not_found
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Keyword, Organisation
+from ..models import Keyword, Organisation, Participation, Project
 from ..opendata import addresses
 from ..opendata.views import gone_page
 from ..schemas import ProjectFilterSchema
@@ -31,12 +33,21 @@ _FILTER_KEYS = frozenset(field.data_key or name for name, field in ProjectFilter
 @bp.get("/")
 def home():
     """Start page: what the catalogue is, counts, recent profiles, keywords as entry points."""
+    keywords = queries.keyword_counts()
     return render_template(
         "public/home.html",
         counts=queries.catalogue_counts(),
         recent=cards.recent_cards(),
-        keywords=queries.keyword_counts(),
+        keywords=keywords,
+        keyword_cloud_html=_keyword_cloud(keywords),
     )
+
+
+def _keyword_cloud(keywords) -> Markup:
+    """The start page's keyword cloud, rendered once per catalogue version and language (a link
+    and a count per keyword: the same for everyone until the next write)."""
+    name = f"keyword_cloud:{current_language()}:{request.script_root}"
+    return per_version(name, lambda: get_template_attribute("macros.html", "keyword_cloud")(keywords))
 
 
 @bp.get("/projekte")
@@ -121,12 +132,26 @@ def _filter_counts(filters: dict) -> dict:
 bp.add_app_template_global(queries.content_changed, "content_changed")
 bp.add_app_template_global(cards.as_card, "as_card")
 bp.add_app_template_global(cards.card_texts, "card_texts")
+bp.add_app_template_global(cards.rendered_card, "rendered_card")
+
+
+#: What a profile page shows of its profile, loaded with it: one statement per collection (the
+#: organisations with their participations, the legal form with the profile) instead of one per
+#: relationship and one more per participating organisation when the template first touches it.
+PROFILE_PAGE_LOADS = (
+    joinedload(Project.legal_form),
+    selectinload(Project.participations).joinedload(Participation.organisation),
+    selectinload(Project.keywords),
+    selectinload(Project.contacts),
+    selectinload(Project.links),
+    selectinload(Project.updates),
+)
 
 
 @bp.get("/projekte/<slug>")
 def project_detail(slug: str):
     """One profile with every field of the record format."""
-    project, is_old_slug = find_project(slug)
+    project, is_old_slug = find_project(slug, *PROFILE_PAGE_LOADS)
     if addresses.is_gone(project):
         return gone_page(project)
     if project is None or not project.is_public:

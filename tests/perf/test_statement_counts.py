@@ -78,3 +78,17 @@ def test_statements_per_page_do_not_grow_with_the_catalogue(counts):
     large = counts()
     print("statements per page:", small)
     assert large == small
+
+
+def test_a_profile_page_runs_as_many_statements_however_many_participants(counts, client):
+    """The page's profile is loaded with what it shows: not one statement per organisation."""
+    schema = ProjectInputSchema()
+    for slug, partners in (("zwei-beteiligte", 1), ("sieben-beteiligte", 6)):
+        data = project_data(title=f"Gemeinsames Standesamt {slug}", slug=slug)
+        data["participants"] += [
+            {"role": "partner", "organisation": {"name": f"Gemeinde {slug} {n}", "kind": "municipality"}}
+            for n in range(partners - 1)
+        ]
+        create_project(schema.load(data), "test", status="published")
+    db.session.commit()
+    assert _statements(client, "/projekte/zwei-beteiligte") == _statements(client, "/projekte/sieben-beteiligte")
