@@ -14,6 +14,9 @@ only the cost differs. At 10,000 profiles that was 30–60 ms of every profile p
   because the scores are flat. The sum is therefore done with numpy, in the same order and with
   the same IEEE operations as the dict union (so the same floats and the same ties): one
   ``acc[ids] += weight * scores`` per posting list, the lists kept as arrays per generation.
+
+numpy is imported where it is used, not with the module: a process that never renders a profile
+page (a ``flask`` command, a worker before its first profile) neither loads nor holds it.
 """
 
 from __future__ import annotations
