@@ -95,10 +95,10 @@ def post_request(worker, req, environ, resp):
 """
 
 
-def timed(command: list[str], env: dict) -> tuple[float, float, str]:
+def timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float, str]:
     """Wall and CPU seconds (user + system) of a child process, and its output."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
@@ -108,36 +108,43 @@ def timed(command: list[str], env: dict) -> tuple[float, float, str]:
     return wall, usage.ru_utime + usage.ru_stime, out
 
 
-def run(name: str, env: dict) -> tuple[float, float, int]:
-    """Wall s, CPU s and peak RSS kB of one case in a fresh interpreter."""
-    if name == COMMAND:
-        wall, cpu, _ = timed([str(BIN / "flask"), "--app", "catalogue", "create-user", "--help"], env)
+def run(case: str, checkout: Path, env: dict) -> tuple[float, float, int]:
+    """Wall s, CPU s and peak RSS kB of one case in a fresh interpreter, with ``checkout``'s code."""
+    env = dict(env, PYTHONPATH=str(checkout))
+    if case == COMMAND:
+        wall, cpu, _ = timed([str(BIN / "flask"), "--app", "catalogue", "create-user", "--help"], env, checkout)
         return wall, cpu, 0
-    wall, cpu, out = timed([PYTHON, "-c", CASES[name]], env)
+    wall, cpu, out = timed([PYTHON, "-c", CASES[case]], env, checkout)
     return wall, cpu, int(out.split()[-1])
 
 
-def in_process(env: dict, runs: int) -> list[str]:
-    """The in-process cases, interleaved run by run: medians against the hello world."""
-    names = [*CASES, COMMAND]
-    for name in names:  # untimed: writes the bytecode cache (see main)
-        run(name, env)
-    results: dict[str, list] = {name: [] for name in names}
+def in_process(checkouts: dict[str, Path], env: dict, runs: int) -> list[str]:
+    """The in-process cases of every checkout, interleaved run by run: medians against the hello world."""
+    cases = [(HELLO_CASE, "", REPO)] + [
+        (case, label, checkout)
+        for label, checkout in checkouts.items()
+        for case in [*CASES, COMMAND]
+        if case != HELLO_CASE
+    ]
+    for case, _, checkout in cases:  # untimed: writes the bytecode cache (see main)
+        run(case, checkout, env)
+    results: dict[tuple, list] = {(case, label): [] for case, label, _ in cases}
     for _ in range(runs):
-        for name in names:
-            results[name].append(run(name, env))
-    wall0 = statistics.median(r[0] for r in results[HELLO_CASE])
-    cpu0 = statistics.median(r[1] for r in results[HELLO_CASE])
+        for case, label, checkout in cases:
+            results[case, label].append(run(case, checkout, env))
+    wall0 = statistics.median(r[0] for r in results[HELLO_CASE, ""])
+    cpu0 = statistics.median(r[1] for r in results[HELLO_CASE, ""])
     lines = [
         f"| process, median of {runs} | wall s | × hello world | CPU s | × hello world | peak RSS MB |",
         "|---|---|---|---|---|---|",
     ]
-    for name, measured in results.items():
+    for (case, label), measured in results.items():
         wall = statistics.median(r[0] for r in measured)
         cpu = statistics.median(r[1] for r in measured)
         rss = statistics.median(r[2] for r in measured) / 1024
         lines.append(
-            f"| {name} | {wall:.2f} | {wall / wall0:.1f} | {cpu:.2f} | {cpu / cpu0:.1f} | {f'{rss:.0f}' if rss else '-'} |"
+            f"| {case}{label} | {wall:.2f} | {wall / wall0:.1f} | {cpu:.2f} | {cpu / cpu0:.1f} | "
+            f"{f'{rss:.0f}' if rss else '-'} |"
         )
     return lines
 
@@ -169,15 +176,16 @@ def get(port: int, path: str) -> int:
 
 
 def start_and_measure(app: str, cwd: Path, paths: list[str], folder: Path, env: dict, workers: int) -> dict:
-    """Start gunicorn with the project's config, wait for every worker, warm each one up,
-    read its memory, stop. Returns seconds and MB (the largest worker's memory)."""
+    """Start gunicorn with the settings of the checkout ``cwd`` (the hello world: of this one),
+    wait for every worker, warm each one up, read its memory, stop. Returns seconds and MB (the
+    largest worker's figures)."""
     log = folder / f"gunicorn-{time.monotonic_ns()}.log"
     port = free_port()
     launched = time.time()
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(folder / "bench.gunicorn.conf.py"), "--workers", str(workers)]
+        [str(BIN / "gunicorn"), "-c", str(folder / f"{cwd.name}.gunicorn.conf.py"), "--workers", str(workers)]
         + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(cwd), app],
-        env=dict(env, BENCH_STARTUP_LOG=str(log)),
+        env=dict(env, BENCH_STARTUP_LOG=str(log), PYTHONPATH=str(cwd)),
         stdout=subprocess.DEVNULL,
         # A file, not a pipe: the request log writes a line per request to standard error.
         stderr=open(log.with_suffix(".err"), "ab"),  # noqa: SIM115 - the server process keeps it open
@@ -196,9 +204,9 @@ def start_and_measure(app: str, cwd: Path, paths: list[str], folder: Path, env: 
         cpu = {pid: float(seconds) for kind, pid, _, seconds in (e for e in events if e[0] == "ready")}
         all_ready = max(ready.values()) - launched
         slowest = max(ready[pid] - forked[pid] for pid in ready)
-        health = "/readyz" if app == "wsgi:app" else "/"
+        health = "/healthz" if app == "wsgi:app" else "/"
         if get(port, health) != 200:
-            raise SystemExit(f"{app}: {health} did not answer 200 after every worker was ready")
+            raise SystemExit(f"{app} in {cwd}: {health} did not answer 200 after every worker was ready")
         # Warm-up: until every worker has served every page (requests go to whichever worker
         # accepts first, so keep asking, several at a time).
         wanted = {(pid, path) for pid in ready for path in paths}
@@ -221,21 +229,24 @@ def start_and_measure(app: str, cwd: Path, paths: list[str], folder: Path, env: 
         stop(process)
 
 
-def under_gunicorn(folder: Path, env: dict, runs: int, workers: int) -> list[str]:
-    """Start the hello world and the catalogue alternately ``runs`` times each."""
+def under_gunicorn(checkouts: dict[str, Path], folder: Path, env: dict, runs: int, workers: int) -> list[str]:
+    """Start the hello world and each checkout's catalogue in turn, ``runs`` times each."""
     (folder / "hello.py").write_text(HELLO, encoding="utf-8")
-    (folder / "bench.gunicorn.conf.py").write_text(
-        GUNICORN_CONFIG.format(project=str(REPO / "gunicorn.conf.py")), encoding="utf-8"
-    )
+    for checkout in {folder, *checkouts.values()}:
+        project = (checkout if checkout != folder else REPO) / "gunicorn.conf.py"
+        (folder / f"{checkout.name}.gunicorn.conf.py").write_text(
+            GUNICORN_CONFIG.format(project=str(project)), encoding="utf-8"
+        )
     slug = first_slug()
     site_paths = ["/", "/projekte", f"/projekte/{slug}", "/suche?q=Klima", "/api/v1/projects?q=Verwaltung"]
-    results: dict[str, list[dict]] = {"hello": [], "site": []}
+    servers = {"hello world": ("hello:app", folder, ["/"])}
+    servers.update({f"catalogue{label}": ("wsgi:app", checkout, site_paths) for label, checkout in checkouts.items()})
+    results: dict[str, list[dict]] = {name: [] for name in servers}
     for round in range(runs + 1):  # the first round is untimed: it writes the bytecode cache
-        hello = start_and_measure("hello:app", folder, ["/"], folder, env, workers)
-        site = start_and_measure("wsgi:app", REPO, site_paths, folder, env, workers)
-        if round:
-            results["hello"].append(hello)
-            results["site"].append(site)
+        for name, (app, cwd, paths) in servers.items():
+            measured = start_and_measure(app, cwd, paths, folder, env, workers)
+            if round:
+                results[name].append(measured)
     rows = [
         ("launch → every worker ready, s", "all ready", "{:.2f}"),
         ("worker start → ready (slowest worker), s", "slowest worker", "{:.2f}"),
@@ -244,15 +255,20 @@ def under_gunicorn(folder: Path, env: dict, runs: int, workers: int) -> list[str
         ("… of it file-backed (RssFile), MB", "RssFile", "{:.0f}"),
         ("PSS per worker after warm-up (largest), MB", "Pss", "{:.0f}"),
     ]
+    sites = [name for name in servers if name != "hello world"]
     lines = [
-        f"| gunicorn, {workers} workers, median of {runs} starts | hello world | catalogue | × hello world |",
-        "|---|---|---|---|",
+        f"| gunicorn, {workers} workers, median of {runs} starts | hello world | "
+        + " | ".join(f"{name} | × hello" for name in sites)
+        + " |",
+        "|---|---|" + "---|---|" * len(sites),
     ]
     for label, key, form in rows:
-        hello = statistics.median(r[key] for r in results["hello"])
-        site = statistics.median(r[key] for r in results["site"])
-        ratio = f"{site / hello:.1f}" if hello else "-"
-        lines.append(f"| {label} | {form.format(hello)} | {form.format(site)} | {ratio} |")
+        hello = statistics.median(r[key] for r in results["hello world"])
+        cells = [form.format(hello)]
+        for name in sites:
+            value = statistics.median(r[key] for r in results[name])
+            cells += [form.format(value), f"{value / hello:.1f}" if hello else "-"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -261,9 +277,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-gunicorn", action="store_true", help="only the in-process cases")
+    parser.add_argument(
+        "--before", metavar="REVISION", help="also measure this git revision's code (e.g. an earlier commit), same run"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        checkouts = {"": REPO}
+        if args.before:
+            # The earlier code, exported into the run's folder; it uses the same catalogue.
+            before = folder / "before"
+            before.mkdir()
+            archive = subprocess.run(["git", "archive", args.before], cwd=REPO, check=True, capture_output=True)
+            subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
+            checkouts[f" ({args.before})"] = before
         env = dict(
             os.environ,
             CATALOGUE_DATABASE_URL=f"sqlite:///{folder}/bench.sqlite3",
@@ -280,10 +307,10 @@ def main() -> None:
                 [str(BIN / "flask"), "--app", "catalogue", *command], env=env, cwd=REPO, check=True, capture_output=True
             )
         print(f"load average before: {os.getloadavg()[0]:.2f}")
-        print("\n".join(in_process(env, args.runs)))
+        print("\n".join(in_process(checkouts, env, args.runs)))
         if not args.no_gunicorn:
             print()
-            print("\n".join(under_gunicorn(folder, env, args.runs, args.workers)))
+            print("\n".join(under_gunicorn(checkouts, folder, env, args.runs, args.workers)))
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
