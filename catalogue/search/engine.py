@@ -33,6 +33,7 @@ from operator import or_
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.codec.base import Automata
 from whoosh.reading import TermNotFound
+from whoosh.support.levenshtein import distance
 
 from .analysis import fold
 from .facets import FACETS, INDEXED, facet_values
@@ -91,9 +92,9 @@ _UNSAVED = count()
 
 
 @lru_cache(maxsize=256)
-def _automaton(term: str, maxdist: int):
+def _automaton(term: str, maxdist: int, prefix: int = 2):
     """The Levenshtein automaton of a typo (read-only once built; Whoosh builds one per call)."""
-    return levenshtein_automaton(term, maxdist, prefix=2).to_dfa()
+    return levenshtein_automaton(term, maxdist, prefix=prefix).to_dfa()
 
 
 def _position_masks(leaf, field: str, term: str, missing: list[int], decoded: dict[int, int]) -> None:
@@ -199,6 +200,29 @@ class SegmentCache:
                 found = frozenset(Automata.find_matches(_automaton(term, maxdist), leaf.cursor(field)))
             except (TermNotFound, KeyError):
                 found = frozenset()
+            self.near.put(key, found)
+        return found
+
+    def spelling_near(self, segment, leaf, field: str, word: str, maxdist: int, automaton: bool) -> frozenset[str]:
+        """Terms of ``field`` in one segment that Whoosh's spelling corrector (prefix 1) takes
+        as within ``maxdist`` edits of ``word``: with a Levenshtein automaton when the index is
+        a single segment (``SegmentReader.terms_within``), else by the restricted
+        Damerau-Levenshtein distance of every term with the same first letter
+        (``IndexReader.terms_within``, which a reader of several segments uses). Computed once
+        per segment: a new generation asks only its new segments."""
+        key = (segment, field, word, maxdist, "spelling", automaton)
+        found = self.near.get(key)
+        if found is None:
+            if automaton:
+                found = frozenset(Automata.find_matches(_automaton(word, maxdist, 1), leaf.cursor(field)))
+            else:
+                decode = leaf.schema[field].from_bytes
+                found = frozenset(
+                    term
+                    for term in map(decode, leaf.expand_prefix(field, word[:1]))
+                    # A length differing by more than maxdist is more than maxdist edits away.
+                    if abs(len(term) - len(word)) <= maxdist and distance(term, word, limit=maxdist) <= maxdist
+                )
             self.near.put(key, found)
         return found
 

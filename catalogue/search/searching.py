@@ -99,10 +99,10 @@ def run_search(
         whole = place_words(table[docnum].get("places", ()))
         result.snippets[table[docnum]["id"]] = snippet(searcher.stored_fields(docnum), terms, fields, whole)
     if correct and matcher.fuzzy_matched and matches:
-        result.corrected = corrected_text(searcher, text, clauses)
+        result.corrected = corrected_text(snapshot, text, clauses)
     if correct and clauses and len(matches) < _FEW and not result.corrected:
         result.suggestion = suggest_correction(
-            searcher,
+            snapshot,
             text,
             clauses,
             len(matches),
