@@ -256,8 +256,11 @@ def _index_seq(catalogue_seq: int) -> int:
     except Exception:  # an unreadable index: the search views answer 503, never cached
         return -1
     if seq < catalogue_seq:
+        # A few changes behind: catch up now (waiting briefly for a worker that is applying them);
+        # a long backlog is left to the searches' own catch-up and its background thread.
+        due = catalogue_seq - seq <= current_app.config.get("SEARCH_CATCHUP_STEP", 50)
         try:
-            sync.catch_up(store, due=True)  # a bounded step; another worker may hold the lock
+            sync.catch_up(store, due=due)
             seq = store.meta()["seq"]
         except Exception:  # the search views say what is wrong; this answer is simply not kept
             log.debug("catch-up before a cached answer failed", exc_info=True)

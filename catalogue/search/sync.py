@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 10.0
 #: Seconds a search waits for that lock: another process holding it is applying the same changes.
 SEARCH_WRITE_TIMEOUT = 0.0
+#: Seconds a cached answer that found the index a few changes behind waits for that lock: the
+#: holder is applying those very changes (about 0.1 s of CPU for one), and the waiting workers
+#: would otherwise answer without them, uncached, taking the CPU the holder needs.
+DUE_WRITE_TIMEOUT = 1.0
 _BATCH = 500
 #: Called with the seconds each catch-up that applied changes took (catalogue.ops.metrics).
 CATCHUP_OBSERVERS: list = []
@@ -91,7 +95,7 @@ def catch_up(store: IndexStore, force: bool = False, limit: int | None = None, d
     a longer backlog goes on in a background thread. Outside requests (commands) everything.
     ``due``: the caller has just compared the cursor with the change log and found it behind
     (caching does, on every cached answer), so the interval between checks does not apply;
-    unlike ``force`` it does not wait for another process that holds the index lock."""
+    unlike ``force`` it waits at most ``DUE_WRITE_TIMEOUT`` for another process's index lock."""
     config = current_app.config
     interval = config.get("SEARCH_CATCHUP_INTERVAL", 0.2)
     now = time.monotonic()
@@ -119,7 +123,7 @@ def catch_up(store: IndexStore, force: bool = False, limit: int | None = None, d
         session.close()
     if limit is not None and db_seq - meta["seq"] > limit and config.get("SEARCH_BACKGROUND_CATCHUP", True):
         _start_background(store)
-    timeout = WRITE_TIMEOUT if force or not in_request else SEARCH_WRITE_TIMEOUT
+    timeout = WRITE_TIMEOUT if force or not in_request else DUE_WRITE_TIMEOUT if due else SEARCH_WRITE_TIMEOUT
     applied = _apply_changes(store, limit, timeout)
     for observe in CATCHUP_OBSERVERS:
         observe(time.monotonic() - now)
