@@ -244,12 +244,11 @@ def folding_analyzer():
 
 _INDEX_WORDS = RegexTokenizer(_WORDS).expression
 _FOLDING_INDEX_WORDS = RegexTokenizer(_FOLDING_WORDS).expression
-#: lower-cased word -> its terms (stem of the word, then of its compound parts, then per hyphen
-#: piece the same), for fields with and without compounds; None for a stop word.
-_WORD_TERMS: dict[bool, dict[str, tuple[str, ...] | None]] = {True: {}, False: {}}
-#: lower-cased word -> the word and its hyphen pieces that have compound parts (only these change
-#: when a document keeps the names of its places whole).
-_SPLITTABLE: dict[str, tuple[str, ...]] = {}
+#: word as written -> (lower-cased word, its terms, the word and hyphen pieces that have compound
+#: parts), for fields with and without compounds. The terms: the stem of the word, then of its
+#: compound parts, then per hyphen piece the same; None for a stop word. Only the units with
+#: compound parts change when a document keeps the names of its places whole.
+_WORD_TERMS: dict[bool, dict[str, tuple]] = {True: {}, False: {}}
 _FOLDED: dict[str, str] = {}
 #: Distinct words remembered per process; beyond it the memo is cleared (a build's vocabulary fits).
 MEMO_LIMIT = 200_000
@@ -272,6 +271,14 @@ def _remember(memo: dict, word: str, value):
     return value
 
 
+def _word_entry(token: str, compounds: bool) -> tuple:
+    word = token.lower()
+    if word in STOP_WORDS:
+        return word, None, ()
+    units = (word, *hyphen_pieces(word)) if compounds else ()
+    return word, _terms_of(word, compounds, frozenset()), tuple(unit for unit in units if compound_parts(unit))
+
+
 def index_positions(text: str, compounds: bool = True) -> dict[str, list[int]]:
     """Term -> positions (in order, repeated where two pieces of a word give the same term), as
     ``german_analyzer(compounds)`` gives them at index time, names of the places in
@@ -281,22 +288,17 @@ def index_positions(text: str, compounds: bool = True) -> dict[str, list[int]]:
     own: dict[str, tuple[str, ...]] = {}  # words whose terms this document's places change
     positions: dict[str, list[int]] = {}
     pos = None
-    for index, match in enumerate(_INDEX_WORDS.finditer(text)):
-        word = match.group().lower()
-        terms = memo.get(word, ())
-        if terms == ():
-            terms = _remember(memo, word, None if word in STOP_WORDS else _terms_of(word, compounds, frozenset()))
+    for index, token in enumerate(_INDEX_WORDS.findall(text)):
+        entry = memo.get(token)
+        if entry is None:
+            entry = _remember(memo, token, _word_entry(token, compounds))
+        word, terms, splittable = entry
         if terms is None:
             continue
         # StopFilter numbers the kept words from the first one's own place in the text.
         pos = index if pos is None else pos + 1
-        if whole:
-            splittable = _SPLITTABLE.get(word)
-            if splittable is None:
-                units = (word, *hyphen_pieces(word))
-                splittable = _remember(_SPLITTABLE, word, tuple(unit for unit in units if compound_parts(unit)))
-            if splittable and any(is_kept_whole(unit, whole) for unit in splittable):
-                terms = own.get(word) or own.setdefault(word, _terms_of(word, compounds, whole))
+        if splittable and whole and any(is_kept_whole(unit, whole) for unit in splittable):
+            terms = own.get(word) or own.setdefault(word, _terms_of(word, compounds, whole))
         for term in terms:
             found = positions.get(term)
             if found is None:
@@ -309,8 +311,7 @@ def index_positions(text: str, compounds: bool = True) -> dict[str, list[int]]:
 def folded_counts(text: str) -> dict[str, int]:
     """Term -> frequency, as ``folding_analyzer()`` gives them."""
     counts: dict[str, int] = {}
-    for match in _FOLDING_INDEX_WORDS.finditer(text):
-        word = match.group()
+    for word in _FOLDING_INDEX_WORDS.findall(text):
         term = _FOLDED.get(word)
         if term is None:
             term = _remember(_FOLDED, word, fold(word.lower()))
