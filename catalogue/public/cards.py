@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from math import ceil
 from threading import Lock
 from typing import NamedTuple
@@ -18,7 +19,7 @@ from typing import NamedTuple
 from flask import get_template_attribute, request
 from flask_babel import gettext
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from .. import queries
 from ..caching import per_version
@@ -135,35 +136,49 @@ def as_card(project: Project) -> Card:
     )
 
 
-def load_cards(ids: list[int]) -> list[Card]:
-    """The cards of these profiles in the order of the ids: three statements."""
-    if not ids:
-        return []
+@cache
+def _card_statements():
+    """The three statements of ``load_cards``, for any page of ids (an expanding parameter):
+    built once (on first use, not at start), because building them (columns, joins, the CASE,
+    coercions) cost as much CPU as running them."""
+    ids = bindparam("ids", expanding=True)
     teaser = case(
         (func.coalesce(Project.summary, "") != "", Project.summary),
         (func.coalesce(Project.goal, "") != "", Project.goal),
         else_=Project.implementation,
     )
-    rows = db.session.execute(
+    profiles = (
         select(Project.id, Project.slug, Project.title, Project.since_year, LegalForm.name, teaser)
         .outerjoin(LegalForm, LegalForm.id == Project.legal_form_id)
         .where(Project.id.in_(ids))
-    ).all()
-    members: dict[int, list[tuple[str, str | None]]] = {}
-    for project_id, name, state in db.session.execute(
+    )
+    members = (
         select(Participation.project_id, Organisation.name, Organisation.state)
         .join(Organisation, Organisation.id == Participation.organisation_id)
         .where(Participation.project_id.in_(ids))
         .order_by(Participation.project_id, Participation.position, Participation.id)
-    ):
-        members.setdefault(project_id, []).append((name, state))
-    keywords: dict[int, list[str]] = {}
-    for project_id, name in db.session.execute(
+    )
+    keywords = (
         select(project_keywords.c.project_id, Keyword.name)
         .join(Keyword, Keyword.id == project_keywords.c.keyword_id)
         .where(project_keywords.c.project_id.in_(ids))
         .order_by(project_keywords.c.project_id, Keyword.name)
-    ):
+    )
+    return profiles, members, keywords
+
+
+def load_cards(ids: list[int]) -> list[Card]:
+    """The cards of these profiles in the order of the ids: three statements."""
+    if not ids:
+        return []
+    profiles, participants, names = _card_statements()
+    values = {"ids": list(ids)}
+    rows = db.session.execute(profiles, values).all()
+    members: dict[int, list[tuple[str, str | None]]] = {}
+    for project_id, name, state in db.session.execute(participants, values):
+        members.setdefault(project_id, []).append((name, state))
+    keywords: dict[int, list[str]] = {}
+    for project_id, name in db.session.execute(names, values):
         keywords.setdefault(project_id, []).append(name)
     cards = {}
     for project_id, slug, title, since_year, legal_form, text in rows:
