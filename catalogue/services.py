@@ -84,6 +84,14 @@ def create_project(data: dict, actor: str, status: str | None = None) -> SaveRes
         created_at=now,
         updated_at=now,
         content_changed_at=now,  # equal to created_at: the content is as first loaded
+        # A new profile has no rows yet: said here, its collections count as loaded. Otherwise
+        # the first lookup in _apply flushes the project, and replacing each collection then
+        # loads it from the database first (five SELECTs per imported profile, a third of an import).
+        keywords=[],
+        participations=[],
+        contacts=[],
+        links=[],
+        updates=[],
     )
     db.session.add(project)
     _apply(project, data)
