@@ -28,7 +28,7 @@ from collections import Counter, OrderedDict
 from functools import lru_cache, partial, reduce
 from itertools import chain, count, filterfalse
 from math import log
-from operator import or_
+from operator import add, mul, or_
 
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.codec.base import Automata
@@ -489,6 +489,16 @@ class Snapshot:
         """The documents a search may show: every live one, or the published ones."""
         return self.live if unpublished else self.published
 
+    def matching(self, scores: dict[int, float], unpublished: bool) -> set[int]:
+        """The visible documents among ``scores``' keys (which may hold deleted and unpublished
+        documents: posting lists keep them). Removing the few hidden document numbers from the
+        keys is cheaper than looking every visible document up in the scores."""
+        visible = self.visible(unpublished)
+        hidden = self.remembered((HIDDEN, unpublished), lambda: frozenset(range(self.doc_count)).difference(visible))
+        if len(hidden) < len(visible):
+            return scores.keys() - hidden
+        return visible & scores.keys()
+
     def facet_totals(self, unpublished: bool) -> Counter:
         """Documents per facet value number (``codes``) over ``visible(unpublished)``, once per
         generation (derived from the previous generation's: ``_derive_totals``). Read-only."""
@@ -557,7 +567,7 @@ class Snapshot:
         return self._fuzzy.put(term, tuple(ordered))
 
 
-FACET_TOTALS = "facet totals"
+FACET_TOTALS, HIDDEN = "facet totals", "hidden"
 
 
 def _derive_totals(key: tuple, old: Counter, snapshot: Snapshot, previous: Snapshot, removed, added) -> Counter:
@@ -579,13 +589,20 @@ for _unpublished in (False, True):
 
 
 def _add(total: dict[int, float], part: dict[int, float], factor: float = 1.0) -> dict[int, float]:
-    """Union of two score dicts, summing (``total`` is modified and returned)."""
+    """Union of two score dicts, summing (``total`` is modified and returned).
+
+    In C (set operations, ``map``) rather than a Python loop per posting; the same sums:
+    ``total[d] + factor * part[d]`` where both have ``d``, else ``factor * part[d]``
+    (``0.0 + x`` is ``x``)."""
+    common = total.keys() & part.keys()
+    fresh = part.keys() - common
     if factor == 1.0:
-        for docnum, score in part.items():
-            total[docnum] = total.get(docnum, 0.0) + score
+        total.update(zip(common, map(add, map(total.__getitem__, common), map(part.__getitem__, common))))
+        total.update(zip(fresh, map(part.__getitem__, fresh)))
     else:
-        for docnum, score in part.items():
-            total[docnum] = total.get(docnum, 0.0) + factor * score
+        scaled = partial(mul, factor)
+        total.update(zip(common, map(add, map(total.__getitem__, common), map(scaled, map(part.__getitem__, common)))))
+        total.update(zip(fresh, map(scaled, map(part.__getitem__, fresh))))
     return total
 
 

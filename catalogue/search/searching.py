@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import compress, islice
 
 from markupsafe import Markup
 
@@ -45,10 +45,11 @@ def _page(snapshot, matches: set, scores: dict | None, sort: str, start: int, st
     if sort == "relevanz" and scores is not None:
         if not matches or start >= len(matches):
             return []
-        ranked = heapq.nlargest(stop, (scores[d] for d in matches))
+        ranked = heapq.nlargest(stop, map(scores.__getitem__, matches))
         threshold = ranked[-1]
         title = snapshot.order_key("titel")  # equal scores in title order
-        candidates = [d for d in matches if scores[d] >= threshold]
+        # Iterated twice in the same order (the set is not changed in between), in C.
+        candidates = list(compress(matches, map(threshold.__le__, map(scores.__getitem__, matches))))
         candidates.sort(key=lambda d: (-scores[d], title(d)))
         return candidates[start:stop]
     order = snapshot.order("titel" if sort == "relevanz" else sort)
@@ -79,7 +80,7 @@ def run_search(
     matcher = Matcher(snapshot)
     scores = matcher.run(clauses)
     visible = snapshot.visible(include_unpublished)
-    base = visible if scores is None else visible & scores.keys()
+    base = visible if scores is None else snapshot.matching(scores, include_unpublished)
     passes = filter_sets(snapshot, filters)
     matches = base.intersection(*passes.values()) if passes else base
     if sort == "relevanz" and scores is None:

@@ -5,9 +5,10 @@ posting list and maps the postings to those values; here every posting's score i
 from Whoosh's public reader API (postings, weights, field lengths) and compared with ``==`` on
 one segment and on several (after writes, with deletions), for every term of every text field."""
 
+import random
 from math import log
 
-from catalogue.search.engine import K1, B
+from catalogue.search.engine import K1, B, _add
 from catalogue.search.schema import FIELD_BOOSTS, INDEX_VERSION, META_ID, TEXT_FIELDS, write_document
 from catalogue.search.store import IndexStore
 
@@ -77,3 +78,16 @@ def test_scores_equal_the_formula_per_posting(tmp_path):
         writer.commit(merge=False)
         assert len(store.snapshot(store.searcher()).segments) > 1
         assert compare(store) > 50
+
+
+def test_union_sums_as_a_loop_over_the_postings():
+    """``engine._add`` (set operations and ``map`` in C) gives the sums of the plain loop."""
+    rng = random.Random(15)
+    for _ in range(50):
+        total = {rng.randrange(500): rng.random() * 20 for _ in range(rng.randrange(300))}
+        part = {rng.randrange(500): rng.random() * 20 for _ in range(rng.randrange(300))}
+        for factor in (1.0, 0.7):
+            expected = dict(total)
+            for docnum, score in part.items():
+                expected[docnum] = expected.get(docnum, 0.0) + factor * score
+            assert _add(dict(total), part, factor) == expected
