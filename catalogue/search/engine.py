@@ -581,8 +581,19 @@ def _derive_totals(key: tuple, old: Counter, snapshot: Snapshot, previous: Snaps
     return +totals  # without the values no document has any more
 
 
+def _derive_hidden(key: tuple, old: frozenset, snapshot: Snapshot, previous: Snapshot, removed, added) -> frozenset:
+    """The hidden document numbers of a new generation from the previous one's: a document
+    that becomes hidden was removed (or is new); in proportion to the hidden ones, not to all."""
+    new = range(previous.doc_count, snapshot.doc_count)
+    hidden = old.union(removed, new).difference(snapshot.visible(key[1]))
+    return (
+        hidden if snapshot.doc_count >= previous.doc_count else frozenset(d for d in hidden if d < snapshot.doc_count)
+    )
+
+
 for _unpublished in (False, True):
     CARRIED[(FACET_TOTALS, _unpublished)] = partial(_derive_totals, (FACET_TOTALS, _unpublished))
+    CARRIED[(HIDDEN, _unpublished)] = partial(_derive_hidden, (HIDDEN, _unpublished))
 
 
 # ---------------------------------------------------------------------- matching

@@ -9,7 +9,7 @@ filters on one and on several facets, published only and with drafts, before and
 
 import random
 
-from catalogue.search.engine import Matcher
+from catalogue.search.engine import HIDDEN, Matcher
 from catalogue.search.facets import FACETS, SINCE_RANGES, count_facets, filter_sets
 from catalogue.search.query import clean, parse
 from catalogue.search.schema import INDEX_VERSION, META_ID, write_document
@@ -113,3 +113,24 @@ def test_counts_equal_intersections_before_and_after_writes(tmp_path):
             labels = store.snapshot(store.searcher()).facet_codes.labels
             other = fresh.snapshot(fresh.searcher()).facet_codes.labels
             assert {labels[k]: v for k, v in derived.items()} == {other[k]: v for k, v in built.items()}
+
+
+def test_hidden_documents_derived_after_writes_equal_built_ones(tmp_path):
+    rng = random.Random(16)
+    store = IndexStore(tmp_path / "index")
+    name, ix = store.new_generation()
+    writer = ix.writer()
+    for number in range(1, 81):
+        write_document(writer, record(number, rng), update=False)
+    writer.commit()
+    store.swap(name)
+    for unpublished in (False, True):
+        store.snapshot(store.searcher()).matching({}, unpublished)  # remembered: derived from now on
+    for round_ in range(3):
+        changed = [dict(record(number, rng), status=rng.choice(["draft", "published"])) for number in (3, 40 + round_)]
+        write(store, changed + [record(100 + round_, rng)])
+        snapshot = store.snapshot(store.searcher())
+        assert snapshot.derived
+        for unpublished in (False, True):
+            hidden = frozenset(range(snapshot.doc_count)) - snapshot.visible(unpublished)
+            assert snapshot.remembered((HIDDEN, unpublished), lambda: None) == hidden
