@@ -30,9 +30,8 @@ WRITE_TIMEOUT = 10.0
 SEARCH_WRITE_TIMEOUT = 0.0
 #: Seconds a cached answer that found the index a few changes behind waits for that lock: the
 #: holder is applying those very changes (about 0.1 s of CPU for one), and the waiting workers
-#: would otherwise answer without them, uncached, taking the CPU the holder needs. Short, since
-#: every worker of the machine may wait once per write (frequent writes under load).
-DUE_WRITE_TIMEOUT = 0.3
+#: would otherwise answer without them, uncached, taking the CPU the holder needs.
+DUE_WRITE_TIMEOUT = 1.0
 _BATCH = 500
 #: Called with the seconds each catch-up that applied changes took (catalogue.ops.metrics).
 CATCHUP_OBSERVERS: list = []
