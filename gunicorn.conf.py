@@ -43,18 +43,22 @@ if int(os.environ.get("CATALOGUE_TRUSTED_PROXIES", "0") or 0) == 0:
 _metrics_dir = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"ikz-metrics-{os.getuid()}")
 )
+_multiprocess = None  # prometheus_client.multiprocess, imported by on_starting
 
 
 def on_starting(server):
     shutil.rmtree(_metrics_dir, ignore_errors=True)
     Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+    # Imported once here, in the master's normal flow: child_exit runs inside the master's
+    # SIGCHLD handler, and two workers ending together made a second call see the module
+    # half imported by the first (AttributeError: no mark_process_dead) on every shutdown.
+    global _multiprocess
+    from prometheus_client import multiprocess as _multiprocess
 
 
 def child_exit(server, worker):
     # A worker's live gauges end with it (counters and histograms stay summed).
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)
+    _multiprocess.mark_process_dead(worker.pid)
 
 
 def worker_exit(server, worker):
