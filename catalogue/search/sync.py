@@ -166,7 +166,9 @@ def _apply_changes(store: IndexStore, limit: int | None = None, timeout: float =
         # Whoosh's writer, several times faster for many documents (the same segment, see w3).
         writer = BulkWriter(store.index(), timeout=timeout)
     except LockError:
-        log.info("search index busy; the next catch-up applies the pending changes")
+        # Expected whenever another worker is applying the same changes (every request of the
+        # other workers meets it after a write): debug, or the log fills with it under load.
+        log.debug("search index busy; the next catch-up applies the pending changes")
         return 0
     session = _read_session()
     try:
