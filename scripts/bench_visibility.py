@@ -32,7 +32,6 @@ import json
 import random
 import statistics
 import string
-import subprocess
 import sys
 import threading
 import time
@@ -42,7 +41,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from drill_server import BIN, ROOT, DrillServer  # noqa: E402
+from drill_server import ROOT, DrillServer  # noqa: E402
 
 #: The WSGI wrapper the servers run (written into each server's folder): only headers are added.
 WRAPPER = '''"""The catalogue, with the answering worker's pid, request number and server time in headers."""
@@ -74,28 +73,8 @@ class Machine(DrillServer):
         self.name = name
         (self.folder / "bench_visibility_app.py").write_text(WRAPPER, encoding="utf-8")
 
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--config",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--pythonpath",
-                f"{ROOT},{self.folder}",
-                "bench_visibility_app:app",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.folder / "gunicorn.log", "ab"),
-        )
-        try:
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
+    def app_args(self) -> list[str]:
+        return ["--pythonpath", f"{ROOT},{self.folder}", "bench_visibility_app:app"]
 
 
 @dataclass

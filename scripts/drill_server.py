@@ -75,9 +75,20 @@ class DrillServer:
         )
         return [line for line in self.flask("create-token", "lasttest").split() if line.startswith("ikz_")][0]
 
+    def app_args(self) -> list[str]:
+        """What gunicorn serves beyond its config (none: the config's ``wsgi_app``)."""
+        return []
+
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}"],
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                *self.app_args(),
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
