@@ -12,9 +12,11 @@ import random
 from catalogue.search.engine import HIDDEN, Matcher
 from catalogue.search.facets import FACETS, SINCE_RANGES, count_facets, filter_sets
 from catalogue.search.query import clean, parse
-from catalogue.search.schema import INDEX_VERSION, META_ID, write_document
+from catalogue.search.schema import write_document
 from catalogue.search.searching import run_search
 from catalogue.search.store import IndexStore
+
+from .indexes import built_store
 
 TOPICS = ["Bauhof", "Standesamt", "Klimaschutz", "Feuerwehr", "Tourismus", "Schule"]
 STATES = ["DE-NW", "DE-SN", "DE-BY", "DE-BW"]
@@ -89,14 +91,7 @@ def write(store: IndexStore, records: list[dict]) -> None:
 
 def test_counts_equal_intersections_before_and_after_writes(tmp_path):
     rng = random.Random(15)
-    store = IndexStore(tmp_path / "index")
-    name, ix = store.new_generation()
-    writer = ix.writer()
-    for number in range(1, 241):
-        write_document(writer, record(number, rng), update=False)
-    writer.add_document(id=META_ID, meta={"seq": 0, "fingerprint": "", "version": INDEX_VERSION})
-    writer.commit()
-    store.swap(name)
+    store = built_store(tmp_path / "index", [record(number, rng) for number in range(1, 241)])
     assert compare(store) == len(QUERIES) * len(FILTERS) * 2
     for round_ in range(3):  # changed, new and unpublished profiles: derived generations and totals
         changed = [record(number, rng) for number in rng.sample(range(1, 241), 5)]
@@ -117,13 +112,7 @@ def test_counts_equal_intersections_before_and_after_writes(tmp_path):
 
 def test_hidden_documents_derived_after_writes_equal_built_ones(tmp_path):
     rng = random.Random(16)
-    store = IndexStore(tmp_path / "index")
-    name, ix = store.new_generation()
-    writer = ix.writer()
-    for number in range(1, 81):
-        write_document(writer, record(number, rng), update=False)
-    writer.commit()
-    store.swap(name)
+    store = built_store(tmp_path / "index", [record(number, rng) for number in range(1, 81)], meta=False)
     for unpublished in (False, True):
         store.snapshot(store.searcher()).matching({}, unpublished)  # remembered: derived from now on
     for round_ in range(3):

@@ -9,8 +9,10 @@ import random
 from math import log
 
 from catalogue.search.engine import K1, B, _add
-from catalogue.search.schema import FIELD_BOOSTS, INDEX_VERSION, META_ID, TEXT_FIELDS, write_document
+from catalogue.search.schema import FIELD_BOOSTS, TEXT_FIELDS, write_document
 from catalogue.search.store import IndexStore
+
+from .indexes import built_store
 
 
 def record(number: int) -> dict:
@@ -62,14 +64,7 @@ def compare(store: IndexStore) -> int:
 
 
 def test_scores_equal_the_formula_per_posting(tmp_path):
-    store = IndexStore(tmp_path / "index")
-    name, ix = store.new_generation()
-    writer = ix.writer()
-    for number in range(1, 120):
-        write_document(writer, record(number), update=False)
-    writer.add_document(id=META_ID, meta={"seq": 0, "fingerprint": "", "version": INDEX_VERSION})
-    writer.commit()
-    store.swap(name)
+    store = built_store(tmp_path / "index", [record(number) for number in range(1, 120)])
     assert compare(store) > 50
     for round_ in range(2):
         writer = store.index().writer()

@@ -6,9 +6,11 @@ picks the most frequent; here it is compared with ``searcher.corrector("spell").
 many typos (substitutions, transpositions, missing and extra letters) on one segment and on
 several segments with deletions."""
 
-from catalogue.search.schema import INDEX_VERSION, META_ID, write_document
+from catalogue.search.schema import write_document
 from catalogue.search.spelling import _closest
 from catalogue.search.store import IndexStore
+
+from .indexes import built_store
 
 WORDS = [
     "bauhof",
@@ -80,14 +82,7 @@ def compare(store: IndexStore) -> int:
 
 
 def test_corrections_equal_whooshs_corrector(tmp_path):
-    store = IndexStore(tmp_path / "index")
-    name, ix = store.new_generation()
-    writer = ix.writer()
-    for number in range(1, 60):
-        write_document(writer, record(number), update=False)
-    writer.add_document(id=META_ID, meta={"seq": 0, "fingerprint": "", "version": INDEX_VERSION})
-    writer.commit()
-    store.swap(name)
+    store = built_store(tmp_path / "index", [record(number) for number in range(1, 60)])
     assert compare(store) > 10
     for round_ in range(2):  # several segments: Whoosh's other way of finding the terms
         writer = store.index().writer()
