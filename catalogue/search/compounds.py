@@ -170,6 +170,9 @@ def _open_or_build() -> NgramTable | DictTable:
 
 _table: NgramTable | DictTable | None = None
 _table_lock = threading.Lock()
+# Whether a split has read the table since the last release(): most requests split nothing
+# (cached pages, lists, words memoised by the analyzer), and they need not unmap anything.
+_read_since_release = False
 
 
 def table() -> NgramTable | DictTable:
@@ -191,7 +194,9 @@ def release() -> None:
     its resident set for good (shared pages, but counted in every worker's RSS). The search
     package calls this after each request; the next split maps what it reads again (minor
     faults: no disk read while the file is cached, and split words are memoised anyway)."""
-    if _table is not None:
+    global _read_since_release
+    if _table is not None and _read_since_release:
+        _read_since_release = False
         _table.release()
 
 
@@ -208,7 +213,9 @@ def best_split(word: str) -> tuple[float, str, str]:
     Each split point n scores how likely the head ends a word (suffix table), the tail starts
     one (prefix table), minus how likely any n-gram at the split point's start lies inside a
     word (infix table); unknown n-grams count -1, -1 and 1."""
+    global _read_since_release
     ngrams = table()
+    _read_since_release = True
     word = word.lower()
     if "-" in word:  # the library splits at the last hyphen, with full confidence
         cut = word.rfind("-")
